@@ -1,0 +1,49 @@
+import { parseArgs } from "node:util";
+import { isKeelError } from "../../engine/errors";
+import { loadConfig } from "../config";
+import { prepareDatabase } from "./prepare";
+import { start } from "./start";
+
+const USAGE = `usage: keel <command>
+
+commands:
+  start      migrate and seed the database, start Chroma and the web server (npm start)
+  migrate    apply pending database migrations and seed templates, then exit
+  help       show this text
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
+  const [command = "help"] = positionals;
+  switch (command) {
+    case "start":
+      return start();
+    case "migrate": {
+      const { applied, seeded } = await prepareDatabase(loadConfig());
+      console.log(`keel: ${applied.length ? `applied ${applied.join(", ")}` : "database is up to date"}`);
+      if (seeded.length) console.log(`keel: seeded ${seeded.join(", ")}`);
+      return 0;
+    }
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`keel: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+// The CLI's one error edge: Keel's own errors become one line; anything else is a bug.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isKeelError(error)) {
+      process.stderr.write(`keel: ${error.message}\n`);
+    } else {
+      process.stderr.write(`keel: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    process.exit(1);
+  },
+);

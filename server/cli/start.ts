@@ -1,0 +1,84 @@
+import { createRequire } from "node:module";
+import { ConfigurationError } from "../../engine/errors";
+import { loadConfig } from "../config";
+import { startLocalChroma } from "../process/chroma";
+import { PROJECT_ROOT } from "../process/paths";
+import { Supervisor } from "../process/supervisor";
+import { portInUse, waitForHttp } from "../process/wait";
+import { buildIsCurrent, buildWebApp } from "../process/web-build";
+import { prepareDatabase } from "./prepare";
+
+export interface StartOptions {
+  log?: (line: string) => void;
+}
+
+/**
+ * `keel start`: migrate and seed the database, build the web app when needed, start Chroma
+ * (unless CHROMA_URL is set) and the web server, and stop all of them on Ctrl-C.
+ */
+export async function start(options: StartOptions = {}): Promise<number> {
+  const log = options.log ?? ((line: string) => console.log(`keel: ${line}`));
+  const config = loadConfig();
+  if (await portInUse(config.host, config.port)) {
+    throw new ConfigurationError(`PORT: ${config.host}:${config.port} is already in use; set PORT to a free port`, "PORT");
+  }
+  const { seeded, applied } = await prepareDatabase(config);
+  if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
+  if (seeded.length) log(`seeded template workflows: ${seeded.join(", ")}`);
+
+  const supervisor = new Supervisor(log);
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string) => {
+    stopping ??= (async () => {
+      log(`${reason}; stopping`);
+      await supervisor.stopAll();
+    })();
+    return stopping;
+  };
+  const interrupted = new Promise<number>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      process.once(signal, () => void stop(`received ${signal}`).then(() => resolve(0)));
+    }
+  });
+
+  try {
+    const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+    if (!buildIsCurrent(PROJECT_ROOT)) {
+      log("building the web app (first start or changed sources; about a minute)");
+      await Promise.race([buildWebApp(PROJECT_ROOT, supervisor, nextBin), interrupted.then(() => Promise.reject(new Error("interrupted")))]);
+    }
+
+    let chromaUrl = config.chromaUrl;
+    if (!chromaUrl) {
+      chromaUrl = await startLocalChroma(supervisor, config.dataDir, config.chromaPort);
+      log(`local Chroma at ${chromaUrl} (data in ${config.dataDir}/chroma)`);
+    }
+
+    const env = {
+      ...process.env,
+      NODE_ENV: "production" as const,
+      NEXT_TELEMETRY_DISABLED: "1",
+      KEEL_DATA_DIR: config.dataDir,
+      // Absolute, so the child agrees with us whatever its working directory.
+      DATABASE_URL: config.database.provider === "sqlite" ? `file:${config.database.file}` : config.database.url,
+      CHROMA_URL: chromaUrl,
+      KEEL_PUBLIC_URL: config.publicUrl,
+    };
+    const web = supervisor.spawn("web", process.execPath, [nextBin, "start", "-H", config.host, "-p", String(config.port)], {
+      cwd: PROJECT_ROOT,
+      env,
+    });
+    const local = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
+    await waitForHttp(`${local}/api/trpc/health`, { timeoutMs: 60_000, exited: web.exited });
+    log(`Keel is running at ${config.publicUrl}  (Ctrl-C stops it)`);
+
+    const outcome = await Promise.race([interrupted, supervisor.firstUnexpectedExit()]);
+    if (typeof outcome === "number") return outcome;
+    await stop(`${outcome.name} exited unexpectedly (code ${outcome.code})`);
+    return 1;
+  } catch (error) {
+    await stop(error instanceof Error ? error.message : String(error));
+    if (error instanceof Error && error.message === "interrupted") return 0;
+    throw error;
+  }
+}

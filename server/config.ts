@@ -1,0 +1,83 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { ConfigurationError } from "../engine/errors";
+import { parseDatabaseUrl, type DatabaseTarget } from "../engine/store/database-url";
+
+// All configuration comes from the environment, validated by this one schema at start-up.
+// Bad configuration fails fast with one sentence naming the variable, before anything starts.
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .pipe(z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }).optional());
+
+const optionalString = z
+  .string()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+export const EnvSchema = z.object({
+  KEEL_DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: optionalString,
+  CHROMA_URL: optionalUrl.optional(),
+  OPENAI_BASE_URL: optionalUrl.optional(),
+  OPENAI_API_KEY: optionalString,
+  KEEL_SECRET: optionalString.pipe(
+    z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
+  ),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce
+    .number({ message: "must be a port number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 65535")
+    .max(65535, "must be between 1 and 65535")
+    .default(3000),
+  KEEL_PUBLIC_URL: optionalUrl.optional(),
+  // 0 lets `keel start` pick a free port for its local Chroma.
+  KEEL_CHROMA_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  KEEL_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export interface KeelConfig {
+  dataDir: string;
+  database: DatabaseTarget;
+  chromaUrl: string | undefined;
+  chromaPort: number;
+  openai: { baseUrl: string; apiKey: string | undefined } | undefined;
+  secret: string | undefined;
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+/** Parses the environment; throws ConfigurationError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): KeelConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? "environment");
+    throw new ConfigurationError(`${variable}: ${issue.message}`, variable);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(cwd, e.KEEL_DATA_DIR);
+  const database = parseDatabaseUrl(e.DATABASE_URL ?? `file:${resolve(dataDir, "keel.db")}`, cwd);
+  const publicUrl = (e.KEEL_PUBLIC_URL ?? `http://${e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, "");
+  return {
+    dataDir,
+    database,
+    chromaUrl: e.CHROMA_URL,
+    chromaPort: e.KEEL_CHROMA_PORT,
+    // An API key alone means OpenAI itself; a base URL means any compatible server (Ollama, vLLM…).
+    openai:
+      e.OPENAI_BASE_URL || e.OPENAI_API_KEY
+        ? { baseUrl: e.OPENAI_BASE_URL ?? "https://api.openai.com/v1", apiKey: e.OPENAI_API_KEY }
+        : undefined,
+    secret: e.KEEL_SECRET,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl,
+    logLevel: e.KEEL_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+
+// Runs Keel's child processes (Chroma, the web server, workers) and stops all of them together.
+// Each child leads its own process group, so stopping it also stops whatever it spawned.
+
+export interface ManagedChild {
+  name: string;
+  process: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+export class Supervisor {
+  private readonly children: ManagedChild[] = [];
+  private stopping = false;
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  spawn(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedChild {
+    const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"], ...options, detached: true });
+    const exited = new Promise<number | null>((resolve) => {
+      child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : null)));
+      child.once("error", (error) => {
+        this.log(`${name} could not start: ${error.message}`);
+        resolve(127);
+      });
+    });
+    const managed = { name, process: child, exited };
+    this.children.push(managed);
+    return managed;
+  }
+
+  /** Resolves with the first child that exits while Keel is not stopping. */
+  firstUnexpectedExit(): Promise<ManagedChild & { code: number | null }> {
+    return Promise.race(
+      this.children.map((child) =>
+        child.exited.then((code) => (this.stopping ? new Promise<never>(() => undefined) : { ...child, code })),
+      ),
+    );
+  }
+
+  /** SIGTERM to every process group, SIGKILL to any still alive after the grace period. */
+  async stopAll(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    const alive = this.children.filter((c) => c.process.exitCode === null && c.process.signalCode === null);
+    for (const child of alive.reverse()) signalGroup(child, "SIGTERM");
+    const timeout = new Promise<"timeout">((resolve) => setTimeout(resolve, graceMs, "timeout").unref());
+    const done = Promise.all(alive.map((c) => c.exited));
+    if ((await Promise.race([done, timeout])) === "timeout") {
+      for (const child of alive) {
+        this.log(`${child.name} did not stop within ${graceMs / 1000} s; killing it`);
+        signalGroup(child, "SIGKILL");
+      }
+      await done;
+    }
+    // Grandchildren that outlived their parent still share its group.
+    for (const child of this.children) signalGroup(child, "SIGKILL");
+  }
+}
+
+function signalGroup(child: ManagedChild, signal: NodeJS.Signals) {
+  if (child.process.pid === undefined) return;
+  try {
+    process.kill(-child.process.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}

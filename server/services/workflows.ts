@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { NotFoundError, ValidationError } from "../../engine/errors";
+import { emptyGraph, GraphSchema, type Graph } from "../../engine/graph/schema";
+import { json, type Db, type Prisma } from "../../engine/store";
+import { zodIssues } from "./zod-issues";
+
+export const WorkflowNameSchema = z.string().trim().min(1, "is required").max(120, "must be at most 120 characters");
+export const WorkflowDescriptionSchema = z.string().max(2000, "must be at most 2000 characters");
+
+export const CreateWorkflowInput = z.object({
+  name: WorkflowNameSchema,
+  description: WorkflowDescriptionSchema.default(""),
+  graph: z.unknown().optional(),
+});
+
+export const SaveDraftInput = z.object({
+  id: z.string().min(1),
+  graph: z.unknown(),
+  name: WorkflowNameSchema.optional(),
+  description: WorkflowDescriptionSchema.optional(),
+});
+
+export interface WorkflowSummary {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  nodeCount: number;
+  currentVersion: number | null;
+  updatedAt: string;
+}
+
+export interface WorkflowDetail extends Omit<WorkflowSummary, "nodeCount"> {
+  draftGraph: Graph;
+}
+
+function parseGraph(raw: unknown, field = "graph"): Graph {
+  const parsed = GraphSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = zodIssues(parsed.error, field);
+    throw new ValidationError(`${issues[0]!.path}: ${issues[0]!.message}`, issues);
+  }
+  return parsed.data;
+}
+
+export function slugify(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 60);
+  return slug || "workflow";
+}
+
+async function uniqueSlug(db: Db, name: string): Promise<string> {
+  const base = slugify(name);
+  const taken = new Set(
+    (await db.workflow.findMany({ where: { slug: { startsWith: base } }, select: { slug: true } })).map((w) => w.slug),
+  );
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+type WorkflowRow = {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  draftGraph: unknown;
+  updatedAt: Date;
+  currentVersion: { number: number } | null;
+};
+
+const SELECT = {
+  id: true,
+  slug: true,
+  name: true,
+  description: true,
+  draftGraph: true,
+  updatedAt: true,
+  currentVersion: { select: { number: true } },
+} satisfies Prisma.WorkflowSelect;
+
+function toDetail(row: WorkflowRow): WorkflowDetail {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    description: row.description,
+    currentVersion: row.currentVersion?.number ?? null,
+    updatedAt: row.updatedAt.toISOString(),
+    draftGraph: parseGraph(row.draftGraph, "draftGraph"),
+  };
+}
+
+export function workflowService(db: Db) {
+  return {
+    async list(): Promise<WorkflowSummary[]> {
+      const rows = await db.workflow.findMany({ where: { archivedAt: null }, orderBy: { name: "asc" }, select: SELECT });
+      return rows.map((row) => {
+        const { draftGraph, ...rest } = toDetail(row);
+        return { ...rest, nodeCount: draftGraph.nodes.length };
+      });
+    },
+
+    /** By id or slug. */
+    async get(idOrSlug: string): Promise<WorkflowDetail> {
+      const row = await db.workflow.findFirst({ where: { OR: [{ id: idOrSlug }, { slug: idOrSlug }] }, select: SELECT });
+      if (!row) throw new NotFoundError(`no workflow '${idOrSlug}'`);
+      return toDetail(row);
+    },
+
+    async create(input: z.input<typeof CreateWorkflowInput>): Promise<WorkflowDetail> {
+      const data = CreateWorkflowInput.parse(input);
+      const graph = data.graph === undefined ? emptyGraph() : parseGraph(data.graph);
+      const row = await db.workflow.create({
+        data: { slug: await uniqueSlug(db, data.name), name: data.name, description: data.description, draftGraph: json(graph) },
+        select: SELECT,
+      });
+      return toDetail(row);
+    },
+
+    async saveDraft(input: z.input<typeof SaveDraftInput>): Promise<WorkflowDetail> {
+      const data = SaveDraftInput.parse(input);
+      const graph = parseGraph(data.graph);
+      const exists = await db.workflow.findUnique({ where: { id: data.id }, select: { id: true } });
+      if (!exists) throw new NotFoundError(`no workflow '${data.id}'`);
+      const row = await db.workflow.update({
+        where: { id: data.id },
+        data: {
+          draftGraph: json(graph),
+          ...(data.name === undefined ? {} : { name: data.name }),
+          ...(data.description === undefined ? {} : { description: data.description }),
+        },
+        select: SELECT,
+      });
+      return toDetail(row);
+    },
+  };
+}
+
+export type WorkflowService = ReturnType<typeof workflowService>;
