@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import reactHooks from "eslint-plugin-react-hooks";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 const CODE_FROM_STRINGS = "Never run operator input as code: no vm, eval or new Function (use JSONata or templates).";
@@ -10,6 +11,11 @@ export default tseslint.config(
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    // Plain JavaScript here is Node tooling (bin/, scripts/, configs).
+    files: ["**/*.js"],
+    languageOptions: { globals: globals.node },
+  },
   {
     rules: {
       // Code from strings, in every form.

@@ -7,7 +7,8 @@ import { freePort, waitForHttp } from "./wait";
 /** Starts Chroma's bundled server on 127.0.0.1 with its data in the data directory. */
 export async function startLocalChroma(supervisor: Supervisor, dataDir: string, port: number): Promise<string> {
   const require = createRequire(import.meta.url);
-  const cli = join(dirname(require.resolve("chromadb/package.json")), "dist", "cli.mjs");
+  // chromadb exports no package.json; its CommonJS entry sits in dist/cjs/, the CLI in dist/.
+  const cli = join(dirname(require.resolve("chromadb")), "..", "cli.mjs");
   const path = join(dataDir, "chroma");
   mkdirSync(path, { recursive: true });
   const chosen = port || (await freePort());

@@ -7,6 +7,8 @@ export interface ManagedChild {
   name: string;
   process: ChildProcess;
   exited: Promise<number | null>;
+  /** A service that should run until Keel stops; a task (a build) is expected to exit. */
+  service: boolean;
 }
 
 export class Supervisor {
@@ -15,7 +17,17 @@ export class Supervisor {
 
   constructor(private readonly log: (line: string) => void) {}
 
+  /** Starts a long-lived service; its exit while Keel runs is a failure. */
   spawn(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedChild {
+    return this.start(name, command, args, options, true);
+  }
+
+  /** Starts a task that ends by itself, stopped with the rest if Keel stops first. */
+  runTask(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedChild {
+    return this.start(name, command, args, options, false);
+  }
+
+  private start(name: string, command: string, args: string[], options: SpawnOptions, service: boolean): ManagedChild {
     const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"], ...options, detached: true });
     const exited = new Promise<number | null>((resolve) => {
       child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : null)));
@@ -24,7 +36,7 @@ export class Supervisor {
         resolve(127);
       });
     });
-    const managed = { name, process: child, exited };
+    const managed = { name, process: child, exited, service };
     this.children.push(managed);
     return managed;
   }
@@ -32,7 +44,7 @@ export class Supervisor {
   /** Resolves with the first child that exits while Keel is not stopping. */
   firstUnexpectedExit(): Promise<ManagedChild & { code: number | null }> {
     return Promise.race(
-      this.children.map((child) =>
+      this.children.filter((child) => child.service).map((child) =>
         child.exited.then((code) => (this.stopping ? new Promise<never>(() => undefined) : { ...child, code })),
       ),
     );

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { PermanentError } from "../../engine/errors";
 import type { Supervisor } from "./supervisor";
 
 // `keel start` builds the web app only when there is no build, or the sources changed since
@@ -38,11 +39,11 @@ export function buildIsCurrent(root: string): boolean {
 
 export async function buildWebApp(root: string, supervisor: Supervisor, nextBin: string): Promise<void> {
   const fingerprint = sourceFingerprint(root);
-  const build = supervisor.spawn("next build", process.execPath, [nextBin, "build"], {
+  const build = supervisor.runTask("next build", process.execPath, [nextBin, "build"], {
     cwd: root,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
   });
   const code = await build.exited;
-  if (code !== 0) throw new Error(`building the web app failed (exit code ${code}); the output above says why`);
+  if (code !== 0) throw new PermanentError(`building the web app failed (exit code ${code}); the output above says why`);
   writeFileSync(join(root, STAMP), JSON.stringify({ fingerprint, builtAt: new Date().toISOString() }));
 }

@@ -14,9 +14,12 @@ export function migrationsDir(provider: Database["provider"], root = process.cwd
   return provider === "sqlite" ? join(root, "prisma", "migrations") : join(root, "prisma", "postgres", "migrations");
 }
 
-export async function createServices(config: KeelConfig, options: { migrate?: boolean } = {}): Promise<Services> {
-  if (options.migrate ?? true) await migrate(config.database, migrationsDir(config.database.provider));
-  const database = await openDatabase(config.database);
+export async function createServices(config: KeelConfig): Promise<Services> {
+  await migrate(config.database, migrationsDir(config.database.provider));
+  return servicesFor(config, await openDatabase(config.database));
+}
+
+export function servicesFor(config: KeelConfig, database: Database): Services {
   return {
     config,
     database,

@@ -1,0 +1,13 @@
+// `npm run bench`: every benchmark, one JSON line each. Set KEEL_TEST_DATABASE_URL to include Postgres.
+import { benchStoreWrites } from "./store-writes";
+
+const benches: [string, () => Promise<void>][] = [["store writes", benchStoreWrites]];
+
+for (const [name, run] of benches) {
+  try {
+    await run();
+  } catch (error) {
+    console.error(`bench '${name}' failed:`, error);
+    process.exitCode = 1;
+  }
+}

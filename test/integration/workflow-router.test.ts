@@ -1,0 +1,110 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../server/config";
+import { servicesFor } from "../../server/services";
+import { createCallerFactory } from "../../server/trpc/init";
+import { appRouter } from "../../server/trpc/router";
+import { seedTemplates } from "../../prisma/seed";
+import { TEMPLATES } from "../../prisma/templates";
+import { databaseKinds, migratedDatabase } from "../support/databases";
+
+const createCaller = createCallerFactory(appRouter);
+
+async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TRPCError);
+  return error as TRPCError;
+}
+
+describe.each(databaseKinds())("workflow procedures on $name", (kind) => {
+  let env: Awaited<ReturnType<typeof migratedDatabase>>;
+  let caller: ReturnType<typeof createCaller>;
+
+  beforeAll(async () => {
+    env = await migratedDatabase(kind);
+    const config = loadConfig({ KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), "keel-data-")), DATABASE_URL: env.scratch.target.url });
+    caller = createCaller({ services: servicesFor(config, env.database) });
+  });
+  afterAll(async () => {
+    await env.dispose();
+  });
+
+  it("health reports the database it reached", async () => {
+    const health = await caller.health();
+    expect(health.status).toBe("ok");
+    expect(health.database).toBe(kind.name === "sqlite" ? "sqlite" : "postgresql");
+  });
+
+  it("seeds the templates once, and not again after the operator changes them", async () => {
+    expect((await seedTemplates(env.database.db)).seeded).toEqual(TEMPLATES.map((t) => t.slug));
+    const list = await caller.workflow.list();
+    expect(list.map((w) => w.slug).sort()).toEqual(TEMPLATES.map((t) => t.slug).sort());
+    const onboarding = list.find((w) => w.slug === "customer-onboarding")!;
+    expect(onboarding.nodeCount).toBe(TEMPLATES.find((t) => t.slug === "customer-onboarding")!.graph.nodes.length);
+    expect(onboarding.currentVersion).toBeNull();
+
+    await env.database.db.workflow.delete({ where: { id: onboarding.id } });
+    expect((await seedTemplates(env.database.db)).seeded).toEqual([]);
+    expect((await caller.workflow.list()).some((w) => w.slug === "customer-onboarding")).toBe(false);
+  });
+
+  it("creates a workflow with an empty graph and a unique slug", async () => {
+    const a = await caller.workflow.create({ name: "Weekly report" });
+    const b = await caller.workflow.create({ name: "Weekly report", description: "second" });
+    expect(a.slug).toBe("weekly-report");
+    expect(b.slug).toBe("weekly-report-2");
+    expect(a.draftGraph).toEqual({ schemaVersion: 1, nodes: [], edges: [] });
+    expect(await caller.workflow.get({ id: a.id })).toEqual(a);
+    expect((await caller.workflow.get({ id: "weekly-report-2" })).id).toBe(b.id);
+  });
+
+  it("saves a draft graph and returns it as stored", async () => {
+    const wf = await caller.workflow.create({ name: "Draft me" });
+    const graph = {
+      schemaVersion: 1,
+      nodes: [
+        { id: "start", type: "trigger.manual", typeVersion: 1, label: "Go", position: { x: 0, y: 0 }, config: {} },
+        { id: "done", type: "flow.end", typeVersion: 1, label: "", position: { x: 200.5, y: -10 }, config: { outcome: "success" } },
+      ],
+      edges: [{ id: "e1", source: "start", sourcePort: "out", target: "done", targetPort: "in" }],
+    };
+    const saved = await caller.workflow.saveDraft({ id: wf.id, graph, name: "Drafted" });
+    expect(saved.draftGraph).toEqual(graph);
+    expect(saved.name).toBe("Drafted");
+    expect((await caller.workflow.get({ id: wf.id })).draftGraph).toEqual(graph);
+  });
+
+  it("rejects a bad graph with an error naming the field, and keeps the stored draft", async () => {
+    const wf = await caller.workflow.create({ name: "Keep me" });
+    const error = await rejection(
+      caller.workflow.saveDraft({
+        id: wf.id,
+        graph: { schemaVersion: 1, nodes: [{ id: "a", type: "x", typeVersion: 1, position: { x: "left", y: 0 } }], edges: [] },
+      }),
+    );
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.message).toBe("graph.nodes.0.position.x: Invalid input: expected number, received string");
+    expect((await caller.workflow.get({ id: wf.id })).draftGraph.nodes).toEqual([]);
+  });
+
+  it("rejects an empty name, naming the field", async () => {
+    const error = await rejection(caller.workflow.create({ name: "   " }));
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.message).toMatch(/name/);
+  });
+
+  it("answers NOT_FOUND for an unknown workflow", async () => {
+    const error = await rejection(caller.workflow.get({ id: "nope" }));
+    expect(error.code).toBe("NOT_FOUND");
+    expect(error.message).toBe("no workflow 'nope'");
+    expect((await rejection(caller.workflow.saveDraft({ id: "nope", graph: { schemaVersion: 1, nodes: [], edges: [] } }))).code).toBe(
+      "NOT_FOUND",
+    );
+  });
+});
