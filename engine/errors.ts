@@ -1,7 +1,16 @@
 // Errors carry their retry semantics in their type; the edges (tRPC, CLI, worker) translate
 // them once. Never throw a bare Error for something the operator can act on.
 
-export type ErrorKind = "validation" | "permanent" | "retryable" | "not_found" | "conflict" | "configuration";
+export type ErrorKind =
+  | "validation"
+  | "permanent"
+  | "retryable"
+  | "not_found"
+  | "conflict"
+  | "configuration"
+  | "unauthenticated"
+  | "rate_limited"
+  | "too_large";
 
 export abstract class KeelError extends Error {
   abstract readonly kind: ErrorKind;
@@ -66,4 +75,32 @@ export class ConflictError extends KeelError {
 
 export function isKeelError(error: unknown): error is KeelError {
   return error instanceof KeelError;
+}
+
+/** No valid session, token or signature. The message says what to do, never which part was wrong. */
+export class UnauthenticatedError extends KeelError {
+  readonly kind = "unauthenticated" as const;
+}
+
+/** Too many attempts; `retryAfterMs` says when to try again. */
+export class RateLimitedError extends KeelError {
+  readonly kind = "rate_limited" as const;
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Input over a size limit; names the field and the limit. */
+export class TooLargeError extends KeelError {
+  readonly kind = "too_large" as const;
+  constructor(
+    message: string,
+    readonly field: string,
+    readonly limitBytes: number,
+  ) {
+    super(message);
+  }
 }

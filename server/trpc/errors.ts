@@ -12,6 +12,9 @@ const CODES: Record<ErrorKind, TRPC_ERROR_CODE_KEY> = {
   permanent: "UNPROCESSABLE_CONTENT",
   retryable: "SERVICE_UNAVAILABLE",
   configuration: "PRECONDITION_FAILED",
+  unauthenticated: "UNAUTHORIZED",
+  rate_limited: "TOO_MANY_REQUESTS",
+  too_large: "PAYLOAD_TOO_LARGE",
 };
 
 export function toTRPCError(error: unknown): TRPCError | undefined {
