@@ -1,3 +1,13 @@
+// Sent with every response; the per-request Content-Security-Policy is added in proxy.ts.
+const SECURITY_HEADERS = {
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "same-origin",
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Resource-Policy": "same-origin",
+  "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+};
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Native drivers and the generated Prisma clients stay out of the bundle.
@@ -8,6 +18,9 @@ const nextConfig = {
   // `npm test` type-checks the whole project (tsc --noEmit); the build need not repeat it, and
   // `npm start` must not refuse to start over a type error in a test file.
   typescript: { ignoreBuildErrors: true },
+  async headers() {
+    return [{ source: "/:path*", headers: Object.entries(SECURITY_HEADERS).map(([key, value]) => ({ key, value })) }];
+  },
 };
 
 export default nextConfig;

@@ -5,6 +5,8 @@ import { defineConfig } from "@playwright/test";
 const port = Number(process.env.KEEL_E2E_PORT ?? 3210);
 const dataDir = process.env.KEEL_E2E_DATA_DIR ?? "./data/e2e";
 const executablePath = process.env.KEEL_E2E_CHROMIUM;
+export const E2E_PASSWORD = "browser tests only, long enough";
+export const OPERATOR_STATE = "test-results/.auth/operator.json";
 
 export default defineConfig({
   testDir: "test/browser",
@@ -30,7 +32,11 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  projects: [
+    // Signs in once through the real sign-in page; the other tests reuse its cookie.
+    { name: "sign-in", testMatch: /sign-in\.setup\.ts/, use: { browserName: "chromium" } },
+    { name: "chromium", dependencies: ["sign-in"], use: { browserName: "chromium", storageState: OPERATOR_STATE } },
+  ],
   webServer: {
     command: "node bin/keel.js start",
     url: `http://127.0.0.1:${port}/api/trpc/health`,
@@ -39,6 +45,6 @@ export default defineConfig({
     stdout: "pipe",
     stderr: "pipe",
     gracefulShutdown: { signal: "SIGINT", timeout: 15_000 },
-    env: { PORT: String(port), HOST: "127.0.0.1", KEEL_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { PORT: String(port), HOST: "127.0.0.1", KEEL_DATA_DIR: dataDir, KEEL_PASSWORD: E2E_PASSWORD, NEXT_TELEMETRY_DISABLED: "1" },
   },
 });

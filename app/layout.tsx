@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import type { ReactNode } from "react";
 import { TRPCReactProvider } from "./_trpc/client";
 import "./globals.css";
@@ -9,18 +8,15 @@ export const metadata: Metadata = {
   description: "Workflows as graphs, run durably.",
 };
 
+// Every page is rendered per request: the CSP nonce (proxy.ts) is per request, and every
+// operator page checks the session.
+export const dynamic = "force-dynamic";
+
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <TRPCReactProvider>
-          <header className="topbar">
-            <Link href="/" className="brand">
-              Keel
-            </Link>
-          </header>
-          <main className="page">{children}</main>
-        </TRPCReactProvider>
+        <TRPCReactProvider>{children}</TRPCReactProvider>
       </body>
     </html>
   );

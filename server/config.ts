@@ -37,6 +37,9 @@ export const EnvSchema = z.object({
   // 0 lets `keel start` pick a free port for its local Chroma.
   KEEL_CHROMA_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   KEEL_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // When set, the operator password: applied at every start (sessions end when it changes).
+  KEEL_PASSWORD: optionalString.pipe(z.string().min(10, "must be at least 10 characters").optional()),
+  KEEL_SESSION_HOURS: z.coerce.number({ message: "must be a number of hours" }).positive("must be positive").max(24 * 365).default(24 * 7),
 });
 
 export interface KeelConfig {
@@ -50,6 +53,8 @@ export interface KeelConfig {
   port: number;
   publicUrl: string;
   logLevel: "debug" | "info" | "warn" | "error";
+  password: string | undefined;
+  sessionTtlMs: number;
 }
 
 /** Parses the environment; throws ConfigurationError naming the first bad variable. */
@@ -79,5 +84,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     publicUrl,
     logLevel: e.KEEL_LOG_LEVEL,
+    password: e.KEEL_PASSWORD,
+    sessionTtlMs: e.KEEL_SESSION_HOURS * 3_600_000,
   };
 }

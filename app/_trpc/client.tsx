@@ -1,19 +1,35 @@
 "use client";
 
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
 import type { AppRouter } from "../../server/trpc/router";
+import { retryUnlessClientError } from "../_components/query-retry";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
+// A session that ends while a page is open sends the operator back to sign in, then here.
+function signInAgainOnUnauthorized(error: unknown) {
+  if (error instanceof TRPCClientError && error.data?.code === "UNAUTHORIZED" && !window.location.pathname.startsWith("/login")) {
+    window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+  }
+}
+
 export function TRPCReactProvider({ children }: { children: ReactNode }) {
   const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, refetchOnWindowFocus: false } } }),
+    () =>
+      new QueryClient({
+        queryCache: new QueryCache({ onError: signInAgainOnUnauthorized }),
+        mutationCache: new MutationCache({ onError: signInAgainOnUnauthorized }),
+        defaultOptions: { queries: { staleTime: 5_000, refetchOnWindowFocus: false, retry: retryUnlessClientError } },
+      }),
   );
   const [trpcClient] = useState(() =>
-    createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/api/trpc" })] }),
+    createTRPCClient<AppRouter>({
+      // The header proves a mutation comes from Keel's own pages (server/http/request-guards.ts).
+      links: [httpBatchLink({ url: "/api/trpc", headers: { "x-keel-csrf": "1" } })],
+    }),
   );
   return (
     <QueryClientProvider client={queryClient}>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "../limits";
 
 // The graph format: the contract between the editor, validation, the compiler and the engine.
 // Old schemaVersions are upgraded on load (see upgrade.ts), never rejected silently.
@@ -35,8 +36,8 @@ export const GraphEdgeSchema = z.object({
 
 export const GraphSchema = z.object({
   schemaVersion: z.literal(GRAPH_SCHEMA_VERSION),
-  nodes: z.array(GraphNodeSchema).max(5000),
-  edges: z.array(GraphEdgeSchema).max(20000),
+  nodes: z.array(GraphNodeSchema).max(LIMITS.graphNodes, `must have at most ${LIMITS.graphNodes} nodes`),
+  edges: z.array(GraphEdgeSchema).max(LIMITS.graphEdges, `must have at most ${LIMITS.graphEdges} edges`),
 });
 
 export type GraphNode = z.infer<typeof GraphNodeSchema>;

@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { isKeelError } from "../../engine/errors";
 import { loadConfig } from "../config";
+import { backupCommand, pruneCommand, restoreCommand } from "./data-safety";
 import { prepareDatabase } from "./prepare";
+import { resetPassword } from "./reset-password";
 import { start } from "./start";
 
 const USAGE = `usage: keel <command>
@@ -9,6 +11,14 @@ const USAGE = `usage: keel <command>
 commands:
   start      migrate and seed the database, start Chroma and the web server (npm start)
   migrate    apply pending database migrations and seed templates, then exit
+  reset-password [--password-stdin]
+             set the operator password and sign out every session
+  backup [--out DIR]
+             copy the database and key file into a new backup directory
+  restore DIR [--yes]
+             verify a backup and put it in place of the current database (kept aside)
+  prune [--days N]
+             replace payloads of runs finished more than N days ago with tombstones
   help       show this text
 `;
 
@@ -24,6 +34,14 @@ async function main(argv: string[]): Promise<number> {
       if (seeded.length) console.log(`keel: seeded ${seeded.join(", ")}`);
       return 0;
     }
+    case "reset-password":
+      return resetPassword({ passwordStdin: argv.includes("--password-stdin") });
+    case "backup":
+      return backupCommand(argv.slice(argv.indexOf(command) + 1));
+    case "restore":
+      return restoreCommand(argv.slice(argv.indexOf(command) + 1));
+    case "prune":
+      return pruneCommand(argv.slice(argv.indexOf(command) + 1));
     case "help":
     case "--help":
     case "-h":

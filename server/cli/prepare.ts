@@ -1,19 +1,31 @@
 import { connectionError, migrate, openDatabase } from "../../engine/store";
 import { seedTemplates } from "../../prisma/seed";
+import { authService } from "../auth/service";
 import type { KeelConfig } from "../config";
 import { ensureSecret } from "../secret-key";
 import { migrationsDir } from "../services";
 import { PROJECT_ROOT } from "../process/paths";
 
-/** Everything the database needs before any process uses it: key, migrations, templates. */
-export async function prepareDatabase(config: KeelConfig): Promise<{ applied: string[]; seeded: string[] }> {
+export interface Prepared {
+  applied: string[];
+  seeded: string[];
+  /** Set while no operator password exists: the one-time set-up link's token. */
+  setupToken: string | undefined;
+  passwordFromConfig: boolean;
+}
+
+/** Everything the database needs before any process uses it: key, migrations, templates, password. */
+export async function prepareDatabase(config: KeelConfig): Promise<Prepared> {
   ensureSecret(config.dataDir, config.secret);
   try {
     const { applied } = await migrate(config.database, migrationsDir(config.database.provider, PROJECT_ROOT));
     const database = await openDatabase(config.database);
     try {
       const { seeded } = await seedTemplates(database.db);
-      return { applied, seeded };
+      const auth = authService(database.db, { sessionTtlMs: config.sessionTtlMs });
+      const passwordFromConfig = config.password ? await auth.applyConfiguredPassword(config.password) : false;
+      const setupToken = config.password ? undefined : await auth.createSetupToken();
+      return { applied, seeded, setupToken, passwordFromConfig };
     } finally {
       await database.close();
     }

@@ -2,10 +2,12 @@ import { createRequire } from "node:module";
 import { ConfigurationError } from "../../engine/errors";
 import { loadConfig } from "../config";
 import { startLocalChroma } from "../process/chroma";
+import { removePidFile, writePidFile } from "../process/pid-file";
 import { PROJECT_ROOT } from "../process/paths";
 import { Supervisor } from "../process/supervisor";
 import { portInUse, waitForHttp } from "../process/wait";
 import { buildIsCurrent, buildWebApp } from "../process/web-build";
+import { startRetentionTimer } from "../services/retention";
 import { prepareDatabase } from "./prepare";
 
 export interface StartOptions {
@@ -22,13 +24,20 @@ export async function start(options: StartOptions = {}): Promise<number> {
   if (await portInUse(config.host, config.port)) {
     throw new ConfigurationError(`PORT: ${config.host}:${config.port} is already in use; set PORT to a free port`, "PORT");
   }
-  const { seeded, applied } = await prepareDatabase(config);
+  // keel.pid tells `keel restore` that Keel is running on this data directory; every way out
+  // of the CLI ends in process.exit, which removes it.
+  writePidFile(config.dataDir);
+  process.once("exit", () => removePidFile(config.dataDir));
+  const { seeded, applied, setupToken, passwordFromConfig } = await prepareDatabase(config);
   if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
   if (seeded.length) log(`seeded template workflows: ${seeded.join(", ")}`);
+  if (passwordFromConfig) log("the operator password was set from KEEL_PASSWORD; existing sessions were signed out");
 
   const supervisor = new Supervisor(log);
   let stopping: Promise<void> | undefined;
+  let retention: { stop(): void } | undefined;
   const stop = (reason: string) => {
+    retention?.stop();
     stopping ??= (async () => {
       log(`${reason}; stopping`);
       await supervisor.stopAll();
@@ -71,6 +80,11 @@ export async function start(options: StartOptions = {}): Promise<number> {
     const local = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
     await waitForHttp(`${local}/api/trpc/health`, { timeoutMs: 60_000, exited: web.exited });
     log(`Keel is running at ${config.publicUrl}  (Ctrl-C stops it)`);
+    // Run payload retention now and every 24 h; failures are logged, never fatal.
+    retention = startRetentionTimer(config, { log });
+    if (setupToken) {
+      log(`no operator password yet: open ${config.publicUrl}/setup?token=${setupToken} to set one (the link works once)`);
+    }
 
     const outcome = await Promise.race([interrupted, supervisor.firstUnexpectedExit()]);
     if (typeof outcome === "number") return outcome;

@@ -1,14 +1,13 @@
 import { join } from "node:path";
 import { migrate, openDatabase, type Database } from "../../engine/store";
+import { authService } from "../auth/service";
 import { loadConfig, type KeelConfig } from "../config";
+import { createCipher } from "../secrets/cipher";
+import { ensureSecret } from "../secret-key";
+import { listAudit } from "./audit";
+import { readRetentionSettings, saveRetentionSettings } from "./retention";
+import { webhookService } from "./webhooks";
 import { workflowService } from "./workflows";
-
-export interface Services {
-  config: KeelConfig;
-  database: Database;
-  workflows: ReturnType<typeof workflowService>;
-  health(): Promise<{ status: "ok"; database: Database["provider"]; time: string }>;
-}
 
 export function migrationsDir(provider: Database["provider"], root = process.cwd()): string {
   return provider === "sqlite" ? join(root, "prisma", "migrations") : join(root, "prisma", "postgres", "migrations");
@@ -19,17 +18,29 @@ export async function createServices(config: KeelConfig): Promise<Services> {
   return servicesFor(config, await openDatabase(config.database));
 }
 
-export function servicesFor(config: KeelConfig, database: Database): Services {
+export function servicesFor(config: KeelConfig, database: Database, options: { now?: () => Date } = {}) {
+  const { db } = database;
+  const cipher = createCipher(ensureSecret(config.dataDir, config.secret).secret);
+  const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, ...options });
   return {
     config,
     database,
-    workflows: workflowService(database.db),
+    auth,
+    workflows: workflowService(db),
+    webhooks: webhookService(db, { auth, cipher, ...options }),
+    audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
+    settings: {
+      retention: () => readRetentionSettings(db),
+      saveRetention: (input: unknown, actor: string) => saveRetentionSettings(db, input, actor),
+    },
     async health() {
-      await database.db.$queryRawUnsafe("SELECT 1");
-      return { status: "ok", database: database.provider, time: new Date().toISOString() };
+      await db.$queryRawUnsafe("SELECT 1");
+      return { status: "ok" as const, database: database.provider, time: new Date().toISOString() };
     },
   };
 }
+
+export type Services = ReturnType<typeof servicesFor>;
 
 // One set of services per server process; kept on globalThis so dev-mode reloads reuse it.
 const holder = globalThis as typeof globalThis & { __keelServices?: Promise<Services> };

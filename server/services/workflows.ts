@@ -2,6 +2,8 @@ import { z } from "zod";
 import { NotFoundError, ValidationError } from "../../engine/errors";
 import { emptyGraph, GraphSchema, type Graph } from "../../engine/graph/schema";
 import { json, type Db, type Prisma } from "../../engine/store";
+import { assertJsonWithin, LIMITS } from "../../engine/limits";
+import { audit } from "./audit";
 import { zodIssues } from "./zod-issues";
 
 export const WorkflowNameSchema = z.string().trim().min(1, "is required").max(120, "must be at most 120 characters");
@@ -35,6 +37,7 @@ export interface WorkflowDetail extends Omit<WorkflowSummary, "nodeCount"> {
 }
 
 function parseGraph(raw: unknown, field = "graph"): Graph {
+  assertJsonWithin(field, raw, LIMITS.graphBytes);
   const parsed = GraphSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = zodIssues(parsed.error, field);
@@ -111,17 +114,18 @@ export function workflowService(db: Db) {
       return toDetail(row);
     },
 
-    async create(input: z.input<typeof CreateWorkflowInput>): Promise<WorkflowDetail> {
+    async create(input: z.input<typeof CreateWorkflowInput>, actor = "operator"): Promise<WorkflowDetail> {
       const data = CreateWorkflowInput.parse(input);
       const graph = data.graph === undefined ? emptyGraph() : parseGraph(data.graph);
       const row = await db.workflow.create({
         data: { slug: await uniqueSlug(db, data.name), name: data.name, description: data.description, draftGraph: json(graph) },
         select: SELECT,
       });
+      await audit(db, { actor, action: "workflow.create", targetType: "workflow", targetId: row.id, detail: { name: row.name } });
       return toDetail(row);
     },
 
-    async saveDraft(input: z.input<typeof SaveDraftInput>): Promise<WorkflowDetail> {
+    async saveDraft(input: z.input<typeof SaveDraftInput>, actor = "operator"): Promise<WorkflowDetail> {
       const data = SaveDraftInput.parse(input);
       const graph = parseGraph(data.graph);
       const exists = await db.workflow.findUnique({ where: { id: data.id }, select: { id: true } });
@@ -134,6 +138,13 @@ export function workflowService(db: Db) {
           ...(data.description === undefined ? {} : { description: data.description }),
         },
         select: SELECT,
+      });
+      await audit(db, {
+        actor,
+        action: "workflow.save_draft",
+        targetType: "workflow",
+        targetId: row.id,
+        detail: { name: row.name, nodes: graph.nodes.length, edges: graph.edges.length },
       });
       return toDetail(row);
     },

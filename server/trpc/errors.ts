@@ -1,24 +1,12 @@
 import { TRPCError } from "@trpc/server";
-import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { ZodError } from "zod";
-import { isKeelError, type ErrorKind, type FieldIssue } from "../../engine/errors";
+import { isKeelError, type FieldIssue } from "../../engine/errors";
+import { ERROR_TRANSLATION } from "../http/errors";
 import { zodIssues } from "../services/zod-issues";
 
-// The one place where Keel's typed errors become tRPC (and so HTTP) errors.
-const CODES: Record<ErrorKind, TRPC_ERROR_CODE_KEY> = {
-  validation: "BAD_REQUEST",
-  not_found: "NOT_FOUND",
-  conflict: "CONFLICT",
-  permanent: "UNPROCESSABLE_CONTENT",
-  retryable: "SERVICE_UNAVAILABLE",
-  configuration: "PRECONDITION_FAILED",
-  unauthenticated: "UNAUTHORIZED",
-  rate_limited: "TOO_MANY_REQUESTS",
-  too_large: "PAYLOAD_TOO_LARGE",
-};
-
+// Keel's typed errors become tRPC errors here and nowhere else.
 export function toTRPCError(error: unknown): TRPCError | undefined {
-  if (isKeelError(error)) return new TRPCError({ code: CODES[error.kind], message: error.message, cause: error });
+  if (isKeelError(error)) return new TRPCError({ code: ERROR_TRANSLATION[error.kind].trpc, message: error.message, cause: error });
   if (error instanceof ZodError) {
     const issues = zodIssues(error);
     return new TRPCError({ code: "BAD_REQUEST", message: `${issues[0]!.path}: ${issues[0]!.message}`, cause: error });

@@ -1,8 +1,16 @@
 import { publicProcedure, router } from "./init";
+import { auditRouter } from "./routers/audit";
+import { authRouter } from "./routers/auth";
+import { settingsRouter } from "./routers/settings";
+import { webhookRouter } from "./routers/webhook";
 import { workflowRouter } from "./routers/workflow";
 
 export const appRouter = router({
   health: publicProcedure.query(({ ctx }) => ctx.services.health()),
+  auth: authRouter,
+  audit: auditRouter,
+  settings: settingsRouter,
+  webhook: webhookRouter,
   workflow: workflowRouter,
 });
 

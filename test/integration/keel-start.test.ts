@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../server/process/wait";
+import { KeelHttp } from "../support/http";
 import { runKeel } from "../support/keel-process";
+
+const PASSWORD = "correct horse battery staple";
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -46,7 +49,7 @@ describe("keel start", () => {
     const dir = dataDir();
     for (const round of [1, 2]) {
       const port = await freePort();
-      const keel = runKeel(["start"], { KEEL_DATA_DIR: dir, PORT: String(port) });
+      const keel = runKeel(["start"], { KEEL_DATA_DIR: dir, PORT: String(port), KEEL_PASSWORD: PASSWORD });
       try {
         await keel.waitFor(/Keel is running at http:\/\/127\.0\.0\.1:\d+/);
         const chromaPort = Number(keel.output().match(/local Chroma at http:\/\/127\.0\.0\.1:(\d+)/)![1]);
@@ -58,21 +61,34 @@ describe("keel start", () => {
 
         const health = await fetch(`http://127.0.0.1:${port}/api/trpc/health`).then((r) => r.json());
         expect(health.result.data).toMatchObject({ status: "ok", database: "sqlite" });
-        const list = await fetch(`http://127.0.0.1:${port}/api/trpc/workflow.list`).then((r) => r.json());
+        const operator = new KeelHttp(`http://127.0.0.1:${port}`);
+        expect((await operator.signIn(PASSWORD)).status).toBe(200);
+        const list = await (await operator.call("workflow.list", "query")).json();
         expect(list.result.data.map((w: { slug: string }) => w.slug).sort()).toEqual([
           "content-publishing",
           "customer-onboarding",
           "support-triage",
         ]);
-        const page = await fetch(`http://127.0.0.1:${port}/`);
+        const page = await fetch(`http://127.0.0.1:${port}/`, { headers: operator.headers(), redirect: "manual" });
         expect(page.status).toBe(200);
         expect(await fetch(`http://127.0.0.1:${chromaPort}/api/v2/heartbeat`).then((r) => r.status)).toBe(200);
         expect(existsSync(join(dir, "keel.db"))).toBe(true);
         expect(existsSync(join(dir, "keel.key"))).toBe(true);
         expect(existsSync(join(dir, "chroma"))).toBe(true);
+        // keel.pid names the running Keel: a backup works while it runs, a restore refuses.
+        expect(readFileSync(join(dir, "keel.pid"), "utf8").trim()).toBe(String(keel.child.pid));
+        if (round === 1) {
+          const out = dataDir();
+          const backup = runKeel(["backup", "--out", out], { KEEL_DATA_DIR: dir });
+          expect(await backup.exited, backup.output()).toBe(0);
+          const restore = runKeel(["restore", out, "--yes"], { KEEL_DATA_DIR: dir });
+          expect(await restore.exited).toBe(1);
+          expect(restore.output()).toContain(`(pid ${keel.child.pid}, from keel.pid): stop it before restoring`);
+        }
 
         keel.child.kill("SIGINT");
         expect(await keel.exited).toBe(0);
+        expect(existsSync(join(dir, "keel.pid"))).toBe(false);
         expect(await listening(port)).toBe(false);
         expect(await listening(chromaPort)).toBe(false);
         expect(processesMentioning(dir)).toEqual([]);

@@ -9,6 +9,7 @@ import { createCallerFactory } from "../../server/trpc/init";
 import { appRouter } from "../../server/trpc/router";
 import { seedTemplates } from "../../prisma/seed";
 import { TEMPLATES } from "../../prisma/templates";
+import { operatorContext } from "../support/context";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 
 const createCaller = createCallerFactory(appRouter);
@@ -29,7 +30,7 @@ describe.each(databaseKinds())("workflow procedures on $name", (kind) => {
   beforeAll(async () => {
     env = await migratedDatabase(kind);
     const config = loadConfig({ KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), "keel-data-")), DATABASE_URL: env.scratch.target.url });
-    caller = createCaller({ services: servicesFor(config, env.database) });
+    caller = createCaller(operatorContext(servicesFor(config, env.database)));
   });
   afterAll(async () => {
     await env.dispose();

@@ -12,14 +12,15 @@ export interface KeelProcess {
 }
 
 /** Runs `keel <args>` as a real process with only the given variables added to a clean environment. */
-export function runKeel(args: string[], env: Record<string, string>): KeelProcess {
+export function runKeel(args: string[], env: Record<string, string>, options: { input?: string } = {}): KeelProcess {
   const base: Record<string, string> = {};
   for (const key of ["PATH", "HOME", "TMPDIR", "LANG"]) if (process.env[key]) base[key] = process.env[key]!;
   const child = spawn(process.execPath, [KEEL_BIN, ...args], {
     cwd: PROJECT_ROOT,
     env: { ...base, NEXT_TELEMETRY_DISABLED: "1", ...env } as unknown as NodeJS.ProcessEnv,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (options.input !== undefined) child.stdin!.end(options.input);
   let output = "";
   const listeners = new Set<() => void>();
   for (const stream of [child.stdout!, child.stderr!]) {

@@ -2,8 +2,8 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { retryUnlessClientError } from "./_components/query-retry";
-import { useTRPC } from "./_trpc/client";
+import { retryUnlessClientError } from "../_components/query-retry";
+import { useTRPC } from "../_trpc/client";
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;

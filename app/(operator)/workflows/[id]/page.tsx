@@ -3,9 +3,9 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
-import { WorkflowCanvas } from "../../_components/WorkflowCanvas";
-import { retryUnlessClientError } from "../../_components/query-retry";
-import { useTRPC } from "../../_trpc/client";
+import { WorkflowCanvas } from "../../../_components/WorkflowCanvas";
+import { retryUnlessClientError } from "../../../_components/query-retry";
+import { useTRPC } from "../../../_trpc/client";
 
 function safeDecode(segment: string): string {
   try {

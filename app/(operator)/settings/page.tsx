@@ -1,0 +1,146 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { useTRPC } from "../../_trpc/client";
+
+function ApiTokens() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const tokens = useQuery(trpc.auth.tokens.list.queryOptions());
+  const [name, setName] = useState("");
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.auth.tokens.list.queryKey() });
+  const create = useMutation(trpc.auth.tokens.create.mutationOptions({ onSuccess: () => void refresh() }));
+  const revoke = useMutation(trpc.auth.tokens.revoke.mutationOptions({ onSuccess: () => void refresh() }));
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate({ name }, { onSuccess: () => setName("") });
+  };
+
+  return (
+    <section className="panel" aria-labelledby="tokens-heading">
+      <h2 id="tokens-heading">API tokens</h2>
+      <p className="muted">
+        For scripts and webhooks: send <code>Authorization: Bearer &lt;token&gt;</code>. A token is shown once, when it is created; Keel
+        keeps only a hash of it.
+      </p>
+      <form onSubmit={submit} className="form form-inline">
+        <label htmlFor="token-name">Name</label>
+        <input id="token-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Zapier" required maxLength={80} />
+        <button type="submit" className="button-primary" disabled={create.isPending}>
+          Create token
+        </button>
+      </form>
+      {create.isError ? (
+        <p className="form-error" role="alert">
+          {create.error.message}
+        </p>
+      ) : null}
+      {create.data ? (
+        <div className="callout" role="status" data-testid="new-token">
+          <p>
+            Copy the token for <strong>{create.data.name}</strong> now; it will not be shown again:
+          </p>
+          <code className="secret">{create.data.token}</code>
+        </div>
+      ) : null}
+      {tokens.isError ? (
+        <p className="form-error" role="alert">
+          {tokens.error.message}
+        </p>
+      ) : tokens.data && tokens.data.length > 0 ? (
+        <table className="table" data-testid="token-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Token</th>
+              <th>Created</th>
+              <th>Last used</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.data.map((token) => (
+              <tr key={token.id}>
+                <td>{token.name}</td>
+                <td>
+                  <code>{token.prefix}…</code>
+                </td>
+                <td>{new Date(token.createdAt).toLocaleString()}</td>
+                <td>{token.lastUsedAt ? new Date(token.lastUsedAt).toLocaleString() : "never"}</td>
+                <td>
+                  {token.revokedAt ? (
+                    <span className="badge badge-muted">revoked</span>
+                  ) : (
+                    <button type="button" className="button-quiet" onClick={() => revoke.mutate({ id: token.id })}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : tokens.data ? (
+        <p className="state state-empty">No tokens yet</p>
+      ) : null}
+    </section>
+  );
+}
+
+function Retention() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const current = useQuery(trpc.settings.retention.queryOptions());
+  const [days, setDays] = useState<string | undefined>(undefined);
+  const save = useMutation(
+    trpc.settings.saveRetention.mutationOptions({
+      onSuccess: (saved) => {
+        queryClient.setQueryData(trpc.settings.retention.queryKey(), saved);
+        setDays(undefined);
+      },
+    }),
+  );
+  const value = days ?? (current.data ? String(current.data.runPayloadDays) : "");
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate({ runPayloadDays: Number(value) });
+  };
+  return (
+    <section className="panel" aria-labelledby="retention-heading">
+      <h2 id="retention-heading">Retention</h2>
+      <p className="muted">
+        Inputs, outputs and step data of finished runs are kept this long, then replaced by tombstones; what happened, when and with what
+        status stays. Pruning runs daily, and <code>keel prune</code> runs it on demand.
+      </p>
+      <form onSubmit={submit} className="form form-inline">
+        <label htmlFor="retention-days">Keep run payloads for</label>
+        <input id="retention-days" type="number" min={1} step={1} required value={value} onChange={(e) => setDays(e.target.value)} style={{ width: 100 }} />
+        <span>days</span>
+        <button type="submit" className="button-primary" disabled={save.isPending || current.isPending}>
+          Save
+        </button>
+      </form>
+      {save.isError ? (
+        <p className="form-error" role="alert">
+          {save.error.message}
+        </p>
+      ) : save.isSuccess ? (
+        <p role="status">Saved.</p>
+      ) : null}
+    </section>
+  );
+}
+
+export default function SettingsPage() {
+  return (
+    <section>
+      <div className="page-header">
+        <h1>Settings</h1>
+      </div>
+      <ApiTokens />
+      <Retention />
+    </section>
+  );
+}

@@ -1,0 +1,43 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
+import { useTRPC } from "../_trpc/client";
+
+const NAV = [
+  { href: "/", label: "Workflows", match: (p: string) => p === "/" || p.startsWith("/workflows") },
+  { href: "/audit", label: "Audit log", match: (p: string) => p.startsWith("/audit") },
+  { href: "/settings", label: "Settings", match: (p: string) => p.startsWith("/settings") },
+];
+
+export function OperatorShell({ children }: { children: ReactNode }) {
+  const pathname = usePathname();
+  const trpc = useTRPC();
+  const logout = useMutation(
+    trpc.auth.logout.mutationOptions({
+      onSettled: () => window.location.assign("/login"),
+    }),
+  );
+  return (
+    <>
+      <header className="topbar">
+        <Link href="/" className="brand">
+          Keel
+        </Link>
+        <nav className="topnav" aria-label="Main">
+          {NAV.map((item) => (
+            <Link key={item.href} href={item.href} className={item.match(pathname) ? "active" : undefined}>
+              {item.label}
+            </Link>
+          ))}
+        </nav>
+        <button type="button" className="button-quiet" onClick={() => logout.mutate()} disabled={logout.isPending}>
+          Sign out
+        </button>
+      </header>
+      <main className="page">{children}</main>
+    </>
+  );
+}

@@ -1,0 +1,32 @@
+// The session cookie: HttpOnly (no script reads it), SameSite=Lax (not sent on cross-site
+// subrequests or POSTs), Secure whenever Keel is served over https.
+export const SESSION_COOKIE = "keel_session";
+
+export function sessionCookie(token: string, expiresAt: Date, publicUrl: string): string {
+  const parts = [
+    `${SESSION_COOKIE}=${token}`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Lax",
+    `Expires=${expiresAt.toUTCString()}`,
+    `Max-Age=${Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000))}`,
+  ];
+  if (publicUrl.startsWith("https:")) parts.push("Secure");
+  return parts.join("; ");
+}
+
+export function clearedSessionCookie(publicUrl: string): string {
+  return sessionCookie("", new Date(0), publicUrl);
+}
+
+export function readCookie(header: string | null | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      return value === "" ? undefined : value;
+    }
+  }
+  return undefined;
+}

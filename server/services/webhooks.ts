@@ -1,0 +1,144 @@
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import { NotFoundError, UnauthenticatedError, ValidationError } from "../../engine/errors";
+import { assertJsonWithin, LIMITS } from "../../engine/limits";
+import { json, type Db } from "../../engine/store";
+import type { AuthService } from "../auth/service";
+import { safeEqual } from "../auth/tokens";
+import type { Cipher } from "../secrets/cipher";
+import { audit } from "./audit";
+
+// Inbound webhooks are never anonymous: each request carries an API token
+// (Authorization: Bearer keel_…) or an HMAC-SHA256 signature made with the workflow's signing
+// secret over "<timestamp>.<body>" (X-Keel-Timestamp, X-Keel-Signature: sha256=<hex>).
+// Signatures older or newer than the tolerance are stale; one already seen is a replay.
+// Accepted deliveries are stored before the answer, so nothing acknowledged is ever lost.
+
+export const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
+export const SIGNATURE_HEADER = "x-keel-signature";
+export const TIMESTAMP_HEADER = "x-keel-timestamp";
+
+const signingCredential = (workflowId: string) => `webhook-signing:${workflowId}`;
+
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+}
+
+export interface WebhookRequest {
+  workflow: string;
+  headers: Headers;
+  body: Uint8Array;
+}
+
+export interface WebhookAccepted {
+  deliveryId: string;
+  duplicate: boolean;
+}
+
+export function webhookService(db: Db, deps: { auth: AuthService; cipher: Cipher; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+
+  async function findWorkflow(ref: string) {
+    return db.workflow.findFirst({ where: { OR: [{ id: ref }, { slug: ref }], archivedAt: null }, select: { id: true } });
+  }
+
+  async function verifySignature(workflowId: string | undefined, headers: Headers, body: string): Promise<void> {
+    const signature = headers.get(SIGNATURE_HEADER) ?? "";
+    const timestampText = headers.get(TIMESTAMP_HEADER) ?? "";
+    const timestamp = Number(timestampText);
+    if (!/^\d{1,12}$/.test(timestampText)) {
+      throw new UnauthenticatedError(`${TIMESTAMP_HEADER}: must be the signing time in Unix seconds`);
+    }
+    const credential = workflowId ? await db.credential.findUnique({ where: { name: signingCredential(workflowId) } }) : null;
+    const secret = credential ? deps.cipher.open(credential) : undefined;
+    if (!workflowId || !secret || !safeEqual(signature, signWebhook(secret, timestamp, body))) {
+      throw new UnauthenticatedError("The webhook signature does not match.");
+    }
+    if (Math.abs(now().getTime() - timestamp * 1000) > SIGNATURE_TOLERANCE_MS) {
+      throw new UnauthenticatedError("The webhook signature is stale: its timestamp is more than 5 minutes from the server's clock.");
+    }
+    const signatureHash = createHash("sha256").update(`${workflowId}:${signature}`).digest("hex");
+    try {
+      await db.webhookReplayGuard.create({ data: { signatureHash, expiresAt: new Date(timestamp * 1000 + SIGNATURE_TOLERANCE_MS) } });
+    } catch (error) {
+      if ((error as { code?: string }).code === "P2002") throw new UnauthenticatedError("This signed webhook request was already received (replay refused).");
+      throw error;
+    }
+  }
+
+  return {
+    /** A new signing secret for the workflow's webhook; shown once, stored sealed. */
+    async rotateSigningSecret(workflowId: string, actor = "operator"): Promise<{ secret: string }> {
+      const workflow = await findWorkflow(workflowId);
+      if (!workflow) throw new NotFoundError(`no workflow '${workflowId}'`);
+      const secret = `whsec_${randomBytes(32).toString("base64url")}`;
+      const sealed = deps.cipher.seal(secret);
+      await db.credential.upsert({
+        where: { name: signingCredential(workflow.id) },
+        create: { name: signingCredential(workflow.id), kind: "webhook_signing", ...sealed },
+        update: sealed,
+      });
+      await audit(db, { actor, action: "webhook.rotate_secret", targetType: "workflow", targetId: workflow.id });
+      return { secret };
+    },
+
+    async receive(request: WebhookRequest): Promise<WebhookAccepted> {
+      const bodyText = Buffer.from(request.body).toString("utf8");
+      const workflow = await findWorkflow(request.workflow);
+      const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+      let authenticatedBy: string;
+      if (bearer) {
+        const token = await deps.auth.apiToken(bearer);
+        if (!token) throw new UnauthenticatedError("The API token is not valid (unknown or revoked).");
+        authenticatedBy = `token:${token.id}`;
+      } else if (request.headers.has(SIGNATURE_HEADER)) {
+        await verifySignature(workflow?.id, request.headers, bodyText);
+        authenticatedBy = "signature";
+      } else {
+        throw new UnauthenticatedError(
+          "Webhook requests need an API token (Authorization: Bearer …) or a signature (X-Keel-Signature and X-Keel-Timestamp).",
+        );
+      }
+      if (!workflow) throw new NotFoundError(`no workflow '${request.workflow}'`);
+
+      const contentType = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() || "application/octet-stream";
+      let body: unknown;
+      if (contentType === "application/json" || contentType.endsWith("+json")) {
+        try {
+          body = bodyText === "" ? null : JSON.parse(bodyText);
+        } catch {
+          throw new ValidationError("body: is not valid JSON", [{ path: "body", message: "is not valid JSON" }]);
+        }
+      } else if (contentType === "application/x-www-form-urlencoded") {
+        body = Object.fromEntries(new URLSearchParams(bodyText));
+      } else {
+        body = { text: bodyText };
+      }
+      assertJsonWithin("body", body, LIMITS.runInputBytes);
+
+      const idempotencyKey = request.headers.get("idempotency-key")?.slice(0, 200) || null;
+      if (idempotencyKey) {
+        const existing = await db.webhookDelivery.findUnique({ where: { workflowId_idempotencyKey: { workflowId: workflow.id, idempotencyKey } } });
+        if (existing) return { deliveryId: existing.id, duplicate: true };
+      }
+      try {
+        const delivery = await db.webhookDelivery.create({
+          data: { workflowId: workflow.id, authenticatedBy, idempotencyKey, body: json(body), contentType },
+        });
+        return { deliveryId: delivery.id, duplicate: false };
+      } catch (error) {
+        // The same key, concurrently: the other request stored it.
+        if (idempotencyKey && (error as { code?: string }).code === "P2002") {
+          const existing = await db.webhookDelivery.findUniqueOrThrow({ where: { workflowId_idempotencyKey: { workflowId: workflow.id, idempotencyKey } } });
+          return { deliveryId: existing.id, duplicate: true };
+        }
+        throw error;
+      }
+    },
+
+    async sweepReplayGuards(): Promise<void> {
+      await db.webhookReplayGuard.deleteMany({ where: { expiresAt: { lt: now() } } });
+    },
+  };
+}
+
+export type WebhookService = ReturnType<typeof webhookService>;

@@ -1,0 +1,146 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NotFoundError, TooLargeError, UnauthenticatedError, ValidationError } from "../../engine/errors";
+import { loadConfig } from "../../server/config";
+import { servicesFor, type Services } from "../../server/services";
+import { signWebhook, SIGNATURE_TOLERANCE_MS } from "../../server/services/webhooks";
+import { databaseKinds, migratedDatabase } from "../support/databases";
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error("expected the webhook to be refused");
+    },
+    (error: Error) => error,
+  );
+}
+
+describe.each(databaseKinds())("webhook authentication on $name", (kind) => {
+  let env: Awaited<ReturnType<typeof migratedDatabase>>;
+  let services: Services;
+  const clock = new Date("2026-11-30T12:00:00Z");
+  let workflowId: string;
+  let secret: string;
+  let token: string;
+  const unix = () => Math.floor(clock.getTime() / 1000);
+
+  beforeAll(async () => {
+    env = await migratedDatabase(kind);
+    const config = loadConfig({ KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), "keel-wh-")), DATABASE_URL: env.scratch.target.url });
+    services = servicesFor(config, env.database, { now: () => clock });
+    workflowId = (await services.workflows.create({ name: "Inbound" })).id;
+    secret = (await services.webhooks.rotateSigningSecret(workflowId)).secret;
+    token = (await services.auth.createApiToken({ name: "sender" })).token;
+  });
+  afterAll(async () => {
+    await env.dispose();
+  });
+
+  function signed(body: string, timestamp = unix(), key = secret) {
+    return new Headers({
+      "content-type": "application/json",
+      "x-keel-timestamp": String(timestamp),
+      "x-keel-signature": signWebhook(key, timestamp, body),
+    });
+  }
+  const receive = (headers: Headers, body: string, workflow = workflowId) =>
+    services.webhooks.receive({ workflow, headers, body: Buffer.from(body) });
+
+  it("accepts a valid API token and stores the delivery", async () => {
+    const accepted = await receive(new Headers({ authorization: `Bearer ${token}`, "content-type": "application/json" }), '{"order":42}');
+    const delivery = await env.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: accepted.deliveryId } });
+    expect(delivery.body).toEqual({ order: 42 });
+    expect(delivery.authenticatedBy).toMatch(/^token:/);
+    expect(delivery.workflowId).toBe(workflowId);
+  });
+
+  it("accepts a valid signature, also by slug", async () => {
+    const body = '{"event":"paid"}';
+    const accepted = await receive(signed(body), body, "inbound");
+    const delivery = await env.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: accepted.deliveryId } });
+    expect(delivery.authenticatedBy).toBe("signature");
+    expect(delivery.body).toEqual({ event: "paid" });
+  });
+
+  it("refuses a request with neither token nor signature", async () => {
+    const error = await rejection(receive(new Headers({ "content-type": "application/json" }), "{}"));
+    expect(error).toBeInstanceOf(UnauthenticatedError);
+    expect(error.message).toMatch(/need an API token .* or a signature/);
+  });
+
+  it("refuses a wrong or revoked token", async () => {
+    expect(await rejection(receive(new Headers({ authorization: "Bearer keel_wrong" }), "{}"))).toBeInstanceOf(UnauthenticatedError);
+    const revoked = await services.auth.createApiToken({ name: "old" });
+    await services.auth.revokeApiToken(revoked.id);
+    const error = await rejection(receive(new Headers({ authorization: `Bearer ${revoked.token}` }), "{}"));
+    expect(error.message).toBe("The API token is not valid (unknown or revoked).");
+  });
+
+  it("refuses a signature made with another secret, or over another body", async () => {
+    const body = '{"amount":100}';
+    expect((await rejection(receive(signed(body, unix(), "whsec_not_it"), body))).message).toBe("The webhook signature does not match.");
+    expect((await rejection(receive(signed(body), '{"amount":1000}'))).message).toBe("The webhook signature does not match.");
+  });
+
+  it("refuses a stale signature, and one from too far in the future", async () => {
+    const body = '{"late":true}';
+    const old = unix() - SIGNATURE_TOLERANCE_MS / 1000 - 1;
+    expect((await rejection(receive(signed(body, old), body))).message).toMatch(/stale/);
+    const future = unix() + SIGNATURE_TOLERANCE_MS / 1000 + 1;
+    expect((await rejection(receive(signed(body, future), body))).message).toMatch(/stale/);
+  });
+
+  it("refuses a replayed signature", async () => {
+    const body = '{"once":true}';
+    const headers = signed(body);
+    await receive(headers, body);
+    const error = await rejection(receive(headers, body));
+    expect(error).toBeInstanceOf(UnauthenticatedError);
+    expect(error.message).toMatch(/already received \(replay refused\)/);
+  });
+
+  it("refuses a timestamp that is not Unix seconds", async () => {
+    const headers = signed("{}");
+    headers.set("x-keel-timestamp", "yesterday");
+    expect((await rejection(receive(headers, "{}"))).message).toMatch(/x-keel-timestamp: must be the signing time in Unix seconds/);
+  });
+
+  it("stops verifying signatures made with a rotated-out secret", async () => {
+    const old = secret;
+    secret = (await services.webhooks.rotateSigningSecret(workflowId)).secret;
+    const body = '{"after":"rotation"}';
+    expect(await rejection(receive(signed(body, unix(), old), body))).toBeInstanceOf(UnauthenticatedError);
+    await expect(receive(signed(body), body)).resolves.toHaveProperty("deliveryId");
+  });
+
+  it("never stores the signing secret in the clear", async () => {
+    const rows = await env.database.db.credential.findMany();
+    expect(rows.length).toBeGreaterThan(0);
+    expect(JSON.stringify(rows)).not.toContain(secret);
+  });
+
+  it("keeps one delivery per Idempotency-Key", async () => {
+    const headers = new Headers({ authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": "order-7" });
+    const first = await receive(headers, '{"n":1}');
+    const second = await receive(headers, '{"n":1}');
+    expect(second).toEqual({ deliveryId: first.deliveryId, duplicate: true });
+    expect(await env.database.db.webhookDelivery.count({ where: { idempotencyKey: "order-7" } })).toBe(1);
+  });
+
+  it("answers not found for an unknown workflow only to an authenticated sender", async () => {
+    expect(await rejection(receive(new Headers({ authorization: `Bearer ${token}` }), "{}", "nope"))).toBeInstanceOf(NotFoundError);
+    expect(await rejection(receive(signed("{}"), "{}", "nope"))).toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it("names the field for bad JSON and for a body over the run-input limit", async () => {
+    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const bad = await rejection(receive(new Headers(auth), "{nope"));
+    expect(bad).toBeInstanceOf(ValidationError);
+    expect(bad.message).toBe("body: is not valid JSON");
+    const big = await rejection(receive(new Headers(auth), JSON.stringify({ text: "x".repeat(300 * 1024) })));
+    expect(big).toBeInstanceOf(TooLargeError);
+    expect(big.message).toMatch(/^body: is 300 KB; the limit is 256 KB$/);
+  });
+});
