@@ -1,0 +1,69 @@
+import jsonata from "jsonata";
+
+// Expressions in node configuration: JSONata (an interpreter, never eval) for conditions and
+// transforms, and `{{ expression }}` templates inside strings. Parsed at validation time, so a
+// typo is reported when the operator saves, not when a run reaches the node.
+
+const TEMPLATE = /\{\{([\s\S]*?)\}\}/g;
+
+export interface ParseProblem {
+  message: string;
+  /** Character offset inside the source, when JSONata reports one. */
+  position?: number;
+}
+
+export function parseJsonata(source: string): ParseProblem | undefined {
+  if (source.trim() === "") return { message: "is empty" };
+  try {
+    jsonata(source);
+    return undefined;
+  } catch (error) {
+    const e = error as { message?: string; position?: number };
+    return { message: e.message ?? "does not parse", ...(typeof e.position === "number" ? { position: e.position } : {}) };
+  }
+}
+
+/** The `{{ … }}` parts of a template string. */
+export function templateParts(source: string): string[] {
+  return [...source.matchAll(TEMPLATE)].map((m) => m[1]!.trim());
+}
+
+export function parseTemplate(source: string): ParseProblem | undefined {
+  const opens = source.split("{{").length - 1;
+  const closes = source.split("}}").length - 1;
+  if (opens !== closes) return { message: "has an unclosed {{ … }}" };
+  for (const part of templateParts(source)) {
+    const problem = parseJsonata(part);
+    if (problem) return { message: `{{ ${part} }}: ${problem.message}` };
+  }
+  return undefined;
+}
+
+export async function evaluate(source: string, data: unknown): Promise<unknown> {
+  return jsonata(source).evaluate(data);
+}
+
+/** Renders a template; a string that is exactly one {{ expr }} keeps the value's type. */
+export async function renderTemplate(source: string, data: unknown): Promise<unknown> {
+  const whole = source.match(/^\{\{([\s\S]*?)\}\}$/);
+  if (whole) return evaluate(whole[1]!.trim(), data);
+  let out = "";
+  let last = 0;
+  for (const match of source.matchAll(TEMPLATE)) {
+    out += source.slice(last, match.index);
+    const value = await evaluate(match[1]!.trim(), data);
+    out += value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value);
+    last = match.index! + match[0].length;
+  }
+  return out + source.slice(last);
+}
+
+/** Every string in a config value with its dotted path, for template scanning. */
+export function stringsIn(value: unknown, path = ""): { path: string; value: string }[] {
+  if (typeof value === "string") return [{ path, value }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => stringsIn(v, path ? `${path}.${i}` : String(i)));
+  if (value && typeof value === "object") {
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => stringsIn(v, path ? `${path}.${k}` : k));
+  }
+  return [];
+}

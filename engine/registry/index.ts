@@ -1,0 +1,2 @@
+export { createRegistry } from "./create";
+export * from "./types";

@@ -1,0 +1,80 @@
+import type { z } from "zod";
+
+// What the engine needs to know about a node type. The descriptors themselves live in nodes/
+// and reach the engine as a parameter (a NodeRegistry); the engine never imports nodes/.
+
+export type NodeCategory = "trigger" | "logic" | "human" | "adapter";
+
+/**
+ * How the compiler turns a node into states, and how the engine drives it:
+ * - trigger: where a run starts; completes at once with the run input.
+ * - task: the engine runs its executor; it completes on one of its ports, or fails.
+ * - approval: waits for APPROVE / REJECT / EDIT from a person.
+ * - delay: sleeps until the engine's durable timer sends WAKE.
+ * - fork: starts its outgoing branches in parallel; join: waits for all of them.
+ * - loop: a task that guards a cycle (every cycle must pass through one).
+ * - end: finishes the run, with success or failure.
+ */
+export type NodeBehavior = "trigger" | "task" | "approval" | "delay" | "fork" | "join" | "loop" | "end";
+
+export interface PortSpec {
+  id: string;
+  label: string;
+}
+
+export type RiskLevel = "low" | "medium" | "high";
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** Exponential factor between attempts. */
+  factor: number;
+  /** Per-attempt time limit. */
+  timeoutMs: number;
+}
+
+export interface ExpressionField {
+  /** Dotted path inside the node's config, for error messages. */
+  path: string;
+  source: string;
+  /** jsonata: the whole string is a JSONata expression; template: a string with {{ … }} parts. */
+  kind: "jsonata" | "template";
+}
+
+/** The browser-safe half of a node type: everything but how it executes. */
+export interface NodeMeta<Config = unknown> {
+  type: string;
+  version: number;
+  title: string;
+  category: NodeCategory;
+  description: string;
+  /** A short name of an icon in the palette's set. */
+  icon: string;
+  behavior: NodeBehavior;
+  config: z.ZodType<Config>;
+  inputs: PortSpec[];
+  /** Output ports; some depend on the configuration (a switch's cases). */
+  outputs: (config: Config) => PortSpec[];
+  /** Whether failures may be routed through an `error` edge. */
+  errorPort: boolean;
+  retry: RetryPolicy;
+  risk: RiskLevel;
+  /** The expressions in a configuration, to parse at validation time. */
+  expressions: (config: Config) => ExpressionField[];
+  /** Older versions stay registered so old workflows keep running, hidden from the palette. */
+  deprecated?: boolean;
+}
+
+export type AnyNodeMeta = NodeMeta<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface NodeRegistry {
+  get(type: string, version: number): AnyNodeMeta | undefined;
+  /** The newest non-deprecated version of a type, for the palette. */
+  latest(type: string): AnyNodeMeta | undefined;
+  versions(type: string): number[];
+  all(): AnyNodeMeta[];
+}
+
+export const ERROR_PORT: PortSpec = { id: "error", label: "on error" };

@@ -1,0 +1,36 @@
+import { createRegistry, type AnyNodeMeta } from "../engine/registry";
+import { approvalNode } from "./human/approval";
+import { delayNode } from "./flow/delay";
+import { endNode } from "./flow/end";
+import { forkNode } from "./flow/fork";
+import { joinNode } from "./flow/join";
+import { subworkflowNode } from "./flow/subworkflow";
+import { setNode } from "./data/set";
+import { transformNode } from "./data/transform";
+import { ifNode } from "./logic/if";
+import { mergeNode } from "./logic/merge";
+import { switchNode } from "./logic/switch";
+import { forEachNode } from "./loops/for-each";
+import { untilNode } from "./loops/until";
+import { manualTrigger } from "./triggers/manual";
+
+// THE list of node types. The palette, config forms, validation, the compiler and the engine
+// all read it (the engine as a parameter); nothing else lists node types, tests included.
+export const CATALOG: AnyNodeMeta[] = [
+  manualTrigger,
+  ifNode,
+  switchNode,
+  mergeNode,
+  transformNode,
+  setNode,
+  forEachNode,
+  untilNode,
+  forkNode,
+  joinNode,
+  approvalNode,
+  delayNode,
+  subworkflowNode,
+  endNode,
+];
+
+export const registry = createRegistry(CATALOG);

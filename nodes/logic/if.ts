@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { defineNode } from "../define";
+
+export const ifNode = defineNode({
+  type: "logic.if",
+  version: 1,
+  title: "If / else",
+  category: "logic",
+  description: "Follows `true` when the JSONata condition holds for the run's data, `false` otherwise.",
+  icon: "split",
+  behavior: "task",
+  config: z.object({ condition: z.string().min(1, "is required").max(2000) }).strict(),
+  outputs: [
+    { id: "true", label: "true" },
+    { id: "false", label: "false" },
+  ],
+  expressions: (c) => [{ path: "condition", source: c.condition, kind: "jsonata" }],
+});
