@@ -1,4 +1,4 @@
-import { assign, createMachine, setup, type AnyMachineSnapshot, type MachineSnapshot } from "xstate";
+import { assign, createMachine, setup, type MachineSnapshot } from "xstate";
 import type { CompiledWorkflow } from "./compile";
 
 // The compiled config comes alive here: the named actions and guards it references. The engine
@@ -54,19 +54,26 @@ export type WorkflowSnapshot = MachineSnapshot<WorkflowContext, WorkflowEvent, n
 
 const NODE_TAG = "node:";
 
-/** The nodes active in a snapshot, sorted. */
-export function activeNodes(snapshot: AnyMachineSnapshot): string[] {
-  if (snapshot.status !== "active") return [];
-  return [...snapshot.tags].filter((t: string) => t.startsWith(NODE_TAG)).map((t: string) => t.slice(NODE_TAG.length)).sort();
+/** What these helpers read from any snapshot of a workflow machine. */
+export interface SnapshotLike {
+  status: string;
+  tags: Set<string>;
+  context: unknown;
 }
 
-export function visits(snapshot: AnyMachineSnapshot): Record<string, number> {
+/** The nodes active in a snapshot, sorted. */
+export function activeNodes(snapshot: SnapshotLike): string[] {
+  if (snapshot.status !== "active") return [];
+  return [...snapshot.tags].filter((t) => t.startsWith(NODE_TAG)).map((t) => t.slice(NODE_TAG.length)).sort();
+}
+
+export function visits(snapshot: SnapshotLike): Record<string, number> {
   return { ...(snapshot.context as WorkflowContext).visits };
 }
 
 export type RunStatus = { status: "active" } | { status: "done"; end: string | null; outcome: "success" | "failure" };
 
-export function runStatus(snapshot: AnyMachineSnapshot): RunStatus {
+export function runStatus(snapshot: SnapshotLike): RunStatus {
   if (snapshot.status !== "done") return { status: "active" };
   const ended = (snapshot.context as WorkflowContext).ended;
   return { status: "done", end: ended?.node ?? null, outcome: ended?.outcome ?? "success" };
