@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
-import { isKeelError } from "../../engine/errors";
+import { isKeelError, ValidationError } from "../../engine/errors";
 import { loadConfig } from "../config";
 import { backupCommand, pruneCommand, restoreCommand } from "./data-safety";
+import { compileCommand, exportCommand, importCommand, publishCommand, schemaCommand, validateCommand } from "./graph-commands";
 import { prepareDatabase } from "./prepare";
 import { resetPassword } from "./reset-password";
 import { start } from "./start";
@@ -19,6 +20,17 @@ commands:
              verify a backup and put it in place of the current database (kept aside)
   prune [--days N]
              replace payloads of runs finished more than N days ago with tombstones
+  validate FILE
+             check a graph or workflow file; prints each problem with its node and path
+  compile FILE
+             print the compiled XState machine of a graph as JSON
+  schema     print the JSON Schema of the graph format
+  publish FILE|ID [--notes TEXT]
+             publish a workflow file (created or updated by slug) or a workflow's draft
+  import FILE
+             add a workflow from an exported file (as a draft)
+  export ID [--out FILE]
+             write a workflow as a JSON file (never secrets)
   help       show this text
 `;
 
@@ -42,6 +54,21 @@ async function main(argv: string[]): Promise<number> {
       return restoreCommand(argv.slice(argv.indexOf(command) + 1));
     case "prune":
       return pruneCommand(argv.slice(argv.indexOf(command) + 1));
+    case "validate":
+    case "compile":
+    case "import": {
+      const file = positionals[1];
+      if (!file) throw new ValidationError(`${command}: which file? usage: keel ${command} FILE`);
+      return command === "validate" ? validateCommand(file) : command === "compile" ? compileCommand(file) : importCommand(file);
+    }
+    case "schema":
+      return schemaCommand();
+    case "publish":
+    case "export": {
+      const { values, positionals: args } = parseArgs({ args: argv.slice(argv.indexOf(command) + 1), allowPositionals: true, options: { notes: { type: "string" }, out: { type: "string" } } });
+      if (!args[0]) throw new ValidationError(`${command}: which workflow? usage: keel ${command} ${command === "publish" ? "FILE|ID" : "ID"}`);
+      return command === "publish" ? publishCommand(args[0], values.notes) : exportCommand(args[0], values.out);
+    }
     case "help":
     case "--help":
     case "-h":

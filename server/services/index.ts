@@ -6,6 +6,8 @@ import { createCipher } from "../secrets/cipher";
 import { ensureSecret } from "../secret-key";
 import { listAudit } from "./audit";
 import { readRetentionSettings, saveRetentionSettings } from "./retention";
+import { registry } from "../../nodes/catalog";
+import { publishingService } from "./publishing";
 import { webhookService } from "./webhooks";
 import { workflowService } from "./workflows";
 
@@ -22,11 +24,14 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   const { db } = database;
   const cipher = createCipher(ensureSecret(config.dataDir, config.secret).secret);
   const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, ...options });
+  const workflows = workflowService(db);
   return {
     config,
     database,
+    registry,
     auth,
-    workflows: workflowService(db),
+    workflows,
+    publishing: publishingService(db, { registry, workflows }),
     webhooks: webhookService(db, { auth, cipher, ...options }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {

@@ -2,9 +2,21 @@ import { z } from "zod";
 import { CreateWorkflowInput, SaveDraftInput } from "../../services/workflows";
 import { operatorProcedure, router } from "../init";
 
+const Ref = z.object({ id: z.string().min(1) });
+
 export const workflowRouter = router({
   list: operatorProcedure.query(({ ctx }) => ctx.services.workflows.list()),
-  get: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.workflows.get(input.id)),
+  get: operatorProcedure.input(Ref).query(({ ctx, input }) => ctx.services.workflows.get(input.id)),
   create: operatorProcedure.input(CreateWorkflowInput).mutation(({ ctx, input }) => ctx.services.workflows.create(input, ctx.actor)),
   saveDraft: operatorProcedure.input(SaveDraftInput).mutation(({ ctx, input }) => ctx.services.workflows.saveDraft(input, ctx.actor)),
+  validate: operatorProcedure.input(Ref).query(({ ctx, input }) => ctx.services.publishing.validateDraft(input.id)),
+  publish: operatorProcedure
+    .input(Ref.extend({ notes: z.string().max(2000).optional() }))
+    .mutation(({ ctx, input }) => ctx.services.publishing.publish(input, ctx.actor)),
+  versions: operatorProcedure.input(Ref).query(({ ctx, input }) => ctx.services.publishing.versions(input.id)),
+  setCurrentVersion: operatorProcedure
+    .input(Ref.extend({ number: z.number().int().positive() }))
+    .mutation(({ ctx, input }) => ctx.services.publishing.setCurrentVersion(input, ctx.actor)),
+  export: operatorProcedure.input(Ref).query(({ ctx, input }) => ctx.services.publishing.exportWorkflow(input.id)),
+  import: operatorProcedure.input(z.object({ file: z.unknown() })).mutation(({ ctx, input }) => ctx.services.publishing.importWorkflow(input.file, ctx.actor)),
 });
