@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { ImportButton } from "../_components/ImportButton";
 import { retryUnlessClientError } from "../_components/query-retry";
 import { useTRPC } from "../_trpc/client";
 
@@ -17,6 +18,7 @@ export default function WorkflowsPage() {
     <section>
       <div className="page-header">
         <h1>Workflows</h1>
+        <ImportButton />
       </div>
 
       {workflows.isPending ? (

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
+import { PublishPanel } from "../../../_components/PublishPanel";
 import { WorkflowCanvas } from "../../../_components/WorkflowCanvas";
 import { retryUnlessClientError } from "../../../_components/query-retry";
 import { useTRPC } from "../../../_trpc/client";
@@ -64,6 +65,7 @@ export default function WorkflowPage() {
           )}
           <h2 className="section-title">Draft graph</h2>
           <WorkflowCanvas graph={workflow.data.draftGraph} />
+          <PublishPanel workflowId={workflow.data.id} workflowName={workflow.data.name} />
         </>
       )}
     </section>
