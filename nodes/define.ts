@@ -26,6 +26,8 @@ interface Definition<S extends z.ZodType> {
   retry?: RetryPolicy;
   risk?: RiskLevel;
   expressions?: (config: z.output<S>) => ExpressionField[];
+  /** Defaults to "executor" for tasks and loops, "engine" for everything else. */
+  execution?: "executor" | "engine";
   deprecated?: boolean;
 }
 
@@ -46,6 +48,7 @@ export function defineNode<S extends z.ZodType>(def: Definition<S>): NodeMeta<z.
     retry: def.retry ?? NO_RETRY,
     risk: def.risk ?? "low",
     expressions: def.expressions ?? (() => []),
+    execution: def.execution ?? (def.behavior === "task" || def.behavior === "loop" ? "executor" : "engine"),
     ...(def.deprecated ? { deprecated: true } : {}),
   };
 }

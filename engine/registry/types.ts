@@ -63,9 +63,36 @@ export interface NodeMeta<Config = unknown> {
   risk: RiskLevel;
   /** The expressions in a configuration, to parse at validation time. */
   expressions: (config: Config) => ExpressionField[];
+  /**
+   * Who performs the node: its executor (nodes/executors.ts), or the engine itself (triggers,
+   * approvals, delays, parallel, end, sub-workflows: they wait for people, timers or runs).
+   */
+  execution: "executor" | "engine";
   /** Older versions stay registered so old workflows keep running, hidden from the palette. */
   deprecated?: boolean;
 }
+
+/** What an executor gets for one attempt of one step. */
+export interface ExecutionContext<Config = unknown> {
+  runId: string;
+  nodeId: string;
+  /** 1 on the first entry of this node in the run, 2 on the second (loops), … */
+  visit: number;
+  /** `runId:nodeId:visit`: forwarded to the outside world so it can drop repeats. */
+  idempotencyKey: string;
+  config: Config;
+  /** What expressions see: the run input and the latest output of every node so far. */
+  data: { input: unknown; outputs: Record<string, unknown> };
+  signal: AbortSignal;
+}
+
+export interface StepResult {
+  /** The output port the node completed on. */
+  port: string;
+  output: unknown;
+}
+
+export type NodeExecutor<Config = unknown> = (ctx: ExecutionContext<Config>) => Promise<StepResult>;
 
 export type AnyNodeMeta = NodeMeta<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -9,6 +9,8 @@ export const subworkflowNode = defineNode({
   description: "Runs another workflow's published version as a child run and waits for its output.",
   icon: "layers",
   behavior: "task",
+  // The engine starts a child run and waits for it; there is no executor to call.
+  execution: "engine",
   config: z
     .object({
       workflow: z.string().min(1, "is required").max(100),
