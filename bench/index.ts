@@ -1,7 +1,11 @@
 // `npm run bench`: every benchmark, one JSON line each. Set KEEL_TEST_DATABASE_URL to include Postgres.
+import { benchGraphs } from "./graph";
 import { benchStoreWrites } from "./store-writes";
 
-const benches: [string, () => Promise<void>][] = [["store writes", benchStoreWrites]];
+const benches: [string, () => Promise<void>][] = [
+  ["graph validate + compile", benchGraphs],
+  ["store writes", benchStoreWrites],
+];
 
 for (const [name, run] of benches) {
   try {
