@@ -1,4 +1,5 @@
 import { createRegistry, type AnyNodeMeta } from "../engine/registry";
+import { httpRequestNode } from "./adapters/http-request";
 import { approvalNode } from "./human/approval";
 import { delayNode } from "./flow/delay";
 import { endNode } from "./flow/end";
@@ -31,6 +32,7 @@ export const CATALOG: AnyNodeMeta[] = [
   delayNode,
   subworkflowNode,
   endNode,
+  httpRequestNode,
 ];
 
 export const registry = createRegistry(CATALOG);

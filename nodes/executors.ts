@@ -1,5 +1,7 @@
 import { PermanentError } from "../engine/errors";
 import type { AnyNodeMeta, ExecutionContext, NodeExecutor, NodeMeta, StepResult } from "../engine/registry";
+import { httpRequestNode } from "./adapters/http-request";
+import { executeHttpRequest } from "./adapters/http-request.server";
 import { setNode } from "./data/set";
 import { transformNode } from "./data/transform";
 import { ifNode } from "./logic/if";
@@ -51,4 +53,5 @@ export const EXECUTORS: ReadonlyMap<string, NodeExecutor> = new Map([
     if (iteration >= ctx.config.maxIterations) return { port: "done", output: { iterations: iteration, stoppedBy: "limit" } };
     return { port: "again", output: { iteration: iteration + 1 } };
   }),
+  executor(httpRequestNode, executeHttpRequest),
 ]);

@@ -22,6 +22,18 @@ export const GraphNodeSchema = z.object({
   label: z.string().max(200).default(""),
   position: PositionSchema,
   config: z.record(z.string(), z.unknown()).default({}),
+  /** Overrides the node type's default retry policy for this node. */
+  retry: z
+    .object({
+      attempts: z.number().int().min(1).max(100),
+      initialDelayMs: z.number().int().min(0).max(86_400_000),
+      maxDelayMs: z.number().int().min(0).max(86_400_000),
+      factor: z.number().min(1).max(10),
+      timeoutMs: z.number().int().min(1).max(3_600_000),
+    })
+    .partial()
+    .strict()
+    .optional(),
 });
 
 export const PortIdSchema = z.string().min(1).max(MAX_ID);

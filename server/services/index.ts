@@ -7,7 +7,9 @@ import { ensureSecret } from "../secret-key";
 import { listAudit } from "./audit";
 import { readRetentionSettings, saveRetentionSettings } from "./retention";
 import { registry } from "../../nodes/catalog";
+import { PrismaRunStore } from "../../engine/runtime/prisma-store";
 import { publishingService } from "./publishing";
+import { runService } from "./runs";
 import { webhookService } from "./webhooks";
 import { workflowService } from "./workflows";
 
@@ -32,6 +34,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     auth,
     workflows,
     publishing: publishingService(db, { registry, workflows }),
+    runs: runService(db, { store: new PrismaRunStore(database) }),
     webhooks: webhookService(db, { auth, cipher, ...options }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {

@@ -1,6 +1,7 @@
 import { publicProcedure, router } from "./init";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
+import { approvalRouter, runRouter } from "./routers/run";
 import { settingsRouter } from "./routers/settings";
 import { webhookRouter } from "./routers/webhook";
 import { workflowRouter } from "./routers/workflow";
@@ -8,6 +9,8 @@ import { workflowRouter } from "./routers/workflow";
 export const appRouter = router({
   health: publicProcedure.query(({ ctx }) => ctx.services.health()),
   auth: authRouter,
+  approval: approvalRouter,
+  run: runRouter,
   audit: auditRouter,
   settings: settingsRouter,
   webhook: webhookRouter,

@@ -1,0 +1,354 @@
+import { initialTransition, transition } from "xstate";
+import { parseDuration } from "../duration";
+import { PermanentError } from "../errors";
+import { activeNodes, createWorkflowMachine, runStatus, type WorkflowContext, type WorkflowEvent } from "../graph/machine";
+import type { GraphNode } from "../graph/schema";
+import { assertJsonWithin, LIMITS } from "../limits";
+import type { AnyNodeMeta, NodeExecutor, NodeRegistry, RetryPolicy } from "../registry";
+import { backoffMs, describeError } from "./retry";
+import { LeaseLostError, type NewEvent, type RunRecord, type RunStore, type StepCommit } from "./store";
+
+// One claimed run, advanced step by step. The machine decides which nodes are active; this
+// module performs them (executors, approvals, timers), records each effect under
+// `runId:nodeId:visit` before it runs, and commits result + events + checkpoint together.
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Test seams for crash injection: each runs at the named point of an executor step. */
+export interface StepHooks {
+  beforeEffect?(key: string): void | Promise<void>;
+  afterEffect?(key: string): void | Promise<void>;
+  afterCommit?(key: string): void | Promise<void>;
+}
+
+export interface RuntimeDeps {
+  store: RunStore;
+  registry: NodeRegistry;
+  executors: ReadonlyMap<string, NodeExecutor>;
+  clock: Clock;
+  random?: () => number;
+  hooks?: StepHooks;
+  /** Steps one claim may take before the run goes back to the queue, so others get a turn. */
+  stepBudget?: number;
+  /** Base URL for links in notifications. */
+  publicUrl?: string;
+}
+
+export type ProcessOutcome = "finished" | "waiting" | "sleeping" | "yielded" | "dead" | "lost";
+
+type Snapshot = ReturnType<typeof initialTransition>[0];
+
+/**
+ * Advances a claimed run until it finishes, waits, sleeps or has used its step budget.
+ * `signal` aborts in-flight work when the lease is lost (cancel, pause, reclaim); `shouldStop`
+ * asks it to hand the run back after the current step (graceful shutdown).
+ */
+export async function processRun(
+  deps: RuntimeDeps,
+  claimed: RunRecord,
+  workerId: string,
+  signal: AbortSignal,
+  shouldStop: () => boolean = () => false,
+): Promise<ProcessOutcome> {
+  const { store, clock } = deps;
+  const loaded = await store.loadRun(claimed.id);
+  const machine = createWorkflowMachine(loaded.compiled);
+  const nodes = new Map<string, GraphNode>(loaded.graph.nodes.map((n) => [n.id, n]));
+  const metaOf = (id: string): AnyNodeMeta => {
+    const node = nodes.get(id)!;
+    const meta = deps.registry.get(node.type, node.typeVersion);
+    if (!meta) throw new PermanentError(`node type ${node.type}@${node.typeVersion} is not installed`);
+    return meta;
+  };
+  let seq = loaded.nextSeq;
+  let snapshot: Snapshot;
+
+  const commit = async (step: Omit<StepCommit, "runId" | "workerId" | "firstSeq" | "checkpoint"> & { snapshot?: Snapshot }) => {
+    const { snapshot: next, ...rest } = step;
+    await store.commit({
+      ...rest,
+      runId: claimed.id,
+      workerId,
+      firstSeq: seq,
+      checkpoint: next ? { snapshot: machine.getPersistedSnapshot(next), machineHash: loaded.compiled.hash } : null,
+    });
+    seq += step.events.length;
+    if (next) snapshot = next;
+  };
+
+  /** The events that say which nodes a transition entered: those whose visit count went up. */
+  const entered = (after: Snapshot, from?: Snapshot): NewEvent[] => {
+    const was = from ? (from.context as WorkflowContext).visits : {};
+    const visits = (after.context as WorkflowContext).visits;
+    return Object.keys(visits)
+      .filter((n) => visits[n] !== was[n])
+      .sort()
+      .map((n) => ({ type: "node.entered", nodeId: n, payload: { visit: visits[n] } }));
+  };
+
+  const send = (event: WorkflowEvent) => {
+    const [next] = transition(machine, snapshot, event);
+    return next;
+  };
+
+  try {
+    if (!loaded.checkpoint) {
+      const trigger = loaded.graph.nodes.filter((n) => metaOf(n.id).behavior === "trigger").map((n) => n.id).sort()[0]!;
+      [snapshot] = initialTransition(machine);
+      const started = send({ type: "START", node: trigger, input: claimed.input });
+      await commit({ events: [{ type: "run.started", payload: { input: claimed.input } }, ...entered(started)], snapshot: started });
+    } else {
+      snapshot = machine.resolveState(loaded.checkpoint.snapshot as never);
+    }
+
+    for (let steps = 0; steps < (deps.stepBudget ?? 200); steps++) {
+      if (signal.aborted) return "lost";
+      if (shouldStop()) break;
+      const status = runStatus(snapshot);
+      const context = snapshot.context as WorkflowContext;
+      if (status.status === "done") {
+        const succeeded = status.outcome === "success";
+        const output = status.end ? (nodes.get(status.end)?.config as { output?: unknown }).output ?? context.outputs : context.outputs;
+        await commit({
+          events: [{ type: succeeded ? "run.succeeded" : "run.failed", nodeId: status.end, payload: { outcome: status.outcome } }],
+          run: { status: succeeded ? "succeeded" : "failed", output, finished: true, wakeAt: null, ...(succeeded ? {} : { error: { message: `ended at '${status.end}' with outcome failure` } }) },
+          release: true,
+        });
+        return "finished";
+      }
+
+      // Mutated from the closures below, so kept in an object TypeScript does not narrow.
+      const step = { progressed: false, wakeAt: null as Date | null, waitingForPerson: false };
+      const wakeNoLaterThan = (at: Date | null | undefined) => {
+        if (at && (!step.wakeAt || at < step.wakeAt)) step.wakeAt = at;
+      };
+      for (const nodeId of activeNodes(snapshot)) {
+        const meta = metaOf(nodeId);
+        const node = nodes.get(nodeId)!;
+        const visit = context.visits[nodeId] ?? 1;
+        const key = `${claimed.id}:${nodeId}:${visit}`;
+        const advance = async (event: WorkflowEvent, events: NewEvent[], extra: Partial<StepCommit> = {}) => {
+          const next = send(event);
+          await commit({ ...extra, events: [...events, ...entered(next, snapshot)], snapshot: next });
+          step.progressed = true;
+        };
+
+        if (meta.behavior === "trigger") {
+          await advance({ type: "NODE.DONE", node: nodeId, port: "out", output: context.input }, [{ type: "node.completed", nodeId, payload: { port: "out" } }]);
+        } else if (meta.behavior === "fork" || meta.behavior === "join") {
+          // A join outputs what each branch's last node produced, by node id.
+          const output = meta.behavior === "join" ? Object.fromEntries(loaded.graph.edges.filter((e) => e.target === nodeId).map((e) => [e.source, context.outputs[e.source] ?? null])) : null;
+          await advance({ type: "NODE.DONE", node: nodeId, port: "out", output }, [{ type: "node.completed", nodeId, payload: { port: "out" } }]);
+        } else if (meta.behavior === "approval") {
+          const outcome = await approvalStep(deps, claimed.id, node, visit, context, advance, commit);
+          if (outcome.wait) {
+            step.waitingForPerson = true;
+            wakeNoLaterThan(outcome.wakeAt);
+          }
+        } else if (meta.behavior === "delay") {
+          const timerKey = `${key}:delay`;
+          const timer = await store.timer(timerKey);
+          if (!timer) {
+            const fireAt = new Date(clock.now().getTime() + parseDuration((node.config as { duration: string }).duration)!);
+            await commit({ events: [{ type: "delay.started", nodeId, payload: { until: fireAt.toISOString() } }], timer: { key: timerKey, kind: "delay", nodeId, fireAt } });
+            wakeNoLaterThan(fireAt);
+          } else if (timer.firedAt || timer.fireAt <= clock.now()) {
+            await store.fireTimer(timerKey, clock.now());
+            await advance({ type: "WAKE", node: nodeId }, [{ type: "delay.finished", nodeId }]);
+          } else {
+            wakeNoLaterThan(timer.fireAt);
+          }
+        } else if (meta.execution === "executor") {
+          const outcome = await executorStep(deps, { runId: claimed.id, workerId, node, meta, visit, key, context, signal, snapshot, machineSend: send }, advance, commit);
+          if (outcome === "stop-sleeping") return "sleeping";
+          if (outcome === "stop-dead") return "dead";
+        } else {
+          // Sub-workflows need child runs, which this engine does not start yet.
+          await deadLetter(commit, nodeId, visit, [{ attempt: 1, error: { message: `${meta.title} nodes cannot run yet in this version of Keel`, kind: "permanent" } }], context);
+          return "dead";
+        }
+        if (step.progressed) break;
+      }
+      if (!step.progressed) {
+        const status = step.waitingForPerson ? "waiting" : "sleeping";
+        await commit({ events: [], run: { status, wakeAt: step.wakeAt }, release: true });
+        // A decision that landed while this worker was still holding the run found it running
+        // and could not queue it; look once more now that it waits.
+        if (status === "waiting" && (await store.requeueIfDecided(claimed.id))) return "yielded";
+        return status;
+      }
+    }
+    await commit({ events: [], run: { status: "queued" }, release: true });
+    return "yielded";
+  } catch (error) {
+    if (error instanceof LeaseLostError) return "lost";
+    throw error;
+  }
+}
+
+type Advance = (event: WorkflowEvent, events: NewEvent[], extra?: Partial<StepCommit>) => Promise<void>;
+type Commit = (step: Omit<StepCommit, "runId" | "workerId" | "firstSeq" | "checkpoint"> & { snapshot?: Snapshot }) => Promise<void>;
+
+async function approvalStep(
+  deps: RuntimeDeps,
+  runId: string,
+  node: GraphNode,
+  visit: number,
+  context: WorkflowContext,
+  advance: Advance,
+  commit: Commit,
+): Promise<{ wait: boolean; wakeAt?: Date | null }> {
+  const config = node.config as { title: string; instructions?: string; proposal?: unknown; risk?: string; deadline?: string; onDeadline?: "reject" | "approve" | "escalate" };
+  const approval = await deps.store.approval(runId, node.id, visit);
+  const now = deps.clock.now();
+  if (!approval) {
+    const deadlineAt = config.deadline ? new Date(now.getTime() + parseDuration(config.deadline)!) : null;
+    const packet = { title: config.title, instructions: config.instructions ?? "", proposal: config.proposal ?? context.outputs, input: context.input, risk: config.risk ?? "medium", deadline: deadlineAt?.toISOString() ?? null };
+    await commit({
+      events: [{ type: "approval.requested", nodeId: node.id, payload: { visit, deadline: packet.deadline } }],
+      approval: { nodeId: node.id, visit, packet, risk: packet.risk, deadlineAt },
+      notification: { kind: "approval", title: `Approval needed: ${config.title}`, body: config.instructions ?? "", link: deps.publicUrl ? `${deps.publicUrl}/approvals` : null },
+    });
+    return { wait: true, wakeAt: deadlineAt };
+  }
+  if (approval.status === "approved") {
+    const edited = approval.editedData !== null && approval.editedData !== undefined;
+    await advance(
+      edited ? { type: "EDIT", node: node.id, output: approval.editedData } : { type: "APPROVE", node: node.id, output: config.proposal ?? null },
+      [{ type: "approval.approved", nodeId: node.id, payload: { by: approval.decidedBy, edited } }],
+    );
+    return { wait: false };
+  }
+  if (approval.status === "rejected" || approval.status === "expired") {
+    await advance({ type: "REJECT", node: node.id }, [{ type: "approval.rejected", nodeId: node.id, payload: { by: approval.decidedBy } }]);
+    return { wait: false };
+  }
+  if (approval.deadlineAt && approval.deadlineAt <= now) {
+    const action = config.onDeadline ?? "escalate";
+    if (action === "escalate") {
+      await commit({
+        events: [{ type: "approval.escalated", nodeId: node.id }],
+        notification: { kind: "approval_overdue", title: `Overdue approval: ${config.title}`, body: "Its deadline passed; it still waits for you.", link: deps.publicUrl ? `${deps.publicUrl}/approvals` : null },
+      });
+      return { wait: true, wakeAt: null };
+    }
+    const approve = action === "approve";
+    await advance(
+      approve ? { type: "APPROVE", node: node.id, output: config.proposal ?? null } : { type: "REJECT", node: node.id },
+      [{ type: approve ? "approval.approved" : "approval.rejected", nodeId: node.id, payload: { by: "deadline" } }],
+      { approvalUpdate: { id: approval.id, status: approve ? "approved" : "expired", decidedBy: "deadline" } },
+    );
+    return { wait: false };
+  }
+  return { wait: true, wakeAt: approval.deadlineAt };
+}
+
+interface ExecutorInput {
+  runId: string;
+  workerId: string;
+  node: GraphNode;
+  meta: AnyNodeMeta;
+  visit: number;
+  key: string;
+  context: WorkflowContext;
+  signal: AbortSignal;
+  snapshot: Snapshot;
+  machineSend: (event: WorkflowEvent) => Snapshot;
+}
+
+async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advance, commit: Commit): Promise<"progressed" | "stop-sleeping" | "stop-dead"> {
+  const { store, clock } = deps;
+  const done = await store.effect(x.key);
+  if (done?.status === "completed") {
+    // Recorded as done before a crash: replay its result, never run it again.
+    const result = done.result as { port: string; output: unknown };
+    await advance({ type: "NODE.DONE", node: x.node.id, port: result.port, output: result.output }, [{ type: "node.completed", nodeId: x.node.id, payload: { port: result.port, replayed: true } }]);
+    return "progressed";
+  }
+  const executor = deps.executors.get(`${x.meta.type}@${x.meta.version}`);
+  const policy: RetryPolicy = { ...x.meta.retry, ...(x.node.retry ?? {}) };
+  await deps.hooks?.beforeEffect?.(x.key);
+  const effect = await store.beginEffect({ key: x.key, runId: x.runId, nodeId: x.node.id, visit: x.visit, nodeType: `${x.meta.type}@${x.meta.version}`, request: { config: x.node.config } });
+  const attempt = effect.attempts;
+  const timeout = AbortSignal.timeout(policy.timeoutMs);
+  try {
+    if (!executor) throw new PermanentError(`no executor is installed for ${x.meta.type}@${x.meta.version}`);
+    const config = x.meta.config.parse(x.node.config);
+    const result = await executor({
+      runId: x.runId,
+      nodeId: x.node.id,
+      visit: x.visit,
+      idempotencyKey: x.key,
+      config,
+      data: { input: x.context.input, outputs: x.context.outputs },
+      signal: AbortSignal.any([x.signal, timeout]),
+    });
+    assertJsonWithin(`output of '${x.node.id}'`, result.output, LIMITS.stepPayloadBytes);
+    await deps.hooks?.afterEffect?.(x.key);
+    await advance({ type: "NODE.DONE", node: x.node.id, port: result.port, output: result.output }, [{ type: "node.completed", nodeId: x.node.id, payload: { port: result.port, attempt } }], {
+      effect: { key: x.key, status: "completed", result: { port: result.port, output: result.output ?? null } },
+    });
+    await deps.hooks?.afterCommit?.(x.key);
+    return "progressed";
+  } catch (error) {
+    // Our own abort (the lease was lost): stop without recording a failure.
+    if (error instanceof LeaseLostError || x.signal.aborted) throw new LeaseLostError(x.runId);
+    const failure = timeout.aborted && !x.signal.aborted ? { message: `timed out after ${policy.timeoutMs} ms`, kind: "retryable" as const, name: "TimeoutError" } : describeError(error);
+    const failedEvent: NewEvent = { type: "node.failed", nodeId: x.node.id, payload: { attempt, error: failure } };
+    if (failure.kind === "retryable" && attempt < policy.attempts) {
+      const delay = backoffMs(policy, attempt, deps.random ?? Math.random, (error as { retryAfterMs?: number }).retryAfterMs);
+      const wakeAt = new Date(clock.now().getTime() + delay);
+      await commit({
+        events: [failedEvent, { type: "node.retry_scheduled", nodeId: x.node.id, payload: { attempt: attempt + 1, at: wakeAt.toISOString(), delayMs: delay } }],
+        effect: { key: x.key, status: "failed", error: failure },
+        run: { status: "sleeping", wakeAt },
+        release: true,
+      });
+      return "stop-sleeping";
+    }
+    const failedSnapshot = x.machineSend({ type: "NODE.FAILED", node: x.node.id, error: failure });
+    if (failedSnapshot !== x.snapshot && JSON.stringify(failedSnapshot.value) !== JSON.stringify(x.snapshot.value)) {
+      await advance({ type: "NODE.FAILED", node: x.node.id, error: failure }, [failedEvent], { effect: { key: x.key, status: "failed", error: failure } });
+      return "progressed";
+    }
+    const attempts = await attemptHistory(deps, x.runId, x.node.id, attempt, failure);
+    await deadLetter(commit, x.node.id, x.visit, attempts, x.context, { key: x.key, failure });
+    return "stop-dead";
+  }
+}
+
+/** Every attempt of this node visit with its error: the earlier ones from the event log. */
+async function attemptHistory(deps: RuntimeDeps, runId: string, nodeId: string, attempt: number, last: unknown) {
+  const earlier = await deps.store.nodeFailures(runId, nodeId);
+  return [...earlier.filter((f) => f.attempt < attempt), { attempt, error: last }];
+}
+
+async function deadLetter(
+  commit: Commit,
+  nodeId: string,
+  visit: number,
+  attempts: { attempt: number; error: unknown }[],
+  context: WorkflowContext,
+  effect?: { key: string; failure: unknown },
+): Promise<void> {
+  const last = attempts[attempts.length - 1]?.error as { message?: string; kind?: string } | undefined;
+  await commit({
+    events: [{ type: "run.dead", nodeId, payload: { visit, error: last } }],
+    ...(effect ? { effect: { key: effect.key, status: "failed" as const, error: effect.failure } } : {}),
+    deadLetter: {
+      nodeId,
+      packet: {
+        node: nodeId,
+        visit,
+        input: context.input,
+        outputsSoFar: context.outputs,
+        attempts,
+        likelyCause: last?.kind === "retryable" ? "The service kept failing or timing out; retries are spent." : (last?.message ?? "The step failed permanently."),
+      },
+    },
+    run: { status: "dead", error: last ?? null },
+    release: true,
+  });
+}

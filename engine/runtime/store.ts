@@ -1,0 +1,121 @@
+import type { CompiledWorkflow } from "../graph/compile";
+import type { Graph } from "../graph/schema";
+
+// Everything the runtime reads and writes, as one interface; PrismaRunStore implements it for
+// SQLite and Postgres alike, and one conformance suite runs against both.
+
+export type RunStatus = "queued" | "running" | "waiting" | "sleeping" | "paused" | "succeeded" | "failed" | "dead" | "cancelled";
+
+export interface RunRecord {
+  id: string;
+  workflowId: string;
+  versionId: string;
+  status: RunStatus;
+  input: unknown;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  wakeAt: Date | null;
+  parentRunId: string | null;
+}
+
+export interface NewRun {
+  workflowId: string;
+  versionId: string;
+  input: unknown;
+  idempotencyKey?: string | undefined;
+  trigger: string;
+  parentRunId?: string | undefined;
+  parentNodeId?: string | undefined;
+}
+
+export interface LoadedRun {
+  run: RunRecord;
+  graph: Graph;
+  compiled: CompiledWorkflow;
+  checkpoint: { seq: number; snapshot: unknown } | null;
+  /** The next free event sequence number. */
+  nextSeq: number;
+}
+
+export interface EffectRecord {
+  key: string;
+  status: "started" | "completed" | "failed";
+  result: unknown;
+  attempts: number;
+}
+
+export interface NewEvent {
+  type: string;
+  nodeId?: string | null;
+  payload?: unknown;
+}
+
+/** What one committed step writes, all in one transaction. */
+export interface StepCommit {
+  runId: string;
+  workerId: string;
+  events: NewEvent[];
+  /** The first of `events` gets this seq; the checkpoint gets the last one's. */
+  firstSeq: number;
+  checkpoint: { snapshot: unknown; machineHash: string } | null;
+  effect?: { key: string; status: "completed" | "failed"; result?: unknown; error?: unknown; costTokens?: number; costUnits?: number };
+  run?: {
+    status?: RunStatus;
+    output?: unknown;
+    error?: unknown;
+    wakeAt?: Date | null;
+    finished?: boolean;
+    costTokens?: number;
+    costUnits?: number;
+  };
+  /** Release the lease in the same transaction (the run waits, sleeps or finished). */
+  release?: boolean;
+  approval?: { nodeId: string; visit: number; packet: unknown; risk: string; deadlineAt: Date | null };
+  timer?: { key: string; kind: "delay" | "retry" | "approval_deadline"; nodeId: string; fireAt: Date };
+  deadLetter?: { nodeId: string; packet: unknown };
+  /** A pending approval settled by its deadline. */
+  approvalUpdate?: { id: string; status: "approved" | "rejected" | "expired"; decidedBy: string };
+  notification?: { kind: string; title: string; body: string; link: string | null };
+}
+
+export interface ApprovalRecord {
+  id: string;
+  runId: string;
+  nodeId: string;
+  visit: number;
+  status: "pending" | "approved" | "rejected" | "expired";
+  editedData: unknown;
+  decidedBy: string | null;
+  deadlineAt: Date | null;
+}
+
+export interface RunStore {
+  createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  /** Atomically takes the next runnable run (queued, due, or with an expired lease). */
+  claimRun(workerId: string, now: Date, leaseMs: number): Promise<RunRecord | null>;
+  /** Extends the lease; false when the run is no longer this worker's (cancelled, paused, reclaimed). */
+  heartbeat(runId: string, workerId: string, leaseExpiresAt: Date): Promise<boolean>;
+  loadRun(runId: string): Promise<LoadedRun>;
+  effect(key: string): Promise<EffectRecord | null>;
+  /** Records an attempt as started before the effect runs (attempts + 1 when it existed). */
+  beginEffect(input: { key: string; runId: string; nodeId: string; visit: number; nodeType: string; request: unknown }): Promise<EffectRecord>;
+  /** Commits a step; throws LeaseLostError when the run is no longer this worker's. */
+  commit(step: StepCommit): Promise<void>;
+  /** Gives the lease back without changing anything else (graceful shutdown). */
+  release(runId: string, workerId: string): Promise<void>;
+  approval(runId: string, nodeId: string, visit: number): Promise<ApprovalRecord | null>;
+  /** Marks a delay timer fired; true only for the first caller. */
+  fireTimer(key: string, now: Date): Promise<boolean>;
+  timer(key: string): Promise<{ fireAt: Date; firedAt: Date | null } | null>;
+  /** Queues a waiting run that has a decided approval it has not acted on yet; true if it did. */
+  requeueIfDecided(runId: string): Promise<boolean>;
+  /** The node.failed events of a node in a run, oldest first, for dead-letter packets. */
+  nodeFailures(runId: string, nodeId: string): Promise<{ attempt: number; error: unknown }[]>;
+}
+
+export class LeaseLostError extends Error {
+  constructor(runId: string) {
+    super(`run ${runId} is no longer leased to this worker`);
+    this.name = "LeaseLostError";
+  }
+}

@@ -1,0 +1,113 @@
+import { processRun, type ProcessOutcome, type RuntimeDeps } from "./process-run";
+
+// A worker claims runnable runs with a lease, advances each, heartbeats while it works, and on
+// stop finishes the step in hand and gives the run back. Many workers (processes) may share one
+// database; the claim statement makes sure no run is worked by two.
+
+export interface WorkerOptions {
+  id: string;
+  concurrency?: number;
+  leaseMs?: number;
+  /** How long to sleep when there is nothing to do. */
+  idleMs?: number;
+  onOutcome?(runId: string, outcome: ProcessOutcome): void;
+  onError?(error: unknown, runId?: string): void;
+}
+
+export class Worker {
+  private stopping = false;
+  private readonly inFlight = new Map<string, AbortController>();
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly deps: RuntimeDeps,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  get leaseMs() {
+    return this.options.leaseMs ?? 30_000;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Nudges an idle worker to look for work now (after starting a run, deciding an approval). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  /** Stops claiming, lets each run finish its current step and hands it back, then resolves. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.poke();
+    await this.loop;
+  }
+
+  /** Processes everything runnable now, then returns (for tests and `keel run --wait`). */
+  async drain(maxRuns = 10_000): Promise<number> {
+    let processed = 0;
+    while (processed < maxRuns) {
+      const run = await this.deps.store.claimRun(this.options.id, this.deps.clock.now(), this.leaseMs);
+      if (!run) return processed;
+      await this.work(run.id, run);
+      processed++;
+    }
+    return processed;
+  }
+
+  private async run(): Promise<void> {
+    const concurrency = this.options.concurrency ?? 4;
+    const running = new Set<Promise<void>>();
+    while (!this.stopping) {
+      while (running.size < concurrency && !this.stopping) {
+        let run;
+        try {
+          run = await this.deps.store.claimRun(this.options.id, this.deps.clock.now(), this.leaseMs);
+        } catch (error) {
+          this.options.onError?.(error);
+          break;
+        }
+        if (!run) break;
+        const task = this.work(run.id, run).finally(() => running.delete(task));
+        running.add(task);
+      }
+      if (this.stopping) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, running.size >= concurrency ? 50 : (this.options.idleMs ?? 500));
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        if (running.size > 0) void Promise.race(running).then(() => this.wake?.());
+      });
+      this.wake = undefined;
+    }
+    await Promise.all(running);
+  }
+
+  private async work(runId: string, run: Parameters<typeof processRun>[1]): Promise<void> {
+    const controller = new AbortController();
+    this.inFlight.set(runId, controller);
+    const heartbeat = setInterval(() => {
+      void this.deps.store.heartbeat(runId, this.options.id, new Date(this.deps.clock.now().getTime() + this.leaseMs)).then(
+        (ours) => {
+          if (!ours) controller.abort(new Error("lease lost (cancelled, paused or reclaimed)"));
+        },
+        (error: unknown) => this.options.onError?.(error, runId),
+      );
+    }, Math.max(100, this.leaseMs / 3));
+    try {
+      const outcome = await processRun(this.deps, run, this.options.id, controller.signal, () => this.stopping);
+      this.options.onOutcome?.(runId, outcome);
+    } catch (error) {
+      this.options.onError?.(error, runId);
+      // Hand it back rather than sit on the lease until it expires.
+      await this.deps.store.release(runId, this.options.id).catch(() => undefined);
+    } finally {
+      clearInterval(heartbeat);
+      this.inFlight.delete(runId);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { DEFAULT_RETRY, defineNode, templatesIn } from "../define";
+
+export const httpRequestNode = defineNode({
+  type: "http.request",
+  version: 1,
+  title: "HTTP request",
+  category: "adapter",
+  description: "Calls an HTTP API. Sends the step's idempotency key as Idempotency-Key; 429, 5xx and timeouts are retried, other 4xx fail.",
+  icon: "globe",
+  behavior: "task",
+  config: z
+    .object({
+      method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("GET"),
+      url: z.string().min(1, "is required").max(2_000),
+      headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "must be a header name"), z.string().max(8_000)).default({}),
+      body: z.unknown().optional(),
+    })
+    .strict(),
+  errorPort: true,
+  retry: DEFAULT_RETRY,
+  risk: "medium",
+  expressions: (c) => [...templatesIn(c.url, "url"), ...templatesIn(c.headers, "headers"), ...templatesIn(c.body, "body")],
+});

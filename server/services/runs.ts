@@ -1,0 +1,92 @@
+import { z } from "zod";
+import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
+import { assertJsonWithin, LIMITS } from "../../engine/limits";
+import type { RunStore } from "../../engine/runtime/store";
+import { json, type Db } from "../../engine/store";
+import { audit } from "./audit";
+
+// Starting and steering runs. Runs pin the workflow's current version; an idempotency key
+// returns the same run instead of starting a second. Decisions on approvals are atomic: two
+// operators (or two tabs) approving at once resume the run exactly once.
+
+export const StartRunInput = z.object({
+  workflow: z.string().min(1),
+  input: z.unknown().default({}),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+});
+
+export const DecideInput = z.object({
+  approvalId: z.string().min(1),
+  decision: z.enum(["approve", "reject", "edit"]),
+  comment: z.string().max(5_000).optional(),
+  data: z.unknown().optional(),
+});
+
+export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => void }) {
+  return {
+    async start(raw: z.input<typeof StartRunInput>, actor = "operator", trigger = "manual") {
+      const input = StartRunInput.parse(raw);
+      assertJsonWithin("input", input.input, LIMITS.runInputBytes);
+      const wf = await db.workflow.findFirst({ where: { OR: [{ id: input.workflow }, { slug: input.workflow }] }, select: { id: true, name: true, currentVersionId: true } });
+      if (!wf) throw new NotFoundError(`no workflow '${input.workflow}'`);
+      if (!wf.currentVersionId) throw new ValidationError(`'${wf.name}' has no published version: publish it first`, [{ path: "workflow", message: "has no published version" }]);
+      const { run, created } = await deps.store.createRun({ workflowId: wf.id, versionId: wf.currentVersionId, input: input.input, idempotencyKey: input.idempotencyKey, trigger });
+      if (created) {
+        await audit(db, { actor, action: "run.start", targetType: "run", targetId: run.id, detail: { workflow: wf.name } });
+        deps.onRunnable?.();
+      }
+      return { id: run.id, status: run.status, created };
+    },
+
+    async get(id: string) {
+      const run = await db.run.findUnique({
+        where: { id },
+        select: { id: true, status: true, input: true, output: true, error: true, workflowId: true, versionId: true, createdAt: true, finishedAt: true, costTokens: true, costUnits: true },
+      });
+      if (!run) throw new NotFoundError(`no run '${id}'`);
+      return { ...run, createdAt: run.createdAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null };
+    },
+
+    async events(id: string) {
+      const rows = await db.runEvent.findMany({ where: { runId: id }, orderBy: { seq: "asc" }, select: { seq: true, type: true, nodeId: true, payload: true, createdAt: true } });
+      return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
+    },
+
+    async pendingApprovals() {
+      const rows = await db.approval.findMany({ where: { status: "pending" }, orderBy: { createdAt: "asc" }, select: { id: true, runId: true, nodeId: true, packet: true, risk: true, deadlineAt: true, createdAt: true } });
+      return rows.map((r) => ({ ...r, deadlineAt: r.deadlineAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString() }));
+    },
+
+    /** Approve, reject or edit-and-approve; exactly one decision wins, and the run resumes once. */
+    async decide(raw: z.input<typeof DecideInput>, actor = "operator") {
+      const input = DecideInput.parse(raw);
+      if (input.decision === "edit" && input.data === undefined) throw new ValidationError("data: is required to edit and approve", [{ path: "data", message: "is required" }]);
+      const decided = await db.$transaction(async (tx) => {
+        const { count } = await tx.approval.updateMany({
+          where: { id: input.approvalId, status: "pending" },
+          data: {
+            status: input.decision === "reject" ? "rejected" : "approved",
+            decidedBy: actor,
+            decidedAt: new Date(),
+            comment: input.comment ?? null,
+            ...(input.decision === "edit" ? { editedData: json(input.data) } : {}),
+          },
+        });
+        if (count !== 1) return null;
+        const approval = await tx.approval.findUniqueOrThrow({ where: { id: input.approvalId }, select: { runId: true, nodeId: true } });
+        await tx.run.updateMany({ where: { id: approval.runId, status: "waiting" }, data: { status: "queued", wakeAt: null } });
+        await audit(tx, { actor, action: `approval.${input.decision}`, targetType: "approval", targetId: input.approvalId, detail: { run: approval.runId, node: approval.nodeId } });
+        return approval;
+      });
+      if (!decided) {
+        const exists = await db.approval.findUnique({ where: { id: input.approvalId }, select: { status: true } });
+        if (!exists) throw new NotFoundError(`no approval '${input.approvalId}'`);
+        throw new ConflictError(`This approval was already decided (${exists.status}).`);
+      }
+      deps.onRunnable?.();
+      return { runId: decided.runId };
+    },
+  };
+}
+
+export type RunService = ReturnType<typeof runService>;

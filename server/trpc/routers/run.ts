@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { DecideInput, StartRunInput } from "../../services/runs";
+import { operatorProcedure, router } from "../init";
+
+export const runRouter = router({
+  start: operatorProcedure.input(StartRunInput).mutation(({ ctx, input }) => ctx.services.runs.start(input, ctx.actor)),
+  get: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runs.get(input.id)),
+  events: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runs.events(input.id)),
+});
+
+export const approvalRouter = router({
+  pending: operatorProcedure.query(({ ctx }) => ctx.services.runs.pendingApprovals()),
+  decide: operatorProcedure.input(DecideInput).mutation(({ ctx, input }) => ctx.services.runs.decide(input, ctx.actor)),
+});

@@ -1,0 +1,223 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Graph } from "../../engine/graph/schema";
+import { Worker } from "../../engine/runtime/worker";
+import { loadConfig } from "../../server/config";
+import { runtimeDeps } from "../../server/runtime";
+import { servicesFor, type Services } from "../../server/services";
+import { CONSTRUCTS } from "../graph/constructs.fixture";
+import { databaseKinds, migratedDatabase } from "../support/databases";
+import { startSink } from "../support/http-sink";
+
+const n = (id: string, type: string, config: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ id, type, typeVersion: 1, label: id, position: { x: 0, y: 0 }, config, ...extra });
+const e = (id: string, source: string, target: string, sourcePort = "out") => ({ id, source, sourcePort, target, targetPort: "in" });
+
+describe.each(databaseKinds())("the durable engine on $name", (kind) => {
+  let env: Awaited<ReturnType<typeof migratedDatabase>>;
+  let services: Services;
+  let sink: Awaited<ReturnType<typeof startSink>>;
+  let now = new Date("2026-11-30T12:00:00Z");
+  let worker: Worker;
+
+  beforeAll(async () => {
+    env = await migratedDatabase(kind);
+    const config = loadConfig({ KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), "keel-engine-")), DATABASE_URL: env.scratch.target.url });
+    services = servicesFor(config, env.database);
+    sink = await startSink();
+  });
+  afterAll(async () => {
+    await sink.close();
+    await env.dispose();
+  });
+  beforeEach(() => {
+    worker = new Worker({ ...runtimeDeps(env.database, { now: () => now }), random: () => 0 }, { id: `w-${kind.name}`, leaseMs: 60_000 });
+  });
+
+  async function publish(name: string, graph: Graph) {
+    const wf = await services.workflows.create({ name, graph });
+    await services.publishing.publish({ id: wf.id });
+    return wf.id;
+  }
+  const events = async (runId: string) => (await services.runs.events(runId)).map((ev) => `${ev.type}${ev.nodeId ? ` ${ev.nodeId}` : ""}`);
+
+  it("runs a workflow to the end, with an event log and a checkpoint per step", async () => {
+    const id = await publish("Linear", CONSTRUCTS.linear!);
+    const run = await services.runs.start({ workflow: id, input: { a: 2, b: 3 } });
+    await worker.drain();
+    const done = await services.runs.get(run.id);
+    expect(done.status).toBe("succeeded");
+    expect(done.output).toEqual({ start: { a: 2, b: 3 }, shape: { total: 5 } });
+    expect(await events(run.id)).toEqual([
+      "run.started",
+      "node.entered start",
+      "node.completed start",
+      "node.entered shape",
+      "node.completed shape",
+      "node.entered done",
+      "run.succeeded done",
+    ]);
+    const effects = await env.database.db.effect.findMany({ where: { runId: run.id } });
+    expect(effects.map((f) => [f.key, f.status, f.attempts])).toEqual([[`${run.id}:shape:1`, "completed", 1]]);
+    // Every committed step left a checkpoint at the seq of its last event.
+    const checkpoints = await env.database.db.checkpoint.findMany({ where: { runId: run.id }, orderBy: { seq: "asc" } });
+    expect(checkpoints.map((c) => c.seq)).toEqual([2, 4, 6]);
+  });
+
+  it("returns the same run for the same idempotency key", async () => {
+    const id = await publish("Keyed", CONSTRUCTS.linear!);
+    const a = await services.runs.start({ workflow: id, input: { a: 1, b: 1 }, idempotencyKey: "order-1" });
+    const b = await services.runs.start({ workflow: id, input: { a: 9, b: 9 }, idempotencyKey: "order-1" });
+    expect(b).toEqual({ ...a, created: false });
+    expect(await env.database.db.run.count({ where: { workflowId: id } })).toBe(1);
+  });
+
+  it("refuses to start a workflow that was never published, naming why", async () => {
+    const wf = await services.workflows.create({ name: "Draft only", graph: CONSTRUCTS.linear });
+    await expect(services.runs.start({ workflow: wf.id })).rejects.toThrow("'Draft only' has no published version: publish it first");
+  });
+
+  it("loops, branches and joins parallel work", async () => {
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [
+        n("start", "trigger.manual"),
+        n("each", "loop.forEach", { items: "input.items" }),
+        n("double", "data.transform", { expression: "each.item * 2" }),
+        n("fork", "flow.fork"),
+        n("left", "data.set", { fields: { side: "left", count: "{{ each.count }}" } }),
+        n("right", "data.transform", { expression: "$count(input.items)" }),
+        n("join", "flow.join"),
+        n("done", "flow.end", { output: { joined: "{{ join }}" } }),
+      ],
+      edges: [e("e1", "start", "each"), e("e2", "each", "double", "item"), e("e3", "double", "each"), e("e4", "each", "fork", "done"), e("e5", "fork", "left"), e("e6", "fork", "right"), e("e7", "left", "join"), e("e8", "right", "join"), e("e9", "join", "done")],
+    };
+    const run = await services.runs.start({ workflow: await publish("Loops", graph), input: { items: [1, 2, 3] } });
+    await worker.drain();
+    const done = await services.runs.get(run.id);
+    expect(done.status).toBe("succeeded");
+    const effects = await env.database.db.effect.findMany({ where: { runId: run.id, nodeId: "double" }, orderBy: { visit: "asc" } });
+    expect(effects.map((f) => [f.visit, (f.result as { output: unknown }).output])).toEqual([
+      [1, 2],
+      [2, 4],
+      [3, 6],
+    ]);
+    const join = await env.database.db.runEvent.findFirst({ where: { runId: run.id, type: "node.completed", nodeId: "join" } });
+    expect(join).not.toBeNull();
+  });
+
+  it("calls HTTP with the step's idempotency key, and retries 5xx and 429 with Retry-After", async () => {
+    sink.setResponder((call, attempt) => (attempt === 1 ? { status: 503 } : attempt === 2 ? { status: 429, headers: { "retry-after": "120" } } : { status: 200, body: { id: "abc" } }));
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("call", "http.request", { method: "POST", url: `${sink.url}/orders`, body: { n: "{{ input.n }}" } }), n("done", "flow.end")],
+      edges: [e("e1", "start", "call"), e("e2", "call", "done")],
+    };
+    const run = await services.runs.start({ workflow: await publish("HTTP", graph), input: { n: 7 } });
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("sleeping");
+    now = new Date(now.getTime() + 1_000);
+    await worker.drain();
+    const afterSecond = await env.database.db.run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(afterSecond.status).toBe("sleeping");
+    // The 429's Retry-After (120 s) beats the backoff.
+    expect(afterSecond.wakeAt!.getTime() - now.getTime()).toBe(120_000);
+    now = new Date(now.getTime() + 60_000);
+    expect(await worker.drain()).toBe(0);
+    now = new Date(now.getTime() + 61_000);
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("succeeded");
+    const key = `${run.id}:call:1`;
+    expect(sink.callsFor(key).map((c) => c.body)).toEqual(['{"n":7}', '{"n":7}', '{"n":7}']);
+    const effect = await env.database.db.effect.findUniqueOrThrow({ where: { key } });
+    expect([effect.status, effect.attempts]).toEqual(["completed", 3]);
+  });
+
+  it("sends a permanent failure with no error edge to dead letters, with a review packet", async () => {
+    sink.setResponder(() => ({ status: 404, body: { error: "no such order" } }));
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("call", "http.request", { url: `${sink.url}/missing` }), n("done", "flow.end")],
+      edges: [e("e1", "start", "call"), e("e2", "call", "done")],
+    };
+    const run = await services.runs.start({ workflow: await publish("Dead", graph), input: { order: 1 } });
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("dead");
+    const letter = await env.database.db.deadLetter.findFirstOrThrow({ where: { runId: run.id } });
+    expect(letter.nodeId).toBe("call");
+    expect(letter.packet).toMatchObject({ node: "call", input: { order: 1 }, attempts: [{ attempt: 1, error: { kind: "permanent" } }] });
+    expect(JSON.stringify(letter.packet)).toContain("answered 404");
+  });
+
+  it("routes a failure through an error edge when there is one", async () => {
+    sink.setResponder(() => ({ status: 400 }));
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("call", "http.request", { url: `${sink.url}/x` }), n("ok", "flow.end"), n("handled", "flow.end", { outcome: "failure" })],
+      edges: [e("e1", "start", "call"), e("e2", "call", "ok"), e("e3", "call", "handled", "error")],
+    };
+    const run = await services.runs.start({ workflow: await publish("Error edge", graph) });
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("failed");
+    expect(await events(run.id)).toContain("node.failed call");
+    expect(await env.database.db.deadLetter.count({ where: { runId: run.id } })).toBe(0);
+  });
+
+  it("waits for an approval; two concurrent decisions resume the run exactly once", async () => {
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("ask", "human.approval", { title: "Refund {{ input.amount }}?", proposal: { amount: "{{ input.amount }}" } }), n("yes", "flow.end"), n("no", "flow.end", { outcome: "failure" })],
+      edges: [e("e1", "start", "ask"), e("e2", "ask", "yes", "approved"), e("e3", "ask", "no", "rejected")],
+    };
+    const run = await services.runs.start({ workflow: await publish("Approve", graph), input: { amount: 40 } });
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("waiting");
+    const [approval] = (await services.runs.pendingApprovals()).filter((a) => a.runId === run.id);
+    expect(approval!.packet).toMatchObject({ title: "Refund {{ input.amount }}?", input: { amount: 40 } });
+    expect(await env.database.db.notification.count({ where: { runId: run.id, kind: "approval" } })).toBe(1);
+
+    const results = await Promise.allSettled([
+      services.runs.decide({ approvalId: approval!.id, decision: "approve" }, "alice"),
+      services.runs.decide({ approvalId: approval!.id, decision: "reject" }, "bob"),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect((results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason.message).toMatch(/already decided/);
+    await worker.drain();
+    const done = await services.runs.get(run.id);
+    const decided = await env.database.db.approval.findUniqueOrThrow({ where: { id: approval!.id } });
+    expect(done.status).toBe(decided.status === "approved" ? "succeeded" : "failed");
+    expect((await events(run.id)).filter((x) => x.startsWith("approval.") && !x.startsWith("approval.requested"))).toHaveLength(1);
+  });
+
+  it("sleeps at a delay until its durable timer is due", async () => {
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("wait", "flow.delay", { duration: "PT10M" }), n("done", "flow.end")],
+      edges: [e("e1", "start", "wait"), e("e2", "wait", "done")],
+    };
+    const run = await services.runs.start({ workflow: await publish("Delay", graph) });
+    await worker.drain();
+    const sleeping = await env.database.db.run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(sleeping.status).toBe("sleeping");
+    expect(sleeping.wakeAt!.getTime() - now.getTime()).toBe(600_000);
+    expect(await env.database.db.timer.count({ where: { runId: run.id, kind: "delay", firedAt: null } })).toBe(1);
+    now = new Date(now.getTime() + 599_000);
+    expect(await worker.drain()).toBe(0);
+    now = new Date(now.getTime() + 2_000);
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("succeeded");
+    expect(await env.database.db.timer.count({ where: { runId: run.id, firedAt: { not: null } } })).toBe(1);
+  });
+
+  it("lets another worker reclaim a run whose lease expired (a crashed worker)", async () => {
+    const run = await services.runs.start({ workflow: await publish("Reclaim", CONSTRUCTS.linear!), input: { a: 1, b: 1 } });
+    const store = runtimeDeps(env.database).store;
+    const claimed = await store.claimRun("crashed", now, 30_000);
+    expect(claimed!.id).toBe(run.id);
+    expect(await store.claimRun("other", now, 30_000)).toBeNull();
+    now = new Date(now.getTime() + 31_000);
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("succeeded");
+  });
+});

@@ -1,0 +1,48 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface SinkCall {
+  method: string;
+  path: string;
+  key: string | undefined;
+  body: string;
+  at: number;
+}
+
+export type SinkResponder = (call: SinkCall, attemptForKey: number) => { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number };
+
+/** A real HTTP server on 127.0.0.1 that records every call with its Idempotency-Key. */
+export async function startSink(respond: SinkResponder = () => ({ status: 200, body: { ok: true } })) {
+  const calls: SinkCall[] = [];
+  const perKey = new Map<string, number>();
+  let responder = respond;
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const call: SinkCall = { method: req.method ?? "", path: req.url ?? "", key: req.headers["idempotency-key"] as string | undefined, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() };
+      calls.push(call);
+      const n = (perKey.get(call.key ?? "") ?? 0) + 1;
+      perKey.set(call.key ?? "", n);
+      const answer = responder(call, n);
+      const send = () => {
+        if (res.destroyed) return;
+        res.writeHead(answer.status, { "content-type": "application/json", ...(answer.headers ?? {}) });
+        res.end(JSON.stringify(answer.body ?? {}));
+      };
+      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      else send();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    callsFor: (key: string) => calls.filter((c) => c.key === key),
+    setResponder(next: SinkResponder) {
+      responder = next;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
