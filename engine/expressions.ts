@@ -96,3 +96,20 @@ export function stringsIn(value: unknown, path = ""): { path: string; value: str
   }
   return [];
 }
+
+/** What expressions see in a run: `input`, `outputs.<nodeId>`, and each node's output by its id. */
+export function runData(input: unknown, outputs: Record<string, unknown>): Record<string, unknown> {
+  return { ...outputs, input, outputs };
+}
+
+/** Renders every {{ }} template inside a value (strings, arrays, objects). */
+export async function renderValue(value: unknown, data: unknown): Promise<unknown> {
+  if (typeof value === "string") return value.includes("{{") ? renderTemplate(value, data) : value;
+  if (Array.isArray(value)) return Promise.all(value.map((v) => renderValue(v, data)));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = await renderValue(v, data);
+    return out;
+  }
+  return value;
+}

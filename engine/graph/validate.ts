@@ -16,21 +16,20 @@ function joinPath(parts: readonly PropertyKey[]): string {
   return parts.map(String).join(".");
 }
 
-/** Size, depth and key checks on the raw document, before anything reads it as a graph. */
+/**
+ * Depth, key and size checks on the raw document, before anything reads it as a graph. The walk
+ * is iterative and comes first: JSON.stringify on a document nested thousands of levels deep
+ * would overflow the stack.
+ */
 function screenRaw(raw: unknown): Problem[] {
-  let size: number;
-  try {
-    size = Buffer.byteLength(JSON.stringify(raw) ?? "", "utf8");
-  } catch {
-    return [{ path: "(root)", code: "invalid_format", message: "The document is not JSON (it refers to itself)." }];
-  }
-  if (size > LIMITS.graphBytes) {
-    return [{ path: "(root)", code: "too_large", message: `The graph is ${formatBytes(size)}; the limit is ${formatBytes(LIMITS.graphBytes)}.` }];
-  }
   const problems: Problem[] = [];
   const stack: { value: unknown; path: string[] }[] = [{ value: raw, path: [] }];
   while (stack.length && problems.length < 20) {
     const { value, path } = stack.pop()!;
+    if (typeof value === "bigint" || typeof value === "function" || typeof value === "symbol") {
+      problems.push({ ...locate(raw, path), path: joinPath(path) || "(root)", code: "invalid_format", message: `A ${typeof value} is not JSON.` });
+      continue;
+    }
     if (value === null || typeof value !== "object") continue;
     if (path.length > MAX_DEPTH) {
       problems.push({ ...locate(raw, path), path: joinPath(path), code: "too_deep", message: `Nested more than ${MAX_DEPTH} levels deep.` });
@@ -45,7 +44,17 @@ function screenRaw(raw: unknown): Problem[] {
       stack.push({ value: (value as Record<string, unknown>)[key], path: child });
     }
   }
-  return problems;
+  if (problems.length) return problems;
+  let size: number;
+  try {
+    size = Buffer.byteLength(JSON.stringify(raw) ?? "", "utf8");
+  } catch (error) {
+    return [{ path: "(root)", code: "invalid_format", message: `The document is not JSON: ${(error as Error).message}` }];
+  }
+  if (size > LIMITS.graphBytes) {
+    return [{ path: "(root)", code: "too_large", message: `The graph is ${formatBytes(size)}; the limit is ${formatBytes(LIMITS.graphBytes)}.` }];
+  }
+  return [];
 }
 
 /** The node or edge a path points into, when the raw document names one. */

@@ -215,7 +215,7 @@ export class PrismaRunStore implements RunStore {
   async approval(runId: string, nodeId: string, visit: number): Promise<ApprovalRecord | null> {
     const row = await this.db.approval.findUnique({
       where: { runId_nodeId_visit: { runId, nodeId, visit } },
-      select: { id: true, runId: true, nodeId: true, visit: true, status: true, editedData: true, decidedBy: true, deadlineAt: true },
+      select: { id: true, runId: true, nodeId: true, visit: true, status: true, editedData: true, packet: true, decidedBy: true, deadlineAt: true },
     });
     return row as ApprovalRecord | null;
   }

@@ -1,6 +1,7 @@
 import { initialTransition, transition } from "xstate";
 import { parseDuration } from "../duration";
 import { PermanentError } from "../errors";
+import { renderValue, runData } from "../expressions";
 import { activeNodes, createWorkflowMachine, runStatus, type WorkflowContext, type WorkflowEvent } from "../graph/machine";
 import type { GraphNode } from "../graph/schema";
 import { assertJsonWithin, LIMITS } from "../limits";
@@ -110,7 +111,9 @@ export async function processRun(
       const context = snapshot.context as WorkflowContext;
       if (status.status === "done") {
         const succeeded = status.outcome === "success";
-        const output = status.end ? (nodes.get(status.end)?.config as { output?: unknown }).output ?? context.outputs : context.outputs;
+        const declared = status.end ? (nodes.get(status.end)?.config as { output?: unknown }).output : undefined;
+        // An End's output (templates rendered) is the run's output; without one, every node's.
+        const output = declared === undefined ? context.outputs : await renderValue(declared, runData(context.input, context.outputs));
         await commit({
           events: [{ type: succeeded ? "run.succeeded" : "run.failed", nodeId: status.end, payload: { outcome: status.outcome } }],
           run: { status: succeeded ? "succeeded" : "failed", output, finished: true, wakeAt: null, ...(succeeded ? {} : { error: { message: `ended at '${status.end}' with outcome failure` } }) },
@@ -205,18 +208,26 @@ async function approvalStep(
   const now = deps.clock.now();
   if (!approval) {
     const deadlineAt = config.deadline ? new Date(now.getTime() + parseDuration(config.deadline)!) : null;
-    const packet = { title: config.title, instructions: config.instructions ?? "", proposal: config.proposal ?? context.outputs, input: context.input, risk: config.risk ?? "medium", deadline: deadlineAt?.toISOString() ?? null };
+    const data = runData(context.input, context.outputs);
+    const packet = {
+      title: await renderValue(config.title, data),
+      instructions: await renderValue(config.instructions ?? "", data),
+      proposal: config.proposal === undefined ? context.outputs : await renderValue(config.proposal, data),
+      input: context.input,
+      risk: config.risk ?? "medium",
+      deadline: deadlineAt?.toISOString() ?? null,
+    };
     await commit({
       events: [{ type: "approval.requested", nodeId: node.id, payload: { visit, deadline: packet.deadline } }],
       approval: { nodeId: node.id, visit, packet, risk: packet.risk, deadlineAt },
-      notification: { kind: "approval", title: `Approval needed: ${config.title}`, body: config.instructions ?? "", link: deps.publicUrl ? `${deps.publicUrl}/approvals` : null },
+      notification: { kind: "approval", title: `Approval needed: ${String(packet.title)}`, body: String(packet.instructions), link: deps.publicUrl ? `${deps.publicUrl}/approvals` : null },
     });
     return { wait: true, wakeAt: deadlineAt };
   }
   if (approval.status === "approved") {
     const edited = approval.editedData !== null && approval.editedData !== undefined;
     await advance(
-      edited ? { type: "EDIT", node: node.id, output: approval.editedData } : { type: "APPROVE", node: node.id, output: config.proposal ?? null },
+      edited ? { type: "EDIT", node: node.id, output: approval.editedData } : { type: "APPROVE", node: node.id, output: (approval.packet as { proposal?: unknown } | null)?.proposal ?? null },
       [{ type: "approval.approved", nodeId: node.id, payload: { by: approval.decidedBy, edited } }],
     );
     return { wait: false };

@@ -85,6 +85,7 @@ export interface ApprovalRecord {
   visit: number;
   status: "pending" | "approved" | "rejected" | "expired";
   editedData: unknown;
+  packet: unknown;
   decidedBy: string | null;
   deadlineAt: Date | null;
 }

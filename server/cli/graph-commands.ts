@@ -78,7 +78,7 @@ export function exportCommand(ref: string, out: string | undefined): Promise<num
  * `keel publish FILE|ID`: a file updates the workflow with the same slug (or creates it) and
  * publishes it; an id or slug publishes that workflow's current draft.
  */
-export function publishCommand(ref: string, notes: string | undefined): Promise<number> {
+export function publishCommand(ref: string, notes: string | undefined, say: (line: string) => void = console.log): Promise<number> {
   return withServices(async (services) => {
     let id = ref;
     if (existsSync(ref)) {
@@ -94,7 +94,7 @@ export function publishCommand(ref: string, notes: string | undefined): Promise<
       }
     }
     const version = await services.publishing.publish({ id, notes }, "cli");
-    console.log(
+    say(
       version.unchanged
         ? `keel: nothing changed; version ${version.number} stays current (${version.hash.slice(0, 12)})`
         : `keel: published version ${version.number} (${version.hash.slice(0, 12)})`,

@@ -5,6 +5,8 @@ import { backupCommand, pruneCommand, restoreCommand } from "./data-safety";
 import { compileCommand, exportCommand, importCommand, publishCommand, schemaCommand, validateCommand } from "./graph-commands";
 import { prepareDatabase } from "./prepare";
 import { resetPassword } from "./reset-password";
+import { runCommand } from "./run";
+import { workerCommand } from "./worker";
 import { start } from "./start";
 
 const USAGE = `usage: keel <command>
@@ -31,6 +33,10 @@ commands:
              add a workflow from an exported file (as a draft)
   export ID [--out FILE]
              write a workflow as a JSON file (never secrets)
+  worker [--concurrency N]
+             claim and advance runs until stopped (keel start runs one)
+  run FILE|WORKFLOW [--input JSON] [--idempotency-key K] [--wait]
+             start a run (a file is published first) and print it as JSON
   help       show this text
 `;
 
@@ -69,6 +75,10 @@ async function main(argv: string[]): Promise<number> {
       if (!args[0]) throw new ValidationError(`${command}: which workflow? usage: keel ${command} ${command === "publish" ? "FILE|ID" : "ID"}`);
       return command === "publish" ? publishCommand(args[0], values.notes) : exportCommand(args[0], values.out);
     }
+    case "worker":
+      return workerCommand(argv.slice(argv.indexOf(command) + 1));
+    case "run":
+      return runCommand(argv.slice(argv.indexOf(command) + 1));
     case "help":
     case "--help":
     case "-h":

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import { ConfigurationError } from "../../engine/errors";
 import { loadConfig } from "../config";
 import { startLocalChroma } from "../process/chroma";
@@ -73,6 +74,7 @@ export async function start(options: StartOptions = {}): Promise<number> {
       CHROMA_URL: chromaUrl,
       KEEL_PUBLIC_URL: config.publicUrl,
     };
+    supervisor.spawn("worker", process.execPath, [join(PROJECT_ROOT, "bin", "keel.js"), "worker"], { cwd: PROJECT_ROOT, env });
     const web = supervisor.spawn("web", process.execPath, [nextBin, "start", "-H", config.host, "-p", String(config.port)], {
       cwd: PROJECT_ROOT,
       env,

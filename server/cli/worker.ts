@@ -1,0 +1,53 @@
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+import { ValidationError } from "../../engine/errors";
+import { Worker } from "../../engine/runtime/worker";
+import { openDatabase } from "../../engine/store";
+import { loadConfig } from "../config";
+import { runtimeDeps } from "../runtime";
+import { prepareDatabase } from "./prepare";
+
+// `keel worker`: claims runs and advances them until SIGINT/SIGTERM, then finishes the step in
+// hand, gives its runs back and exits. Run as many as you like against one Postgres database.
+
+/** Test-only crash points: KEEL_CRASH_AT=before-effect|after-effect|after-commit kills the process there. */
+function crashHooks(point: string | undefined) {
+  if (!point) return undefined;
+  const die = (at: string) => () => {
+    if (at === point) {
+      process.stderr.write(`keel worker: crashing ${at} (KEEL_CRASH_AT)\n`);
+      process.kill(process.pid, "SIGKILL");
+    }
+  };
+  return { beforeEffect: die("before-effect"), afterEffect: die("after-effect"), afterCommit: die("after-commit") };
+}
+
+export async function workerCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { concurrency: { type: "string" }, id: { type: "string" } }, allowPositionals: true });
+  const concurrency = Number(values.concurrency ?? 4);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new ValidationError("--concurrency: must be a whole number from 1 to 64");
+  const config = loadConfig();
+  await prepareDatabase(config);
+  const database = await openDatabase(config.database);
+  const id = values.id ?? `${hostname()}:${process.pid}`;
+  const hooks = crashHooks(process.env.KEEL_CRASH_AT);
+  const worker = new Worker(
+    { ...runtimeDeps(database, { publicUrl: config.publicUrl }), ...(hooks ? { hooks } : {}) },
+    {
+      id,
+      concurrency,
+      leaseMs: Number(process.env.KEEL_LEASE_MS ?? 30_000),
+      idleMs: Number(process.env.KEEL_WORKER_IDLE_MS ?? 500),
+      onError: (error, runId) => console.error(`keel worker: ${runId ? `run ${runId}: ` : ""}${error instanceof Error ? error.message : String(error)}`),
+    },
+  );
+  worker.start();
+  console.log(`keel worker ${id}: running (concurrency ${concurrency})`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
+  });
+  console.log(`keel worker ${id}: stopping after the current steps`);
+  await worker.stop();
+  await database.close();
+  return 0;
+}

@@ -1,0 +1,118 @@
+import fc from "fast-check";
+import type { AnyNodeMeta, NodeBehavior } from "../../engine/registry";
+import { registry } from "../../nodes/catalog";
+
+// Valid configurations for every registered node type, without listing node types: a few
+// configuration *shapes* are tried against each descriptor's own zod schema, and a descriptor
+// keeps the shapes it accepts. A new node type that accepts none of them fails loudly here.
+
+type Config = Record<string, unknown>;
+
+interface ConfigShape {
+  /** A fixed instance, for hand-written graphs and for the acceptance check. */
+  example: Config;
+  arbitrary: fc.Arbitrary<Config>;
+}
+
+/** JSONata that parses; what it evaluates to does not matter to control flow. */
+export const EXPRESSIONS = ["input.amount > 100", "$exists(input.email)", "input.tier = 'gold'", "$count(input.items) > 0", "true"];
+const expression = fc.constantFrom(...EXPRESSIONS);
+/** Plain text: no braces, so it never reads as a template. */
+const text = fc.string({ maxLength: 16, unit: fc.constantFrom(..."abcdefghij KLMNOP-_.,!?0123456789") });
+const duration = fc.constantFrom("PT5M", "P2D", "PT1H30M", "PT0.5S", "P1W");
+const caseNames = fc.uniqueArray(fc.constantFrom("high", "low", "mid", "vip", "other", "b2b"), { minLength: 1, maxLength: 4 });
+
+const SHAPES: ConfigShape[] = [
+  { example: {}, arbitrary: fc.constant({}) },
+  { example: { description: "" }, arbitrary: fc.record({ description: text }) },
+  { example: { condition: "true" }, arbitrary: fc.record({ condition: expression }) },
+  {
+    example: { condition: "true", maxIterations: 3 },
+    arbitrary: fc.record({ condition: expression, maxIterations: fc.integer({ min: 1, max: 50 }) }),
+  },
+  { example: { expression: "input" }, arbitrary: fc.record({ expression }) },
+  {
+    example: { fields: { total: "{{ input.amount }}" } },
+    arbitrary: fc.record({
+      fields: fc.dictionary(fc.constantFrom("total", "name", "note"), fc.oneof(fc.integer(), text, fc.constant("{{ input.name }}"))),
+    }),
+  },
+  {
+    example: { workflow: "child" },
+    arbitrary: fc.record({ workflow: fc.constantFrom("child", "billing"), input: fc.constantFrom({}, { id: "{{ input.id }}" }) }, { requiredKeys: ["workflow"] }),
+  },
+  {
+    example: { cases: [{ port: "high", when: "true" }] },
+    arbitrary: caseNames.chain((ports) =>
+      fc.tuple(...ports.map(() => expression)).map((whens) => ({ cases: ports.map((port, i) => ({ port, when: whens[i] })) })),
+    ),
+  },
+  {
+    example: { items: "input.items" },
+    arbitrary: fc.record({ items: expression, maxItems: fc.integer({ min: 1, max: 100 }) }, { requiredKeys: ["items"] }),
+  },
+  { example: { duration: "PT5M" }, arbitrary: fc.record({ duration }) },
+  {
+    example: { title: "Send it?" },
+    arbitrary: fc.record(
+      { title: text.map((t) => `Check ${t}`), proposal: fc.constantFrom("{{ input.draft }}", { to: "a@b.c" }), deadline: duration },
+      { requiredKeys: ["title"] },
+    ),
+  },
+  {
+    example: { url: "https://api.example.test/hook" },
+    arbitrary: fc.record(
+      {
+        method: fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE"),
+        url: fc.constantFrom("https://api.example.test/hook", "https://api.example.test/items/{{ input.id }}"),
+        headers: fc.constantFrom({}, { "X-Trace": "{{ input.trace }}" }),
+        body: fc.constantFrom({ id: 1 }, "{{ input }}"),
+      },
+      { requiredKeys: ["url"] },
+    ),
+  },
+  { example: { outcome: "failure" }, arbitrary: fc.record({ outcome: fc.constantFrom("success", "failure") }) },
+];
+
+function acceptedShapes(meta: AnyNodeMeta): ConfigShape[] {
+  const accepts = (config: Config) => meta.config.safeParse(config).success;
+  const shapes = SHAPES.filter((shape) => accepts(shape.example));
+  for (const shape of shapes) {
+    const rejected = fc.sample(shape.arbitrary, { numRuns: 30, seed: 7 }).find((c) => !accepts(c));
+    if (rejected) throw new Error(`${meta.type}@${meta.version} rejects a sample config ${JSON.stringify(rejected)}`);
+  }
+  if (shapes.length === 0) throw new Error(`no sample configuration fits ${meta.type}@${meta.version}: add a shape to test/graph/node-samples.ts`);
+  return shapes;
+}
+
+const SHAPES_BY_META = new Map(registry.all().map((meta) => [meta, acceptedShapes(meta)]));
+
+function shapesOf(meta: AnyNodeMeta): ConfigShape[] {
+  const shapes = SHAPES_BY_META.get(meta);
+  if (!shapes) throw new Error(`${meta.type}@${meta.version} is not in the registry`);
+  return shapes;
+}
+
+export function configArbitrary(meta: AnyNodeMeta): fc.Arbitrary<Config> {
+  return fc.oneof(...shapesOf(meta).map((s) => s.arbitrary));
+}
+
+export function exampleConfig(meta: AnyNodeMeta): Config {
+  return structuredClone(shapesOf(meta)[0]!.example);
+}
+
+/** Output port ids of a node with this (raw) configuration, as the descriptor defines them. */
+export function portsOf(meta: AnyNodeMeta, config: unknown): string[] {
+  return meta.outputs(meta.config.parse(config)).map((p) => p.id);
+}
+
+export function metasWith(behavior: NodeBehavior): AnyNodeMeta[] {
+  return registry.all().filter((m) => m.behavior === behavior);
+}
+
+/** The first registered descriptor with this behavior that satisfies `test` (for hand-made graphs). */
+export function findMeta(behavior: NodeBehavior, test: (meta: AnyNodeMeta) => boolean = () => true): AnyNodeMeta {
+  const meta = metasWith(behavior).find(test);
+  if (!meta) throw new Error(`no ${behavior} node type fits`);
+  return meta;
+}
