@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Graph } from "../../engine/graph/schema";
+import { loadConfig } from "../../server/config";
+import { servicesFor, type Services } from "../../server/services";
+import { databaseKinds, migratedDatabase } from "../support/databases";
+import { startSink } from "../support/http-sink";
+import { runKeel } from "../support/keel-process";
+
+// Real `keel worker` processes, killed with SIGKILL at each point of a step, then a fresh one
+// finishes the run. A local HTTP sink counts calls per Idempotency-Key.
+
+const n = (id: string, type: string, config: Record<string, unknown> = {}) => ({ id, type, typeVersion: 1, label: id, position: { x: 0, y: 0 }, config });
+const e = (id: string, source: string, target: string) => ({ id, source, sourcePort: "out", target, targetPort: "in" });
+
+describe.each(databaseKinds())("crash recovery with real worker processes on $name", (kind) => {
+  let env: Awaited<ReturnType<typeof migratedDatabase>>;
+  let services: Services;
+  let sink: Awaited<ReturnType<typeof startSink>>;
+  let dataDir: string;
+  let workerEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    env = await migratedDatabase(kind);
+    dataDir = mkdtempSync(join(tmpdir(), "keel-crash-"));
+    workerEnv = { KEEL_DATA_DIR: dataDir, DATABASE_URL: env.scratch.target.url, KEEL_LEASE_MS: "1500", KEEL_WORKER_IDLE_MS: "100" };
+    services = servicesFor(loadConfig(workerEnv), env.database);
+    sink = await startSink(() => ({ status: 200, body: { ok: true } }));
+  });
+  afterAll(async () => {
+    await sink.close();
+    await env.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function waitForStatus(runId: string, statuses: string[], timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { status } = await services.runs.get(runId);
+      if (statuses.includes(status)) return status;
+      if (Date.now() > deadline) throw new Error(`run ${runId} is still ${status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it.each([
+    ["before-effect", 1],
+    ["after-effect", 2],
+    ["after-commit", 1],
+  ] as const)("killed %s: nothing lost, a completed effect is never repeated", async (point, callsForFirstStep) => {
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("charge", "http.request", { method: "POST", url: `${sink.url}/charge`, body: { point } }), n("receipt", "http.request", { method: "POST", url: `${sink.url}/receipt` }), n("done", "flow.end")],
+      edges: [e("e1", "start", "charge"), e("e2", "charge", "receipt"), e("e3", "receipt", "done")],
+    };
+    const wf = await services.workflows.create({ name: `Crash ${point}`, graph });
+    await services.publishing.publish({ id: wf.id });
+    const run = await services.runs.start({ workflow: wf.id, input: { point } });
+
+    const doomed = runKeel(["worker", "--id", `doomed-${point}`], { ...workerEnv, KEEL_CRASH_AT: point });
+    await doomed.exited;
+    expect(doomed.child.signalCode).toBe("SIGKILL");
+    expect(doomed.output()).toContain(`crashing ${point}`);
+
+    const survivor = runKeel(["worker", "--id", `survivor-${point}`], workerEnv);
+    try {
+      expect(await waitForStatus(run.id, ["succeeded", "dead", "failed"])).toBe("succeeded");
+    } finally {
+      survivor.child.kill("SIGINT");
+      expect(await survivor.exited).toBe(0);
+    }
+
+    const chargeKey = `${run.id}:charge:1`;
+    const charges = sink.callsFor(chargeKey);
+    expect(charges).toHaveLength(callsForFirstStep);
+    expect(sink.callsFor(`${run.id}:receipt:1`)).toHaveLength(1);
+    const effects = await env.database.db.effect.findMany({ where: { runId: run.id }, orderBy: { nodeId: "asc" } });
+    expect(effects.map((x) => [x.nodeId, x.status, x.attempts])).toEqual([
+      ["charge", "completed", callsForFirstStep],
+      ["receipt", "completed", 1],
+    ]);
+    // The event log has each step completed once, in order, with no gaps in its sequence.
+    const log = await services.runs.events(run.id);
+    expect(log.map((x) => x.seq)).toEqual(log.map((_, i) => i + 1));
+    expect(log.filter((x) => x.type === "node.completed").map((x) => x.nodeId)).toEqual(["start", "charge", "receipt"]);
+  }, 90_000);
+});
