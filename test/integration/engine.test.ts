@@ -174,7 +174,7 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     await worker.drain();
     expect((await services.runs.get(run.id)).status).toBe("waiting");
     const [approval] = (await services.runs.pendingApprovals()).filter((a) => a.runId === run.id);
-    expect(approval!.packet).toMatchObject({ title: "Refund {{ input.amount }}?", input: { amount: 40 } });
+    expect(approval!.packet).toMatchObject({ title: "Refund 40?", proposal: { amount: 40 }, input: { amount: 40 } });
     expect(await env.database.db.notification.count({ where: { runId: run.id, kind: "approval" } })).toBe(1);
 
     const results = await Promise.allSettled([
