@@ -74,8 +74,8 @@ export async function evaluate(source: string, data: unknown): Promise<unknown> 
 
 /** Renders a template; a string that is exactly one {{ expr }} keeps the value's type. */
 export async function renderTemplate(source: string, data: unknown): Promise<unknown> {
-  const whole = source.match(/^\{\{([\s\S]*?)\}\}$/);
-  if (whole) return evaluate(whole[1]!.trim(), data);
+  const parts = [...source.matchAll(TEMPLATE)];
+  if (parts.length === 1 && parts[0]![0] === source) return evaluate(parts[0]![1]!.trim(), data);
   let out = "";
   let last = 0;
   for (const match of source.matchAll(TEMPLATE)) {

@@ -11,7 +11,9 @@ export const NodeIdSchema = z
   .string()
   .min(1)
   .max(MAX_ID)
-  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "must start with a letter and hold only letters, digits, _ and -");
+  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "must start with a letter and hold only letters, digits, _ and -")
+  // The compiler names its own states with "__" (e.g. `fork__branches`); node ids must not.
+  .refine((id) => !id.includes("__"), "must not contain two underscores in a row (reserved)");
 
 export const PositionSchema = z.object({ x: z.number().finite(), y: z.number().finite() });
 

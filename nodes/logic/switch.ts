@@ -29,8 +29,10 @@ export const switchNode = defineNode({
     .superRefine((c, ctx) => {
       const seen = new Set<string>();
       c.cases.forEach((item, i) => {
-        if (item.port === "default" || seen.has(item.port)) {
-          ctx.addIssue({ code: "custom", path: ["cases", i, "port"], message: `'${item.port}' is used twice (default is taken)` });
+        if (item.port === "default") {
+          ctx.addIssue({ code: "custom", path: ["cases", i, "port"], message: "'default' is reserved for when no case holds" });
+        } else if (seen.has(item.port)) {
+          ctx.addIssue({ code: "custom", path: ["cases", i, "port"], message: `'${item.port}' is used by two cases` });
         }
         seen.add(item.port);
       });

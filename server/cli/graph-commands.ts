@@ -35,7 +35,8 @@ export function validateCommand(file: string): number {
     console.error(`keel: ${file}: ${result.problems.length} problem${result.problems.length === 1 ? "" : "s"}`);
     return 1;
   }
-  console.log(`${file}: valid (${result.graph.nodes.length} nodes, ${result.graph.edges.length} edges)`);
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  console.log(`${file}: valid (${count(result.graph.nodes.length, "node")}, ${count(result.graph.edges.length, "edge")})`);
   return 0;
 }
 

@@ -134,7 +134,10 @@ export function publishingService(db: Db, deps: { registry: NodeRegistry; workfl
       const result = validateGraph(parsed.data.graph, registry);
       const structural = result.ok ? [] : result.problems.filter((p) => ["invalid_format", "too_large", "too_deep", "forbidden_key", "unsupported_schema_version"].includes(p.code));
       if (structural.length) throw problemsError(structural.map((p) => ({ ...p, path: `graph.${p.path}` })), "the file cannot be imported");
-      const created = await deps.workflows.create({ name: parsed.data.name, description: parsed.data.description, graph: parsed.data.graph }, actor);
+      const created = await deps.workflows.create(
+        { name: parsed.data.name, description: parsed.data.description, graph: parsed.data.graph, ...(parsed.data.slug ? { slug: parsed.data.slug } : {}) },
+        actor,
+      );
       await audit(db, { actor, action: "workflow.import", targetType: "workflow", targetId: created.id, detail: { name: created.name } });
       return { id: created.id, slug: created.slug, problems: result.ok ? [] : result.problems };
     },

@@ -22,6 +22,8 @@ export const DecideInput = z.object({
   data: z.unknown().optional(),
 });
 
+type RunStatusName = "queued" | "running" | "waiting" | "sleeping" | "paused" | "succeeded" | "failed" | "dead" | "cancelled";
+
 export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => void }) {
   return {
     async start(raw: z.input<typeof StartRunInput>, actor = "operator", trigger = "manual") {
@@ -55,6 +57,39 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
     async pendingApprovals() {
       const rows = await db.approval.findMany({ where: { status: "pending" }, orderBy: { createdAt: "asc" }, select: { id: true, runId: true, nodeId: true, packet: true, risk: true, deadlineAt: true, createdAt: true } });
       return rows.map((r) => ({ ...r, deadlineAt: r.deadlineAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString() }));
+    },
+
+    /**
+     * Cancel: the run stops for good; a worker holding it loses its lease at the next heartbeat
+     * and aborts the call in flight. Pause: no worker picks it up until it is resumed.
+     */
+    async control(input: { id: string; action: "cancel" | "pause" | "resume" }, actor = "operator") {
+      const from: Record<typeof input.action, RunStatusName[]> = {
+        cancel: ["queued", "running", "waiting", "sleeping", "paused", "dead"],
+        pause: ["queued", "running", "waiting", "sleeping"],
+        resume: ["paused"],
+      };
+      const to = { cancel: "cancelled", pause: "paused", resume: "queued" } as const;
+      const { count } = await db.$transaction(async (tx) => {
+        const result = await tx.run.updateMany({
+          where: { id: input.id, status: { in: from[input.action] } },
+          data: { status: to[input.action], leaseOwner: null, leaseExpiresAt: null, ...(input.action === "cancel" ? { finishedAt: new Date() } : {}) },
+        });
+        if (result.count === 1) {
+          const last = await tx.runEvent.findFirst({ where: { runId: input.id }, orderBy: { seq: "desc" }, select: { seq: true } });
+          await tx.runEvent.create({ data: { runId: input.id, seq: (last?.seq ?? 0) + 1, type: `run.${to[input.action] === "queued" ? "resumed" : to[input.action]}`, payload: json({ by: actor }) } });
+          if (input.action === "cancel") await tx.deadLetter.updateMany({ where: { runId: input.id, status: "open" }, data: { status: "cancelled", resolvedBy: actor, resolvedAt: new Date() } });
+          await audit(tx, { actor, action: `run.${input.action}`, targetType: "run", targetId: input.id });
+        }
+        return result;
+      });
+      if (count !== 1) {
+        const run = await db.run.findUnique({ where: { id: input.id }, select: { status: true } });
+        if (!run) throw new NotFoundError(`no run '${input.id}'`);
+        throw new ConflictError(`A ${run.status} run cannot be ${input.action === "resume" ? "resumed" : `${input.action}${input.action === "cancel" ? "led" : "d"}`}.`);
+      }
+      if (input.action === "resume") deps.onRunnable?.();
+      return this.get(input.id);
     },
 
     /** Approve, reject or edit-and-approve; exactly one decision wins, and the run resumes once. */

@@ -11,6 +11,8 @@ export const WorkflowDescriptionSchema = z.string().max(2000, "must be at most 2
 
 export const CreateWorkflowInput = z.object({
   name: WorkflowNameSchema,
+  /** Preferred slug (from an imported file); made unique like one derived from the name. */
+  slug: z.string().max(60).optional(),
   description: WorkflowDescriptionSchema.default(""),
   graph: z.unknown().optional(),
 });
@@ -118,7 +120,7 @@ export function workflowService(db: Db) {
       const data = CreateWorkflowInput.parse(input);
       const graph = data.graph === undefined ? emptyGraph() : parseGraph(data.graph);
       const row = await db.workflow.create({
-        data: { slug: await uniqueSlug(db, data.name), name: data.name, description: data.description, draftGraph: json(graph) },
+        data: { slug: await uniqueSlug(db, data.slug || data.name), name: data.name, description: data.description, draftGraph: json(graph) },
         select: SELECT,
       });
       await audit(db, { actor, action: "workflow.create", targetType: "workflow", targetId: row.id, detail: { name: row.name } });

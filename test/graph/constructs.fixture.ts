@@ -33,7 +33,7 @@ export const CONSTRUCTS: Record<string, Graph> = {
   switch: graph(
     [
       n("start", "trigger.manual"),
-      n("route", "logic.switch", { cases: [{ port: "billing", when: "topic = 'billing'" }, { port: "bug", when: "topic = 'bug'" }] }),
+      n("route", "logic.switch", { cases: [{ port: "billing", when: "input.topic = 'billing'" }, { port: "bug", when: "input.topic = 'bug'" }] }),
       n("billing", "flow.end", { outcome: "success" }),
       n("other", "flow.end", { outcome: "failure" }),
     ],
@@ -45,7 +45,7 @@ export const CONSTRUCTS: Record<string, Graph> = {
     [e("e1", "start", "each"), e("e2", "each", "bill", "item"), e("e3", "bill", "each"), e("e4", "each", "done", "done")],
   ),
   "repeat-until": graph(
-    [n("start", "trigger.manual"), n("poll", "loop.until", { condition: "outputs.check.ready", maxIterations: 10 }), n("check", "flow.delay", { duration: "PT1M" })],
+    [n("start", "trigger.manual"), n("poll", "loop.until", { condition: "input.ready = true", maxIterations: 10 }), n("check", "flow.delay", { duration: "PT1M" })],
     [e("e1", "start", "poll"), e("e2", "poll", "check", "again"), e("e3", "check", "poll")],
   ),
   "parallel-join": graph(

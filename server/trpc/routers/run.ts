@@ -5,6 +5,9 @@ import { operatorProcedure, router } from "../init";
 export const runRouter = router({
   start: operatorProcedure.input(StartRunInput).mutation(({ ctx, input }) => ctx.services.runs.start(input, ctx.actor)),
   get: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runs.get(input.id)),
+  control: operatorProcedure
+    .input(z.object({ id: z.string().min(1), action: z.enum(["cancel", "pause", "resume"]) }))
+    .mutation(({ ctx, input }) => ctx.services.runs.control(input, ctx.actor)),
   events: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runs.events(input.id)),
 });
 
