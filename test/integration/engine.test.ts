@@ -220,4 +220,38 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     await worker.drain();
     expect((await services.runs.get(run.id)).status).toBe("succeeded");
   });
+
+  it("pauses and resumes a run, and cancelling aborts the call in flight", async () => {
+    const paused = await services.runs.start({ workflow: await publish("Pausable", CONSTRUCTS.linear!), input: { a: 1, b: 2 } });
+    expect((await services.runs.control({ id: paused.id, action: "pause" })).status).toBe("paused");
+    expect(await worker.drain()).toBe(0);
+    await expect(services.runs.control({ id: paused.id, action: "pause" })).rejects.toThrow("A paused run cannot be paused.");
+    await services.runs.control({ id: paused.id, action: "resume" });
+    await worker.drain();
+    expect((await services.runs.get(paused.id)).status).toBe("succeeded");
+    expect(await events(paused.id)).toEqual(expect.arrayContaining(["run.paused", "run.resumed"]));
+
+    let aborted = false;
+    sink.setResponder(() => ({ status: 200, delayMs: 5_000 }));
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("slow", "http.request", { url: `${sink.url}/slow` }), n("done", "flow.end")],
+      edges: [e("e1", "start", "slow"), e("e2", "slow", "done")],
+    };
+    const run = await services.runs.start({ workflow: await publish("Cancellable", graph) });
+    const live = new Worker(runtimeDeps(env.database), { id: `live-${kind.name}`, leaseMs: 600, idleMs: 50, onOutcome: (_, outcome) => (aborted ||= outcome === "lost") });
+    live.start();
+    for (let i = 0; i < 100 && sink.callsFor(`${run.id}:slow:1`).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sink.callsFor(`${run.id}:slow:1`)).toHaveLength(1);
+    await services.runs.control({ id: run.id, action: "cancel" });
+    for (let i = 0; i < 100 && !aborted; i++) await new Promise((r) => setTimeout(r, 50));
+    await live.stop();
+    expect(aborted).toBe(true);
+    // The worker hung up on the call instead of waiting for the 5 s answer.
+    expect(sink.callsFor(`${run.id}:slow:1`)[0]!.aborted).toBe(true);
+    expect((await services.runs.get(run.id)).status).toBe("cancelled");
+    const effect = await env.database.db.effect.findUniqueOrThrow({ where: { key: `${run.id}:slow:1` } });
+    expect(effect.status).toBe("started");
+    expect(await events(run.id)).not.toContain("node.completed slow");
+  });
 });

@@ -7,6 +7,8 @@ export interface SinkCall {
   key: string | undefined;
   body: string;
   at: number;
+  /** The client hung up before the answer was sent. */
+  aborted: boolean;
 }
 
 export type SinkResponder = (call: SinkCall, attemptForKey: number) => { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number };
@@ -20,7 +22,10 @@ export async function startSink(respond: SinkResponder = () => ({ status: 200, b
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const call: SinkCall = { method: req.method ?? "", path: req.url ?? "", key: req.headers["idempotency-key"] as string | undefined, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() };
+      const call: SinkCall = { method: req.method ?? "", path: req.url ?? "", key: req.headers["idempotency-key"] as string | undefined, body: Buffer.concat(chunks).toString("utf8"), at: Date.now(), aborted: false };
+      res.once("close", () => {
+        if (!res.writableEnded) call.aborted = true;
+      });
       calls.push(call);
       const n = (perKey.get(call.key ?? "") ?? 0) + 1;
       perKey.set(call.key ?? "", n);
