@@ -1,10 +1,12 @@
 // `npm run bench`: every benchmark, one JSON line each. Set KEEL_TEST_DATABASE_URL to include Postgres.
+import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
 import { benchStoreWrites } from "./store-writes";
 
 const benches: [string, () => Promise<void>][] = [
   ["graph validate + compile", benchGraphs],
   ["store writes", benchStoreWrites],
+  ["durable engine steps", benchEngine],
 ];
 
 for (const [name, run] of benches) {
