@@ -1,6 +1,7 @@
 import { PermanentError, RetryableError } from "../../engine/errors";
 import { formatBytes, LIMITS } from "../../engine/limits";
 import type { ExecutionContext, StepResult } from "../../engine/registry";
+import { readCapped } from "../../engine/stream";
 import { renderIn } from "../expression-data";
 import type { httpRequestNode } from "./http-request";
 
@@ -13,24 +14,6 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-async function readCapped(response: Response, limit: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new PermanentError(`the response is larger than ${formatBytes(limit)}, the limit for a step's output`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 export async function executeHttpRequest(ctx: ExecutionContext<Config>): Promise<StepResult> {
@@ -57,7 +40,9 @@ export async function executeHttpRequest(ctx: ExecutionContext<Config>): Promise
     if (ctx.signal.aborted) throw error;
     throw new RetryableError(`${ctx.config.method} ${parsed.host}: ${(error as Error).message}`, undefined, { cause: error });
   }
-  const text = await readCapped(response, LIMITS.stepPayloadBytes);
+  const read = await readCapped(response.body, LIMITS.stepPayloadBytes);
+  if (!read.ok) throw new PermanentError(`the response is larger than ${formatBytes(LIMITS.stepPayloadBytes)}, the limit for a step's output`);
+  const text = read.bytes.toString("utf8");
   if (response.status === 429 || response.status >= 500) {
     throw new RetryableError(`${ctx.config.method} ${parsed.host} answered ${response.status}`, retryAfterMs(response.headers.get("retry-after")));
   }

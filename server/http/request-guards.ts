@@ -1,5 +1,6 @@
 import { TooLargeError } from "../../engine/errors";
 import { formatBytes } from "../../engine/limits";
+import { readCapped } from "../../engine/stream";
 
 /** Header the app's own client sends with every mutation; a cross-site form or fetch cannot. */
 export const CSRF_HEADER = "x-keel-csrf";
@@ -34,19 +35,7 @@ export async function readBodyLimited(req: Request, limit: number, field = "requ
   if (Number.isFinite(declared) && declared > limit) {
     throw new TooLargeError(`${field}: is ${formatBytes(declared)}; the limit is ${formatBytes(limit)}`, field, limit);
   }
-  if (!req.body) return Buffer.alloc(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new TooLargeError(`${field}: is over ${formatBytes(limit)}, the limit`, field, limit);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  const read = await readCapped(req.body, limit);
+  if (!read.ok) throw new TooLargeError(`${field}: is over ${formatBytes(limit)}, the limit`, field, limit);
+  return read.bytes;
 }

@@ -1,35 +1,14 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../server/config";
-import { servicesFor } from "../../server/services";
-import { createCallerFactory } from "../../server/trpc/init";
-import { appRouter } from "../../server/trpc/router";
 import { CONSTRUCTS } from "../graph/constructs.fixture";
-import { operatorContext } from "../support/context";
-import { databaseKinds, migratedDatabase } from "../support/databases";
-
-const createCaller = createCallerFactory(appRouter);
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError;
-}
+import { operatorApi, rejection, type Caller, type OperatorApi } from "../support/caller";
+import { databaseKinds } from "../support/databases";
 
 describe.each(databaseKinds())("publishing on $name", (kind) => {
-  let env: Awaited<ReturnType<typeof migratedDatabase>>;
-  let caller: ReturnType<typeof createCaller>;
+  let env: OperatorApi["env"];
+  let caller: Caller;
 
   beforeAll(async () => {
-    env = await migratedDatabase(kind);
-    const config = loadConfig({ KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), "keel-data-")), DATABASE_URL: env.scratch.target.url });
-    caller = createCaller(operatorContext(servicesFor(config, env.database)));
+    ({ env, caller } = await operatorApi(kind));
   });
   afterAll(async () => {
     await env.dispose();

@@ -1,25 +1,13 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../server/config";
-import { servicesFor } from "../../server/services";
-import { createCallerFactory } from "../../server/trpc/init";
-import { appRouter } from "../../server/trpc/router";
-import { operatorContext } from "../support/context";
-import { databaseKinds, migratedDatabase } from "../support/databases";
-
-const createCaller = createCallerFactory(appRouter);
+import { operatorApi, rejection, type Caller, type OperatorApi } from "../support/caller";
+import { databaseKinds } from "../support/databases";
 
 describe.each(databaseKinds())("settings and audit procedures on $name", (kind) => {
-  let env: Awaited<ReturnType<typeof migratedDatabase>>;
-  let caller: ReturnType<typeof createCaller>;
+  let env: OperatorApi["env"];
+  let caller: Caller;
 
   beforeAll(async () => {
-    env = await migratedDatabase(kind);
-    const config = loadConfig({ KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), "keel-data-")), DATABASE_URL: env.scratch.target.url });
-    caller = createCaller(operatorContext(servicesFor(config, env.database)));
+    ({ env, caller } = await operatorApi(kind));
   });
   afterAll(async () => {
     await env.dispose();
@@ -34,10 +22,9 @@ describe.each(databaseKinds())("settings and audit procedures on $name", (kind) 
   });
 
   it("refuses a retention of zero days, naming the field, and keeps the old value", async () => {
-    const error = await caller.settings.saveRetention({ runPayloadDays: 0 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TRPCError);
-    expect((error as TRPCError).code).toBe("BAD_REQUEST");
-    expect((error as TRPCError).message).toBe("runPayloadDays: must be at least 1 day");
+    const error = await rejection(caller.settings.saveRetention({ runPayloadDays: 0 }));
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.message).toBe("runPayloadDays: must be at least 1 day");
     expect(await caller.settings.retention()).toEqual({ runPayloadDays: 30 });
   });
 
