@@ -4,7 +4,7 @@ import { CATALOG } from "./catalog";
 import { EXECUTORS } from "./executors";
 
 function ctx(meta: (typeof CATALOG)[number], config: unknown, data: ExecutionContext["data"], visit = 1): ExecutionContext {
-  return { runId: "r1", nodeId: "n", visit, idempotencyKey: `r1:n:${visit}`, config: meta.config.parse(config), data, signal: new AbortController().signal };
+  return { runId: "r1", nodeId: "n", visit, iteration: visit, idempotencyKey: `r1:n:${visit}`, config: meta.config.parse(config), data, signal: new AbortController().signal };
 }
 
 function run(type: string, config: unknown, data: ExecutionContext["data"] = { input: {}, outputs: {} }, visit = 1): Promise<StepResult> {

@@ -44,11 +44,11 @@ export const EXECUTORS: ReadonlyMap<string, NodeExecutor> = new Map([
       throw new PermanentError(`items: the list has ${list.length} elements; the limit (maxItems) is ${ctx.config.maxItems}`);
     }
     // The loop node is entered once, then once after every pass of the body.
-    const index = ctx.visit - 1;
+    const index = ctx.iteration - 1;
     return index < list.length ? { port: "item", output: { item: list[index], index, count: list.length } } : { port: "done", output: { count: list.length } };
   }),
   executor(untilNode, async (ctx) => {
-    const iteration = ctx.visit - 1;
+    const iteration = ctx.iteration - 1;
     if (truthy(await evaluateIn(ctx, ctx.config.condition))) return { port: "done", output: { iterations: iteration, stoppedBy: "condition" } };
     if (iteration >= ctx.config.maxIterations) return { port: "done", output: { iterations: iteration, stoppedBy: "limit" } };
     return { port: "again", output: { iteration: iteration + 1 } };

@@ -73,8 +73,13 @@ export function compileGraph(graph: Graph, registry: NodeRegistry): CompiledWork
         guard: { type: "completed", params: { node: id, port } },
         target: follow(port),
         reenter: true,
-        actions: [{ type: "recordOutput", params: { node: id } }],
+        actions: [
+          { type: "recordOutput", params: { node: id } },
+          // A loop that finishes starts counting afresh the next time it is entered (nested loops).
+          ...(meta.behavior === "loop" && port === "done" ? [{ type: "resetLoop", params: { node: id } }] : []),
+        ],
       }));
+    if (meta.behavior === "loop") state.entry = [visit, { type: "iterate", params: { node: id } }];
 
     switch (meta.behavior) {
       case "end":
@@ -135,7 +140,7 @@ export function compileGraph(graph: Graph, registry: NodeRegistry): CompiledWork
   const machine: MachineConfig = {
     id: "workflow",
     initial: "__start",
-    context: { input: null, outputs: {}, errors: {}, visits: {}, ended: null },
+    context: { input: null, outputs: {}, errors: {}, visits: {}, iterations: {}, ended: null },
     states: {
       __start: {
         on: {

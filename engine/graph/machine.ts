@@ -10,6 +10,8 @@ export interface WorkflowContext {
   outputs: Record<string, unknown>;
   errors: Record<string, unknown>;
   visits: Record<string, number>;
+  /** Per loop node: the pass it is on, 1 at its first entry; back to 0 when it finishes. */
+  iterations: Record<string, number>;
   ended: { node: string | null; outcome: "success" | "failure" } | null;
 }
 
@@ -28,6 +30,10 @@ const definition = setup({
     visit: assign({
       visits: ({ context }, params: { node: string }) => ({ ...context.visits, [params.node]: (context.visits[params.node] ?? 0) + 1 }),
     }),
+    iterate: assign({
+      iterations: ({ context }, params: { node: string }) => ({ ...context.iterations, [params.node]: (context.iterations[params.node] ?? 0) + 1 }),
+    }),
+    resetLoop: assign({ iterations: ({ context }, params: { node: string }) => ({ ...context.iterations, [params.node]: 0 }) }),
     recordInput: assign({ input: ({ event }) => (event.type === "START" ? (event.input ?? null) : null) }),
     recordOutput: assign({
       outputs: ({ context, event }, params: { node: string }) => ({ ...context.outputs, [params.node]: "output" in event ? (event.output ?? null) : null }),

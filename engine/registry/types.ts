@@ -78,6 +78,8 @@ export interface ExecutionContext<Config = unknown> {
   nodeId: string;
   /** 1 on the first entry of this node in the run, 2 on the second (loops), … */
   visit: number;
+  /** For loop nodes: the pass this is, 1 on entering the loop, counting afresh each time it is entered anew. */
+  iteration: number;
   /** `runId:nodeId:visit`: forwarded to the outside world so it can drop repeats. */
   idempotencyKey: string;
   config: Config;

@@ -291,6 +291,7 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
       runId: x.runId,
       nodeId: x.node.id,
       visit: x.visit,
+      iteration: x.context.iterations?.[x.node.id] ?? x.visit,
       idempotencyKey: x.key,
       config,
       data: { input: x.context.input, outputs: x.context.outputs },

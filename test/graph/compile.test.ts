@@ -138,4 +138,21 @@ describe("compiled machines behave as SEMANTICS.md says", () => {
     expect(r.trace).toEqual([["start"], ["start"], ["start"]]);
     expect(r.visits).toEqual({ start: 1 });
   });
+
+  it("counts a nested loop's passes afresh on every outer pass, while visits keep growing", () => {
+    const node = (id: string, type: string, config: Record<string, unknown> = {}) => ({ id, type, typeVersion: 1, label: id, position: { x: 0, y: 0 }, config });
+    const edge = (id: string, source: string, target: string, sourcePort = "out") => ({ id, source, sourcePort, target, targetPort: "in" });
+    const nested: Graph = {
+      schemaVersion: 1,
+      nodes: [node("start", "trigger.manual"), node("outer", "loop.forEach", { items: "input.rows" }), node("inner", "loop.forEach", { items: "outer.item" }), node("cell", "logic.merge"), node("done", "flow.end")],
+      edges: [edge("e1", "start", "outer"), edge("e2", "outer", "inner", "item"), edge("e3", "inner", "cell", "item"), edge("e4", "cell", "inner"), edge("e5", "inner", "outer", "done"), edge("e6", "outer", "done", "done")],
+    };
+    const passes = [{ type: "START", node: "start" }, done("start"), done("outer", "item"), done("inner", "item"), done("cell"), done("inner", "done"), done("outer", "item")] as WorkflowEvent[];
+    const r = run(nested, passes);
+    const iterations = (r.context as { iterations: Record<string, number> }).iterations;
+    // inner was entered twice, finished once in between: its second entry is pass 1 again.
+    expect(r.visits.inner).toBe(3);
+    expect(iterations.inner).toBe(1);
+    expect(iterations.outer).toBe(2);
+  });
 });
