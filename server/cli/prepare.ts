@@ -14,8 +14,12 @@ export interface Prepared {
   passwordFromConfig: boolean;
 }
 
-/** Everything the database needs before any process uses it: key, migrations, templates, password. */
-export async function prepareDatabase(config: KeelConfig): Promise<Prepared> {
+/**
+ * Everything the database needs before any process uses it: key, migrations, templates,
+ * password. Only `keel start` asks for a set-up link: a new one replaces the last, so a worker
+ * or another command starting alongside must not mint one.
+ */
+export async function prepareDatabase(config: KeelConfig, options: { setupLink?: boolean } = {}): Promise<Prepared> {
   ensureSecret(config.dataDir, config.secret);
   try {
     const { applied } = await migrate(config.database, migrationsDir(config.database.provider, PROJECT_ROOT));
@@ -24,7 +28,7 @@ export async function prepareDatabase(config: KeelConfig): Promise<Prepared> {
       const { seeded } = await seedTemplates(database.db);
       const auth = authService(database.db, { sessionTtlMs: config.sessionTtlMs });
       const passwordFromConfig = config.password ? await auth.applyConfiguredPassword(config.password) : false;
-      const setupToken = config.password ? undefined : await auth.createSetupToken();
+      const setupToken = config.password || !options.setupLink ? undefined : await auth.createSetupToken();
       return { applied, seeded, setupToken, passwordFromConfig };
     } finally {
       await database.close();

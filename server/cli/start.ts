@@ -29,7 +29,7 @@ export async function start(options: StartOptions = {}): Promise<number> {
   // of the CLI ends in process.exit, which removes it.
   writePidFile(config.dataDir);
   process.once("exit", () => removePidFile(config.dataDir));
-  const { seeded, applied, setupToken, passwordFromConfig } = await prepareDatabase(config);
+  const { seeded, applied, setupToken, passwordFromConfig } = await prepareDatabase(config, { setupLink: true });
   if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
   if (seeded.length) log(`seeded template workflows: ${seeded.join(", ")}`);
   if (passwordFromConfig) log("the operator password was set from KEEL_PASSWORD; existing sessions were signed out");
