@@ -97,6 +97,14 @@ export class PrismaRunStore implements RunStore {
     return rows[0] ? fromRaw(rows[0]) : null;
   }
 
+  async claimSpecific(runId: string, workerId: string, statuses: RunRecord["status"][], now: Date, leaseMs: number): Promise<RunRecord | null> {
+    const { count } = await this.db.run.updateMany({
+      where: { id: runId, status: { in: statuses } },
+      data: { status: "running", leaseOwner: workerId, leaseExpiresAt: new Date(now.getTime() + leaseMs) },
+    });
+    return count === 1 ? (await this.loadRun(runId)).run : null;
+  }
+
   async heartbeat(runId: string, workerId: string, leaseExpiresAt: Date): Promise<boolean> {
     const { count } = await this.db.run.updateMany({ where: { id: runId, leaseOwner: workerId, status: "running" }, data: { leaseExpiresAt } });
     return count === 1;
@@ -141,8 +149,8 @@ export class PrismaRunStore implements RunStore {
           // Never empty: Prisma answers an empty update with count 0 without asking the database.
           updatedAt: now,
           ...(run.status ? { status: run.status } : {}),
-          ...(run.output !== undefined ? { output: json(run.output) } : {}),
-          ...(run.error !== undefined ? { error: json(run.error) } : {}),
+          ...(run.output !== undefined ? { output: run.output === null ? DbNull : json(run.output) } : {}),
+          ...(run.error !== undefined ? { error: run.error === null ? DbNull : json(run.error) } : {}),
           ...(run.wakeAt !== undefined ? { wakeAt: run.wakeAt } : {}),
           ...(run.finished ? { finishedAt: now } : {}),
           ...(run.costTokens ? { costTokens: { increment: run.costTokens } } : {}),

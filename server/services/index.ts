@@ -8,6 +8,7 @@ import { listAudit } from "./audit";
 import { readRetentionSettings, saveRetentionSettings } from "./retention";
 import { registry } from "../../nodes/catalog";
 import { PrismaRunStore } from "../../engine/runtime/prisma-store";
+import { deadLetterService } from "./dead-letters";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { webhookService } from "./webhooks";
@@ -35,6 +36,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     workflows,
     publishing: publishingService(db, { registry, workflows }),
     runs: runService(db, { store: new PrismaRunStore(database) }),
+    deadLetters: deadLetterService(db, { store: new PrismaRunStore(database), ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, ...options }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {

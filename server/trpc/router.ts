@@ -1,7 +1,7 @@
 import { publicProcedure, router } from "./init";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
-import { approvalRouter, runRouter } from "./routers/run";
+import { approvalRouter, deadLetterRouter, runRouter } from "./routers/run";
 import { settingsRouter } from "./routers/settings";
 import { webhookRouter } from "./routers/webhook";
 import { workflowRouter } from "./routers/workflow";
@@ -11,6 +11,7 @@ export const appRouter = router({
   auth: authRouter,
   approval: approvalRouter,
   run: runRouter,
+  deadLetter: deadLetterRouter,
   audit: auditRouter,
   settings: settingsRouter,
   webhook: webhookRouter,

@@ -257,4 +257,43 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     expect(effect.status).toBe("started");
     expect(await events(run.id)).not.toContain("node.completed slow");
   });
+
+  it("retries a dead letter with the same key and a fresh budget, skips one with an output, cancels one, and retries in bulk", async () => {
+    sink.setResponder(() => ({ status: 404 }));
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("call", "http.request", { url: `${sink.url}/flaky` }), n("done", "flow.end", { output: { got: "{{ call }}" } })],
+      edges: [e("e1", "start", "call"), e("e2", "call", "done")],
+    };
+    const id = await publish("Dead letters", graph);
+    const runs = [];
+    for (let i = 0; i < 4; i++) runs.push((await services.runs.start({ workflow: id, input: { i } })).id);
+    await worker.drain();
+    const letters = new Map((await services.deadLetters.list()).filter((l) => runs.includes(l.runId)).map((l) => [l.runId, l.id]));
+    expect(letters.size).toBe(4);
+
+    sink.setResponder(() => ({ status: 200, body: { fixed: true } }));
+    await services.deadLetters.retry(letters.get(runs[0]!)!);
+    await expect(services.deadLetters.retry(letters.get(runs[0]!)!)).rejects.toThrow(/already handled/);
+    await services.deadLetters.skip({ id: letters.get(runs[1]!)!, output: { manual: "yes" } });
+    await expect(services.deadLetters.skip({ id: letters.get(runs[2]!)!, port: "sideways" })).rejects.toThrow("port: 'sideways' is not an output of 'call' (connected: out)");
+    await services.deadLetters.cancel(letters.get(runs[2]!)!);
+    expect(await services.deadLetters.retryMany([letters.get(runs[3]!)!, letters.get(runs[0]!)!])).toEqual([
+      { id: letters.get(runs[3]!)!, ok: true },
+      { id: letters.get(runs[0]!)!, ok: false, error: expect.stringMatching(/already handled/) },
+    ]);
+    await worker.drain();
+
+    const [retried, skipped, cancelled, bulk] = await Promise.all(runs.map((r) => services.runs.get(r)));
+    expect([retried!.status, skipped!.status, cancelled!.status, bulk!.status]).toEqual(["succeeded", "succeeded", "cancelled", "succeeded"]);
+    expect(retried!.output).toEqual({ got: { status: 200, body: { fixed: true }, contentType: "application/json" } });
+    expect(skipped!.output).toEqual({ got: { manual: "yes" } });
+    // The retry used the same idempotency key: one key, two calls, a fresh budget.
+    const key = `${runs[0]}:call:1`;
+    expect(sink.callsFor(key)).toHaveLength(2);
+    expect((await env.database.db.effect.findUniqueOrThrow({ where: { key } })).status).toBe("completed");
+    expect(await events(runs[1]!)).toContain("node.skipped call");
+    const audits = (await env.database.db.auditLog.findMany({ where: { action: { startsWith: "deadletter." } } })).map((a) => a.action);
+    expect(audits).toEqual(expect.arrayContaining(["deadletter.retry", "deadletter.skip", "deadletter.cancel"]));
+  });
 });
