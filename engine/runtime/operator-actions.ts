@@ -18,7 +18,8 @@ export async function skipNode(deps: Pick<RuntimeDeps, "store" | "clock">, input
     const snapshot = machine.resolveState(loaded.checkpoint!.snapshot as never);
     if (!activeNodes(snapshot).includes(input.nodeId)) throw new ValidationError(`nodeId: '${input.nodeId}' is not where the run stopped`);
     const ports = [...new Set(loaded.graph.edges.filter((e) => e.source === input.nodeId).map((e) => e.sourcePort))];
-    const [next] = transition(machine, snapshot, { type: "NODE.DONE", node: input.nodeId, port: input.port, output: input.output });
+    const event = { type: "NODE.DONE" as const, node: input.nodeId, port: input.port, output: input.output };
+    const [next] = transition(machine, snapshot, event);
     if (JSON.stringify(next.value) === JSON.stringify(snapshot.value) && next.status === snapshot.status) {
       throw new ValidationError(`port: '${input.port}' is not an output of '${input.nodeId}'${ports.length ? ` (connected: ${ports.join(", ")})` : ""}`);
     }
@@ -26,7 +27,7 @@ export async function skipNode(deps: Pick<RuntimeDeps, "store" | "clock">, input
       runId: input.runId,
       workerId: owner,
       firstSeq: loaded.nextSeq,
-      events: [{ type: "node.skipped", nodeId: input.nodeId, payload: { by: input.actor, port: input.port } }],
+      events: [{ type: "node.skipped", nodeId: input.nodeId, payload: { by: input.actor, port: input.port, machineEvent: event } }],
       checkpoint: { snapshot: machine.getPersistedSnapshot(next), machineHash: loaded.compiled.hash },
       run: { status: "queued", error: null },
       release: true,

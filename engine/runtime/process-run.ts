@@ -98,8 +98,9 @@ export async function processRun(
     if (!loaded.checkpoint) {
       const trigger = loaded.graph.nodes.filter((n) => metaOf(n.id).behavior === "trigger").map((n) => n.id).sort()[0]!;
       [snapshot] = initialTransition(machine);
-      const started = send({ type: "START", node: trigger, input: claimed.input });
-      await commit({ events: [{ type: "run.started", payload: { input: claimed.input } }, ...entered(started)], snapshot: started });
+      const start: WorkflowEvent = { type: "START", node: trigger, input: claimed.input };
+      const started = send(start);
+      await commit({ events: [{ type: "run.started", payload: { input: claimed.input, machineEvent: start } }, ...entered(started)], snapshot: started });
     } else {
       snapshot = machine.resolveState(loaded.checkpoint.snapshot as never);
     }
@@ -134,7 +135,10 @@ export async function processRun(
         const key = `${claimed.id}:${nodeId}:${visit}`;
         const advance = async (event: WorkflowEvent, events: NewEvent[], extra: Partial<StepCommit> = {}) => {
           const next = send(event);
-          await commit({ ...extra, events: [...events, ...entered(next, snapshot)], snapshot: next });
+          // The log keeps the exact machine event, so a run's history replays to its checkpoints.
+          const [first, ...rest] = events;
+          const logged = { ...first!, payload: { ...((first!.payload as object | undefined) ?? {}), machineEvent: event } };
+          await commit({ ...extra, events: [logged, ...rest, ...entered(next, snapshot)], snapshot: next });
           step.progressed = true;
         };
 

@@ -266,7 +266,7 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
       edges: [e("e1", "start", "call"), e("e2", "call", "done")],
     };
     const id = await publish("Dead letters", graph);
-    const runs = [];
+    const runs: string[] = [];
     for (let i = 0; i < 4; i++) runs.push((await services.runs.start({ workflow: id, input: { i } })).id);
     await worker.drain();
     const letters = new Map((await services.deadLetters.list()).filter((l) => runs.includes(l.runId)).map((l) => [l.runId, l.id]));
@@ -295,5 +295,49 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     expect(await events(runs[1]!)).toContain("node.skipped call");
     const audits = (await env.database.db.auditLog.findMany({ where: { action: { startsWith: "deadletter." } } })).map((a) => a.action);
     expect(audits).toEqual(expect.arrayContaining(["deadletter.retry", "deadletter.skip", "deadletter.cancel"]));
+  });
+
+  it("replays a finished run's event log to exactly its checkpoints", async () => {
+    sink.setResponder((_, attempt) => (attempt === 1 ? { status: 502 } : { status: 200, body: { ok: true } }));
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [
+        n("start", "trigger.manual"),
+        n("each", "loop.forEach", { items: "input.items" }),
+        n("fork", "flow.fork"),
+        n("left", "data.transform", { expression: "each.item" }),
+        n("right", "http.request", { method: "POST", url: `${sink.url}/r`, body: { item: "{{ each.item }}" } }),
+        n("join", "flow.join"),
+        n("ok", "human.approval", { title: "Finish?" }),
+        n("done", "flow.end"),
+      ],
+      edges: [
+        e("e1", "start", "each"),
+        e("e2", "each", "fork", "item"),
+        e("e3", "fork", "left"),
+        e("e4", "fork", "right"),
+        e("e5", "left", "join"),
+        e("e6", "right", "join"),
+        e("e7", "join", "each"),
+        e("e8", "each", "ok", "done"),
+        e("e9", "ok", "done", "approved"),
+      ],
+    };
+    const run = await services.runs.start({ workflow: await publish("Replay", graph), input: { items: ["a", "b"] } });
+    for (let i = 0; i < 10 && (await services.runs.get(run.id)).status !== "waiting"; i++) {
+      await worker.drain();
+      now = new Date(now.getTime() + 60_000);
+    }
+    const [approval] = (await services.runs.pendingApprovals()).filter((a) => a.runId === run.id);
+    await services.runs.decide({ approvalId: approval!.id, decision: "edit", data: { note: "fine" } });
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("succeeded");
+
+    const { replayRun } = await import("../../engine/runtime/replay");
+    const stored = await env.database.db.checkpoint.findMany({ where: { runId: run.id }, orderBy: { seq: "asc" } });
+    const loaded = await runtimeDeps(env.database).store.loadRun(run.id);
+    const replayed = replayRun(loaded.compiled, await env.database.db.runEvent.findMany({ where: { runId: run.id }, select: { seq: true, payload: true } }));
+    expect(stored.length).toBeGreaterThan(10);
+    for (const checkpoint of stored) expect(replayed.get(checkpoint.seq), `checkpoint at seq ${checkpoint.seq}`).toEqual(checkpoint.snapshot);
   });
 });
