@@ -303,7 +303,7 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
     });
     assertJsonWithin(`output of '${x.node.id}'`, result.output, LIMITS.stepPayloadBytes);
     await deps.hooks?.afterEffect?.(x.key);
-    await advance({ type: "NODE.DONE", node: x.node.id, port: result.port, output: result.output }, [{ type: "node.completed", nodeId: x.node.id, payload: { port: result.port, attempt } }], {
+    await advance({ type: "NODE.DONE", node: x.node.id, port: result.port, output: result.output }, [{ type: "node.completed", nodeId: x.node.id, payload: { port: result.port, attempt, worker: x.workerId } }], {
       effect: { key: x.key, status: "completed", result: { port: result.port, output: result.output ?? null } },
     });
     await deps.hooks?.afterCommit?.(x.key);

@@ -9,6 +9,8 @@ export interface SinkCall {
   at: number;
   /** The client hung up before the answer was sent. */
   aborted: boolean;
+  /** The status the sink answered with. */
+  status: number;
 }
 
 export type SinkResponder = (call: SinkCall, attemptForKey: number) => { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number };
@@ -22,7 +24,7 @@ export async function startSink(respond: SinkResponder = () => ({ status: 200, b
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const call: SinkCall = { method: req.method ?? "", path: req.url ?? "", key: req.headers["idempotency-key"] as string | undefined, body: Buffer.concat(chunks).toString("utf8"), at: Date.now(), aborted: false };
+      const call: SinkCall = { method: req.method ?? "", path: req.url ?? "", key: req.headers["idempotency-key"] as string | undefined, body: Buffer.concat(chunks).toString("utf8"), at: Date.now(), aborted: false, status: 0 };
       res.once("close", () => {
         if (!res.writableEnded) call.aborted = true;
       });
@@ -30,6 +32,7 @@ export async function startSink(respond: SinkResponder = () => ({ status: 200, b
       const n = (perKey.get(call.key ?? "") ?? 0) + 1;
       perKey.set(call.key ?? "", n);
       const answer = responder(call, n);
+      call.status = answer.status;
       const send = () => {
         if (res.destroyed) return;
         res.writeHead(answer.status, { "content-type": "application/json", ...(answer.headers ?? {}) });
