@@ -86,4 +86,48 @@ describe.each(databaseKinds())("crash recovery with real worker processes on $na
     expect(log.map((x) => x.seq)).toEqual(log.map((_, i) => i + 1));
     expect(log.filter((x) => x.type === "node.completed").map((x) => x.nodeId)).toEqual(["start", "charge", "receipt"]);
   }, 90_000);
+
+  it("a delay and an approval deadline still fire after the worker is killed and another starts", async () => {
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [
+        n("start", "trigger.manual"),
+        n("wait", "flow.delay", { duration: "PT2S" }),
+        n("ask", "human.approval", { title: "Ship it?", deadline: "PT2S", onDeadline: "reject" }),
+        n("shipped", "flow.end"),
+        n("declined", "flow.end", { outcome: "failure" }),
+      ],
+      edges: [e("e1", "start", "wait"), e("e2", "wait", "ask"), { id: "e3", source: "ask", sourcePort: "approved", target: "shipped", targetPort: "in" }, { id: "e4", source: "ask", sourcePort: "rejected", target: "declined", targetPort: "in" }],
+    };
+    const wf = await services.workflows.create({ name: "Timers across restarts", graph });
+    await services.publishing.publish({ id: wf.id });
+    const run = await services.runs.start({ workflow: wf.id });
+
+    const first = runKeel(["worker", "--id", "timers-1"], workerEnv);
+    expect(await waitForStatus(run.id, ["sleeping"])).toBe("sleeping");
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const second = runKeel(["worker", "--id", "timers-2"], workerEnv);
+    try {
+      expect(await waitForStatus(run.id, ["waiting"])).toBe("waiting");
+      second.child.kill("SIGKILL");
+      await second.exited;
+    } finally {
+      second.child.kill("SIGKILL");
+    }
+    const third = runKeel(["worker", "--id", "timers-3"], workerEnv);
+    try {
+      // The approval's deadline passes with nobody deciding: onDeadline rejects.
+      expect(await waitForStatus(run.id, ["failed", "succeeded", "dead"])).toBe("failed");
+    } finally {
+      third.child.kill("SIGINT");
+      await third.exited;
+    }
+    const log = (await services.runs.events(run.id)).map((x) => x.type);
+    expect(log).toEqual(expect.arrayContaining(["delay.started", "delay.finished", "approval.requested", "approval.rejected", "run.failed"]));
+    const approval = await env.database.db.approval.findFirstOrThrow({ where: { runId: run.id } });
+    expect([approval.status, approval.decidedBy]).toEqual(["expired", "deadline"]);
+    expect(await env.database.db.timer.count({ where: { runId: run.id, firedAt: { not: null } } })).toBe(1);
+  }, 90_000);
 });
