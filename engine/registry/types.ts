@@ -92,6 +92,8 @@ export interface StepResult {
   /** The output port the node completed on. */
   port: string;
   output: unknown;
+  /** What the step cost (LLM tokens, metered API units), summed per run and per workflow. */
+  cost?: { tokens?: number; units?: number };
 }
 
 export type NodeExecutor<Config = unknown> = (ctx: ExecutionContext<Config>) => Promise<StepResult>;

@@ -33,6 +33,9 @@ function fromRaw(row: RawRun): RunRecord {
   };
 }
 
+/** The Setting row behind the global pause switch (value: true while paused). */
+export const ENGINE_PAUSED_SETTING = "engine.paused";
+
 const RUN_FIELDS = `"id", "workflowId", "versionId", "status", "input", "leaseOwner", "leaseExpiresAt", "wakeAt", "parentRunId"`;
 
 export class PrismaRunStore implements RunStore {
@@ -74,6 +77,11 @@ export class PrismaRunStore implements RunStore {
       }
       throw error;
     }
+  }
+
+  async enginePaused(): Promise<boolean> {
+    const row = await this.db.setting.findUnique({ where: { key: ENGINE_PAUSED_SETTING }, select: { value: true } });
+    return row?.value === true;
   }
 
   async claimRun(workerId: string, now: Date, leaseMs: number): Promise<RunRecord | null> {

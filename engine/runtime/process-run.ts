@@ -304,7 +304,14 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
     assertJsonWithin(`output of '${x.node.id}'`, result.output, LIMITS.stepPayloadBytes);
     await deps.hooks?.afterEffect?.(x.key);
     await advance({ type: "NODE.DONE", node: x.node.id, port: result.port, output: result.output }, [{ type: "node.completed", nodeId: x.node.id, payload: { port: result.port, attempt, worker: x.workerId } }], {
-      effect: { key: x.key, status: "completed", result: { port: result.port, output: result.output ?? null } },
+      effect: {
+        key: x.key,
+        status: "completed",
+        result: { port: result.port, output: result.output ?? null },
+        ...(result.cost?.tokens ? { costTokens: result.cost.tokens } : {}),
+        ...(result.cost?.units ? { costUnits: result.cost.units } : {}),
+      },
+      ...(result.cost ? { run: { costTokens: result.cost.tokens ?? 0, costUnits: result.cost.units ?? 0 } } : {}),
     });
     await deps.hooks?.afterCommit?.(x.key);
     return "progressed";

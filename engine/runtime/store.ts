@@ -92,6 +92,8 @@ export interface ApprovalRecord {
 
 export interface RunStore {
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  /** The operator's global switch: while it is on, workers take no new runs. */
+  enginePaused(): Promise<boolean>;
   /** Atomically takes the next runnable run (queued, due, or with an expired lease). */
   claimRun(workerId: string, now: Date, leaseMs: number): Promise<RunRecord | null>;
   /** Takes one particular run if it is in one of the given statuses (operator actions on dead runs). */

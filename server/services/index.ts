@@ -4,10 +4,10 @@ import { authService } from "../auth/service";
 import { loadConfig, type KeelConfig } from "../config";
 import { createCipher } from "../secrets/cipher";
 import { ensureSecret } from "../secret-key";
-import { listAudit } from "./audit";
+import { audit, listAudit } from "./audit";
 import { readRetentionSettings, saveRetentionSettings } from "./retention";
 import { registry } from "../../nodes/catalog";
-import { PrismaRunStore } from "../../engine/runtime/prisma-store";
+import { ENGINE_PAUSED_SETTING, PrismaRunStore } from "../../engine/runtime/prisma-store";
 import { deadLetterService } from "./dead-letters";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
@@ -42,6 +42,13 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     settings: {
       retention: () => readRetentionSettings(db),
       saveRetention: (input: unknown, actor: string) => saveRetentionSettings(db, input, actor),
+      enginePaused: async () => (await db.setting.findUnique({ where: { key: ENGINE_PAUSED_SETTING } }))?.value === true,
+      /** The global switch: while on, workers finish the step in hand and take no new runs. */
+      async setEnginePaused(paused: boolean, actor: string) {
+        await db.setting.upsert({ where: { key: ENGINE_PAUSED_SETTING }, create: { key: ENGINE_PAUSED_SETTING, value: paused }, update: { value: paused } });
+        await audit(db, { actor, action: paused ? "engine.pause" : "engine.resume", targetType: "setting", targetId: ENGINE_PAUSED_SETTING });
+        return { paused };
+      },
     },
     async health() {
       await db.$queryRawUnsafe("SELECT 1");

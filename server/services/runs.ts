@@ -40,6 +40,22 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
       return { id: run.id, status: run.status, created };
     },
 
+    /** A finished run again from the start, with the same input, on the workflow's current version. */
+    async retryFromStart(id: string, actor = "operator") {
+      const old = await db.run.findUnique({ where: { id }, select: { id: true, workflowId: true, input: true, status: true } });
+      if (!old) throw new NotFoundError(`no run '${id}'`);
+      if (!["succeeded", "failed", "dead", "cancelled"].includes(old.status)) throw new ConflictError(`A ${old.status} run has not finished; cancel it first.`);
+      const started = await this.start({ workflow: old.workflowId, input: old.input }, actor, "retry");
+      await db.run.update({ where: { id: started.id }, data: { originRunId: old.id } });
+      return started;
+    },
+
+    /** Tokens and cost units, per workflow, over its runs. */
+    async costByWorkflow() {
+      const rows = await db.run.groupBy({ by: ["workflowId"], _sum: { costTokens: true, costUnits: true }, _count: { _all: true } });
+      return rows.map((r) => ({ workflowId: r.workflowId, runs: r._count._all, tokens: r._sum.costTokens ?? 0, units: r._sum.costUnits ?? 0 }));
+    },
+
     async get(id: string) {
       const run = await db.run.findUnique({
         where: { id },

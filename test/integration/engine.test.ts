@@ -340,4 +340,34 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     expect(stored.length).toBeGreaterThan(10);
     for (const checkpoint of stored) expect(replayed.get(checkpoint.seq), `checkpoint at seq ${checkpoint.seq}`).toEqual(checkpoint.snapshot);
   });
+
+  it("holds all work while the global switch is on, and retries a finished run from the start", async () => {
+    const id = await publish("Switch", CONSTRUCTS.linear!);
+    await services.settings.setEnginePaused(true, "operator");
+    const run = await services.runs.start({ workflow: id, input: { a: 1, b: 1 } });
+    expect(await worker.drain()).toBe(0);
+    expect((await services.runs.get(run.id)).status).toBe("queued");
+    await services.settings.setEnginePaused(false, "operator");
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("succeeded");
+
+    await expect(services.runs.retryFromStart((await services.runs.start({ workflow: id, input: { a: 0, b: 0 } })).id)).rejects.toThrow(/has not finished/);
+    const again = await services.runs.retryFromStart(run.id);
+    await worker.drain();
+    const retried = await env.database.db.run.findUniqueOrThrow({ where: { id: again.id } });
+    expect([retried.status, retried.trigger, retried.originRunId]).toEqual(["succeeded", "retry", run.id]);
+    expect(retried.input).toEqual({ a: 1, b: 1 });
+  });
+
+  it("sums the cost executors report per run and per workflow", async () => {
+    const { EXECUTORS } = await import("../../nodes/executors");
+    // A stand-in executor that reports cost, as LLM adapters will.
+    const costly = new Map(EXECUTORS);
+    costly.set("data.transform@1", async () => ({ port: "out", output: { priced: true }, cost: { tokens: 120, units: 0.5 } }));
+    const id = await publish("Costs", CONSTRUCTS.linear!);
+    const runs = [await services.runs.start({ workflow: id, input: {} }), await services.runs.start({ workflow: id, input: {} })];
+    await new Worker({ ...runtimeDeps(env.database), executors: costly }, { id: "costly" }).drain();
+    for (const r of runs) expect(await env.database.db.run.findUniqueOrThrow({ where: { id: r.id }, select: { costTokens: true, costUnits: true } })).toEqual({ costTokens: 120, costUnits: 0.5 });
+    expect((await services.runs.costByWorkflow()).find((c) => c.workflowId === id)).toEqual({ workflowId: id, runs: 2, tokens: 240, units: 1 });
+  });
 });

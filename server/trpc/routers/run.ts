@@ -9,6 +9,8 @@ export const runRouter = router({
   control: operatorProcedure
     .input(z.object({ id: z.string().min(1), action: z.enum(["cancel", "pause", "resume"]) }))
     .mutation(({ ctx, input }) => ctx.services.runs.control(input, ctx.actor)),
+  retryFromStart: operatorProcedure.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => ctx.services.runs.retryFromStart(input.id, ctx.actor)),
+  costByWorkflow: operatorProcedure.query(({ ctx }) => ctx.services.runs.costByWorkflow()),
   events: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runs.events(input.id)),
 });
 
