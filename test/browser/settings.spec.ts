@@ -35,3 +35,14 @@ test("the retention period can be changed, and the change is in the audit log", 
   await page.goto("/audit");
   await expect(page.getByTestId("audit-row").filter({ hasText: "settings.update" }).first()).toContainText("runPayloadDays: 45");
 });
+
+test("the engine's global switch pauses and resumes all work", async ({ page }) => {
+  await page.goto("/settings");
+  await expect(page.getByTestId("engine-state")).toHaveText("Runs are being worked.");
+  await page.getByRole("button", { name: "Pause all work" }).click();
+  await expect(page.getByTestId("engine-state")).toHaveText("All work is paused.");
+  await page.reload();
+  await expect(page.getByTestId("engine-state")).toHaveText("All work is paused.");
+  await page.getByRole("button", { name: "Resume all work" }).click();
+  await expect(page.getByTestId("engine-state")).toHaveText("Runs are being worked.");
+});

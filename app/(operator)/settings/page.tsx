@@ -133,6 +133,27 @@ function Retention() {
   );
 }
 
+function EngineSwitch() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const paused = useQuery(trpc.settings.enginePaused.queryOptions());
+  const toggle = useMutation(
+    trpc.settings.setEnginePaused.mutationOptions({ onSuccess: (r) => queryClient.setQueryData(trpc.settings.enginePaused.queryKey(), r.paused) }),
+  );
+  return (
+    <section className="panel" aria-labelledby="engine-heading">
+      <h2 id="engine-heading">Engine</h2>
+      <p className="muted">Pausing all work lets every step in progress finish, then takes no new runs until you resume.</p>
+      <p role="status" data-testid="engine-state">
+        {paused.data === undefined ? "…" : paused.data ? "All work is paused." : "Runs are being worked."}
+      </p>
+      <button type="button" className="button-quiet" disabled={paused.data === undefined || toggle.isPending} onClick={() => toggle.mutate({ paused: !paused.data })}>
+        {paused.data ? "Resume all work" : "Pause all work"}
+      </button>
+    </section>
+  );
+}
+
 export default function SettingsPage() {
   return (
     <section>
@@ -141,6 +162,7 @@ export default function SettingsPage() {
       </div>
       <ApiTokens />
       <Retention />
+      <EngineSwitch />
     </section>
   );
 }
