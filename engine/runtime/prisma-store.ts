@@ -209,6 +209,9 @@ export class PrismaRunStore implements RunStore {
           update: {},
         });
       }
+      if (step.wakeRun) {
+        await tx.run.updateMany({ where: { id: step.wakeRun, status: "waiting" }, data: { status: "queued", wakeAt: null } });
+      }
       if (step.approvalUpdate) {
         await tx.approval.updateMany({
           where: { id: step.approvalUpdate.id, status: "pending" },
@@ -262,6 +265,30 @@ export class PrismaRunStore implements RunStore {
     for (const e of acted) actedCount.set(e.nodeId ?? "", (actedCount.get(e.nodeId ?? "") ?? 0) + 1);
     const pending = decided.some((a) => (actedCount.get(a.nodeId) ?? 0) < a.visit);
     if (!pending) return false;
+    const { count } = await this.db.run.updateMany({ where: { id: runId, status: "waiting" }, data: { status: "queued", wakeAt: null } });
+    return count === 1;
+  }
+
+  async startChildRun(input: { parentRunId: string; parentNodeId: string; workflow: string; input: unknown; key: string }): Promise<{ id: string } | null> {
+    const wf = await this.db.workflow.findFirst({ where: { OR: [{ id: input.workflow }, { slug: input.workflow }], archivedAt: null }, select: { id: true, currentVersionId: true } });
+    if (!wf?.currentVersionId) return null;
+    const { run } = await this.createRun({
+      workflowId: wf.id,
+      versionId: wf.currentVersionId,
+      input: input.input,
+      idempotencyKey: input.key,
+      trigger: "subworkflow",
+      parentRunId: input.parentRunId,
+      parentNodeId: input.parentNodeId,
+    });
+    return { id: run.id };
+  }
+
+  async childRun(key: string): Promise<{ id: string; status: RunRecord["status"]; output: unknown; error: unknown } | null> {
+    return this.db.run.findFirst({ where: { idempotencyKey: key, trigger: "subworkflow" }, select: { id: true, status: true, output: true, error: true } });
+  }
+
+  async requeue(runId: string): Promise<boolean> {
     const { count } = await this.db.run.updateMany({ where: { id: runId, status: "waiting" }, data: { status: "queued", wakeAt: null } });
     return count === 1;
   }

@@ -119,12 +119,14 @@ export async function processRun(
           events: [{ type: succeeded ? "run.succeeded" : "run.failed", nodeId: status.end, payload: { outcome: status.outcome } }],
           run: { status: succeeded ? "succeeded" : "failed", output, finished: true, wakeAt: null, ...(succeeded ? {} : { error: { message: `ended at '${status.end}' with outcome failure` } }) },
           release: true,
+          // A parent waiting for this run as its sub-workflow goes on.
+          wakeRun: claimed.parentRunId,
         });
         return "finished";
       }
 
       // Mutated from the closures below, so kept in an object TypeScript does not narrow.
-      const step = { progressed: false, wakeAt: null as Date | null, waitingForPerson: false };
+      const step = { progressed: false, wakeAt: null as Date | null, waitingForPerson: false, waitingForChildren: [] as string[] };
       const wakeNoLaterThan = (at: Date | null | undefined) => {
         if (at && (!step.wakeAt || at < step.wakeAt)) step.wakeAt = at;
       };
@@ -172,9 +174,13 @@ export async function processRun(
           if (outcome === "stop-sleeping") return "sleeping";
           if (outcome === "stop-dead") return "dead";
         } else {
-          // Sub-workflows need child runs, which this engine does not start yet.
-          await deadLetter(commit, nodeId, visit, [{ attempt: 1, error: { message: `${meta.title} nodes cannot run yet in this version of Keel`, kind: "permanent" } }], context);
-          return "dead";
+          // A sub-workflow: a child run of another workflow's published version; this run waits.
+          const outcome = await subworkflowStep(deps, { runId: claimed.id, node, visit, key, context, snapshot, machineSend: send }, advance, commit);
+          if (outcome === "wait") {
+            step.waitingForPerson = true;
+            step.waitingForChildren.push(`${key}:child`);
+          }
+          if (outcome === "stop-dead") return "dead";
         }
         if (step.progressed) break;
       }
@@ -184,6 +190,11 @@ export async function processRun(
         // A decision that landed while this worker was still holding the run found it running
         // and could not queue it; look once more now that it waits.
         if (status === "waiting" && (await store.requeueIfDecided(claimed.id))) return "yielded";
+        // Likewise a child that finished while this run still held its lease.
+        for (const childKey of step.waitingForChildren) {
+          const child = await store.childRun(childKey);
+          if (child && CHILD_DONE.has(child.status) && (await store.requeue(claimed.id))) return "yielded";
+        }
         return status;
       }
     }
@@ -193,6 +204,44 @@ export async function processRun(
     if (error instanceof LeaseLostError) return "lost";
     throw error;
   }
+}
+
+/** Child statuses the parent acts on; a dead child waits for the operator, and so does its parent. */
+const CHILD_DONE = new Set(["succeeded", "failed", "cancelled"]);
+
+async function subworkflowStep(
+  deps: RuntimeDeps,
+  x: { runId: string; node: GraphNode; visit: number; key: string; context: WorkflowContext; snapshot: Snapshot; machineSend: (event: WorkflowEvent) => Snapshot },
+  advance: Advance,
+  commit: Commit,
+): Promise<"wait" | "progressed" | "stop-dead"> {
+  const childKey = `${x.key}:child`;
+  const child = await deps.store.childRun(childKey);
+  const config = x.node.config as { workflow: string; input?: Record<string, unknown> };
+  const fail = async (error: { message: string; kind: "permanent" }) => {
+    const failed = x.machineSend({ type: "NODE.FAILED", node: x.node.id, error });
+    if (JSON.stringify(failed.value) !== JSON.stringify(x.snapshot.value)) {
+      await advance({ type: "NODE.FAILED", node: x.node.id, error }, [{ type: "node.failed", nodeId: x.node.id, payload: { attempt: 1, error } }]);
+      return "progressed" as const;
+    }
+    await deadLetter(commit, x.node.id, x.visit, [{ attempt: 1, error }], x.context);
+    return "stop-dead" as const;
+  };
+  if (!child) {
+    const input = await renderValue(config.input ?? {}, runData(x.context.input, x.context.outputs));
+    const started = await deps.store.startChildRun({ parentRunId: x.runId, parentNodeId: x.node.id, workflow: config.workflow, input, key: childKey });
+    if (!started) return fail({ message: `workflow '${config.workflow}' does not exist or has no published version`, kind: "permanent" });
+    await commit({ events: [{ type: "subworkflow.started", nodeId: x.node.id, payload: { child: started.id, workflow: config.workflow } }] });
+    return "wait";
+  }
+  if (child.status === "succeeded") {
+    await advance({ type: "NODE.DONE", node: x.node.id, port: "out", output: child.output }, [{ type: "node.completed", nodeId: x.node.id, payload: { port: "out", child: child.id } }]);
+    return "progressed";
+  }
+  if (child.status === "failed" || child.status === "cancelled") {
+    return fail({ message: `sub-workflow run ${child.id} ${child.status}${(child.error as { message?: string } | null)?.message ? `: ${(child.error as { message: string }).message}` : ""}`, kind: "permanent" });
+  }
+  return "wait";
 }
 
 type Advance = (event: WorkflowEvent, events: NewEvent[], extra?: Partial<StepCommit>) => Promise<void>;

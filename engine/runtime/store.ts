@@ -70,6 +70,8 @@ export interface StepCommit {
   };
   /** Release the lease in the same transaction (the run waits, sleeps or finished). */
   release?: boolean;
+  /** A run to queue if it waits (a parent whose sub-workflow just finished). */
+  wakeRun?: string | null;
   approval?: { nodeId: string; visit: number; packet: unknown; risk: string; deadlineAt: Date | null };
   timer?: { key: string; kind: "delay" | "retry" | "approval_deadline"; nodeId: string; fireAt: Date };
   deadLetter?: { nodeId: string; packet: unknown };
@@ -112,6 +114,15 @@ export interface RunStore {
   /** Marks a delay timer fired; true only for the first caller. */
   fireTimer(key: string, now: Date): Promise<boolean>;
   timer(key: string): Promise<{ fireAt: Date; firedAt: Date | null } | null>;
+  /**
+   * Starts (once: the key is the child's idempotency key) a run of another workflow's current
+   * version as a child of this run; null when that workflow or a published version is missing.
+   */
+  startChildRun(input: { parentRunId: string; parentNodeId: string; workflow: string; input: unknown; key: string }): Promise<{ id: string } | null>;
+  /** The child run started under this key, with what the parent needs from it. */
+  childRun(key: string): Promise<{ id: string; status: RunStatus; output: unknown; error: unknown } | null>;
+  /** Queues a waiting run (true when it did). */
+  requeue(runId: string): Promise<boolean>;
   /** Queues a waiting run that has a decided approval it has not acted on yet; true if it did. */
   requeueIfDecided(runId: string): Promise<boolean>;
   /** The node.failed events of a node in a run, oldest first, for dead-letter packets. */

@@ -82,6 +82,8 @@ export function deadLetterService(db: Db, deps: { store: RunStore; now?: () => D
       await open(id);
       return resolve(id, "cancelled", actor, async (tx, letter) => {
         await tx.run.updateMany({ where: { id: letter.runId, status: "dead" }, data: { status: "cancelled", finishedAt: now() } });
+        const { parentRunId } = await tx.run.findUniqueOrThrow({ where: { id: letter.runId }, select: { parentRunId: true } });
+        if (parentRunId) await tx.run.updateMany({ where: { id: parentRunId, status: "waiting" }, data: { status: "queued", wakeAt: null } });
         await appendEvent(tx, letter.runId, "run.cancelled", letter.nodeId, { by: actor });
       });
     },

@@ -94,7 +94,12 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
         if (result.count === 1) {
           const last = await tx.runEvent.findFirst({ where: { runId: input.id }, orderBy: { seq: "desc" }, select: { seq: true } });
           await tx.runEvent.create({ data: { runId: input.id, seq: (last?.seq ?? 0) + 1, type: `run.${to[input.action] === "queued" ? "resumed" : to[input.action]}`, payload: json({ by: actor }) } });
-          if (input.action === "cancel") await tx.deadLetter.updateMany({ where: { runId: input.id, status: "open" }, data: { status: "cancelled", resolvedBy: actor, resolvedAt: new Date() } });
+          if (input.action === "cancel") {
+            await tx.deadLetter.updateMany({ where: { runId: input.id, status: "open" }, data: { status: "cancelled", resolvedBy: actor, resolvedAt: new Date() } });
+            // A parent waiting on this run as its sub-workflow learns it was cancelled.
+            const { parentRunId } = await tx.run.findUniqueOrThrow({ where: { id: input.id }, select: { parentRunId: true } });
+            if (parentRunId) await tx.run.updateMany({ where: { id: parentRunId, status: "waiting" }, data: { status: "queued", wakeAt: null } });
+          }
           await audit(tx, { actor, action: `run.${input.action}`, targetType: "run", targetId: input.id });
         }
         return result;

@@ -370,4 +370,49 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     for (const r of runs) expect(await env.database.db.run.findUniqueOrThrow({ where: { id: r.id }, select: { costTokens: true, costUnits: true } })).toEqual({ costTokens: 120, costUnits: 0.5 });
     expect((await services.runs.costByWorkflow()).find((c) => c.workflowId === id)).toEqual({ workflowId: id, runs: 2, tokens: 240, units: 1 });
   });
+
+  it("runs a sub-workflow as a child run: the parent waits, then gets its output, or its failure", async () => {
+    const childGraph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("check", "logic.if", { condition: "input.n > 0" }), n("ok", "flow.end", { output: { doubled: "{{ input.n * 2 }}" } }), n("bad", "flow.end", { outcome: "failure" })],
+      edges: [e("e1", "start", "check"), e("e2", "check", "ok", "true"), e("e3", "check", "bad", "false")],
+    };
+    const child = await services.workflows.create({ name: "Doubler", graph: childGraph });
+    await services.publishing.publish({ id: child.id });
+    const parentGraph: Graph = {
+      schemaVersion: 1,
+      nodes: [
+        n("start", "trigger.manual"),
+        n("sub", "flow.subworkflow", { workflow: "doubler", input: { n: "{{ input.n }}" } }),
+        n("done", "flow.end", { output: { result: "{{ sub }}" } }),
+        n("handled", "flow.end", { outcome: "failure", output: { note: "child failed" } }),
+      ],
+      edges: [e("e1", "start", "sub"), e("e2", "sub", "done"), e("e3", "sub", "handled", "error")],
+    };
+    const parentId = await publish("Parent", parentGraph);
+
+    const good = await services.runs.start({ workflow: parentId, input: { n: 21 } });
+    const bad = await services.runs.start({ workflow: parentId, input: { n: -1 } });
+    await worker.drain();
+    await worker.drain();
+    expect(await services.runs.get(good.id)).toMatchObject({ status: "succeeded", output: { result: { doubled: 42 } } });
+    expect(await services.runs.get(bad.id)).toMatchObject({ status: "failed", output: { note: "child failed" } });
+    const children = await env.database.db.run.findMany({ where: { parentRunId: { in: [good.id, bad.id] } }, select: { parentRunId: true, status: true, trigger: true } });
+    expect(children.map((c) => [c.parentRunId === good.id ? "good" : "bad", c.status, c.trigger]).sort()).toEqual([
+      ["bad", "failed", "subworkflow"],
+      ["good", "succeeded", "subworkflow"],
+    ]);
+    expect(await events(good.id)).toEqual(expect.arrayContaining(["subworkflow.started sub", "node.completed sub"]));
+
+    const orphanGraph: Graph = {
+      ...parentGraph,
+      nodes: parentGraph.nodes.filter((x) => x.id !== "handled").map((x) => (x.id === "sub" ? { ...x, config: { workflow: "no-such-workflow" } } : x)),
+      edges: parentGraph.edges.filter((x) => x.id !== "e3"),
+    };
+    const orphan = await services.runs.start({ workflow: await publish("Orphan", orphanGraph) });
+    await worker.drain();
+    expect((await services.runs.get(orphan.id)).status).toBe("dead");
+    const letter = await env.database.db.deadLetter.findFirstOrThrow({ where: { runId: orphan.id } });
+    expect(JSON.stringify(letter.packet)).toContain("workflow 'no-such-workflow' does not exist or has no published version");
+  });
 });
