@@ -87,18 +87,20 @@ export class PrismaRunStore implements RunStore {
   async claimRun(workerId: string, now: Date, leaseMs: number): Promise<RunRecord | null> {
     const at = this.time(now);
     const until = this.time(new Date(now.getTime() + leaseMs));
-    const lock = this.database.provider === "postgresql" ? "FOR UPDATE SKIP LOCKED" : "";
     const cast = this.database.provider === "postgresql" ? `::"RunStatus"` : "";
     // SQLite takes positional ? (each use its own argument); Postgres numbered $n.
     const pg = this.database.provider === "postgresql";
     const [owner, lease, time] = pg ? ["$1", "$2", "$3"] : ["?", "?", "?"];
+    // A workflow's maxConcurrentRuns holds runs back while that many of its runs are working.
     const sql = `UPDATE "Run" SET "status" = 'running'${cast}, "leaseOwner" = ${owner}, "leaseExpiresAt" = ${lease}, "startedAt" = COALESCE("startedAt", ${time}), "updatedAt" = ${time}
        WHERE "id" = (
-         SELECT "id" FROM "Run"
-         WHERE "status" = 'queued'${cast}
-            OR ("status" IN ('sleeping'${cast}, 'waiting'${cast}) AND "wakeAt" IS NOT NULL AND "wakeAt" <= ${time})
-            OR ("status" = 'running'${cast} AND "leaseExpiresAt" < ${time})
-         ORDER BY "createdAt" LIMIT 1 ${lock}
+         SELECT r."id" FROM "Run" r JOIN "Workflow" w ON w."id" = r."workflowId"
+         WHERE (r."status" = 'queued'${cast}
+            OR (r."status" IN ('sleeping'${cast}, 'waiting'${cast}) AND r."wakeAt" IS NOT NULL AND r."wakeAt" <= ${time})
+            OR (r."status" = 'running'${cast} AND r."leaseExpiresAt" < ${time}))
+           AND (w."maxConcurrentRuns" IS NULL
+             OR (SELECT COUNT(*) FROM "Run" x WHERE x."workflowId" = r."workflowId" AND x."status" = 'running'${cast} AND x."id" <> r."id") < w."maxConcurrentRuns")
+         ORDER BY r."createdAt" LIMIT 1 ${pg ? "FOR UPDATE OF r SKIP LOCKED" : ""}
        )
        RETURNING ${RUN_FIELDS}`;
     const rows = await this.db.$queryRawUnsafe<RawRun[]>(sql, ...(pg ? [workerId, until, at] : [workerId, until, at, at, at, at]));
@@ -121,15 +123,38 @@ export class PrismaRunStore implements RunStore {
   async loadRun(runId: string): Promise<LoadedRun> {
     const run = await this.db.run.findUniqueOrThrow({
       where: { id: runId },
-      select: { id: true, workflowId: true, versionId: true, status: true, input: true, leaseOwner: true, leaseExpiresAt: true, wakeAt: true, parentRunId: true, version: { select: { machine: true, hash: true, graph: true } } },
+      select: {
+        id: true,
+        workflowId: true,
+        versionId: true,
+        status: true,
+        input: true,
+        leaseOwner: true,
+        leaseExpiresAt: true,
+        wakeAt: true,
+        parentRunId: true,
+        startedAt: true,
+        stepOverrides: true,
+        workflow: { select: { maxRunSeconds: true } },
+        version: { select: { machine: true, hash: true, graph: true } },
+      },
     });
     const [checkpoint, last] = await Promise.all([
       this.db.checkpoint.findFirst({ where: { runId }, orderBy: { seq: "desc" }, select: { seq: true, snapshot: true } }),
       this.db.runEvent.findFirst({ where: { runId }, orderBy: { seq: "desc" }, select: { seq: true } }),
     ]);
-    const { version, ...rest } = run;
+    const { version, workflow, startedAt, stepOverrides, ...rest } = run;
     const stored = version.machine as Omit<CompiledWorkflow, "hash">;
-    return { run: rest as RunRecord, graph: version.graph as Graph, compiled: { ...stored, hash: version.hash }, checkpoint, nextSeq: (last?.seq ?? 0) + 1 };
+    return {
+      run: rest as RunRecord,
+      graph: version.graph as Graph,
+      compiled: { ...stored, hash: version.hash },
+      checkpoint,
+      nextSeq: (last?.seq ?? 0) + 1,
+      startedAt,
+      maxRunMs: workflow.maxRunSeconds ? workflow.maxRunSeconds * 1000 : null,
+      stepOverrides: (stepOverrides ?? {}) as LoadedRun["stepOverrides"],
+    };
   }
 
   async effect(key: string): Promise<EffectRecord | null> {

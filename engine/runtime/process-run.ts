@@ -105,9 +105,20 @@ export async function processRun(
       snapshot = machine.resolveState(loaded.checkpoint.snapshot as never);
     }
 
+    const deadline = loaded.maxRunMs && loaded.startedAt ? new Date(loaded.startedAt.getTime() + loaded.maxRunMs) : null;
     for (let steps = 0; steps < (deps.stepBudget ?? 200); steps++) {
       if (signal.aborted) return "lost";
       if (shouldStop()) break;
+      if (deadline && clock.now() >= deadline && runStatus(snapshot).status !== "done") {
+        const seconds = Math.round(loaded.maxRunMs! / 1000);
+        await commit({
+          events: [{ type: "run.timed_out", payload: { maxRunSeconds: seconds } }],
+          run: { status: "failed", error: { message: `the run took longer than the workflow's maximum of ${seconds} s` }, finished: true, wakeAt: null },
+          release: true,
+          wakeRun: claimed.parentRunId,
+        });
+        return "finished";
+      }
       const status = runStatus(snapshot);
       const context = snapshot.context as WorkflowContext;
       if (status.status === "done") {
@@ -134,7 +145,9 @@ export async function processRun(
         const meta = metaOf(nodeId);
         const node = nodes.get(nodeId)!;
         const visit = context.visits[nodeId] ?? 1;
-        const key = `${claimed.id}:${nodeId}:${visit}`;
+        // A dead step the operator retried with edited config runs under a new key.
+        const override = loaded.stepOverrides[nodeId]?.visit === visit ? loaded.stepOverrides[nodeId] : undefined;
+        const key = `${claimed.id}:${nodeId}:${visit}${override ? `:e${override.generation}` : ""}`;
         const advance = async (event: WorkflowEvent, events: NewEvent[], extra: Partial<StepCommit> = {}) => {
           const next = send(event);
           // The log keeps the exact machine event, so a run's history replays to its checkpoints.
@@ -170,7 +183,8 @@ export async function processRun(
             wakeNoLaterThan(timer.fireAt);
           }
         } else if (meta.execution === "executor") {
-          const outcome = await executorStep(deps, { runId: claimed.id, workerId, node, meta, visit, key, context, signal, snapshot, machineSend: send }, advance, commit);
+          const edited = override ? { ...node, config: { ...node.config, ...override.config } } : node;
+          const outcome = await executorStep(deps, { runId: claimed.id, workerId, node: edited, meta, visit, key, context, signal, snapshot, machineSend: send }, advance, commit);
           if (outcome === "stop-sleeping") return "sleeping";
           if (outcome === "stop-dead") return "dead";
         } else {
@@ -185,6 +199,7 @@ export async function processRun(
         if (step.progressed) break;
       }
       if (!step.progressed) {
+        wakeNoLaterThan(deadline);
         const status = step.waitingForPerson ? "waiting" : "sleeping";
         await commit({ events: [], run: { status, wakeAt: step.wakeAt }, release: true });
         // A decision that landed while this worker was still holding the run found it running

@@ -35,6 +35,11 @@ export interface LoadedRun {
   checkpoint: { seq: number; snapshot: unknown } | null;
   /** The next free event sequence number. */
   nextSeq: number;
+  startedAt: Date | null;
+  /** The workflow's maximum run duration, when it has one. */
+  maxRunMs: number | null;
+  /** Config edits for dead steps the operator retried with edits, by node. */
+  stepOverrides: Record<string, { visit: number; config: Record<string, unknown>; generation: number }>;
 }
 
 export interface EffectRecord {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ConflictError, NotFoundError } from "../../engine/errors";
+import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
+import type { NodeRegistry } from "../../engine/registry";
 import { skipNode } from "../../engine/runtime/operator-actions";
 import type { RunStore } from "../../engine/runtime/store";
 import { json, type Db } from "../../engine/store";
@@ -12,7 +13,7 @@ import { audit } from "./audit";
 
 export const SkipInput = z.object({ id: z.string().min(1), port: z.string().min(1).default("out"), output: z.unknown().default(null) });
 
-export function deadLetterService(db: Db, deps: { store: RunStore; now?: () => Date }) {
+export function deadLetterService(db: Db, deps: { store: RunStore; registry?: NodeRegistry; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
 
   async function open(id: string) {
@@ -44,14 +45,38 @@ export function deadLetterService(db: Db, deps: { store: RunStore; now?: () => D
       return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
     },
 
-    /** Runs the failed step again with the same idempotency key and a fresh retry budget. */
-    async retry(id: string, actor = "operator") {
-      await open(id);
-      return resolve(id, "retried", actor, async (tx, letter) => {
-        const { count } = await tx.run.updateMany({ where: { id: letter.runId, status: "dead" }, data: { status: "queued", error: DbNullValue, wakeAt: null } });
+    /**
+     * Runs the failed step again with a fresh retry budget: unchanged, under the same
+     * idempotency key; with edited config (validated like the node's own), under a new key,
+     * since it is a different request.
+     */
+    async retry(id: string, actor = "operator", edit?: { config: Record<string, unknown> }) {
+      const letter = await open(id);
+      let override: { visit: number; config: Record<string, unknown>; generation: number } | undefined;
+      let overrides: Record<string, unknown> = {};
+      if (edit) {
+        const run = await db.run.findUniqueOrThrow({ where: { id: letter.runId }, select: { stepOverrides: true, version: { select: { graph: true } } } });
+        const node = (run.version.graph as { nodes: { id: string; type: string; typeVersion: number; config: Record<string, unknown> }[] }).nodes.find((n) => n.id === letter.nodeId)!;
+        const meta = deps.registry?.get(node.type, node.typeVersion);
+        const merged = { ...node.config, ...edit.config };
+        const parsed = meta?.config.safeParse(merged);
+        if (parsed && !parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          throw new ValidationError(`config.${issue.path.join(".")}: ${issue.message}`, parsed.error.issues.map((i) => ({ path: `config.${i.path.join(".")}`, message: i.message })));
+        }
+        overrides = (run.stepOverrides ?? {}) as Record<string, { generation: number }>;
+        const previous = (overrides[letter.nodeId] as { generation?: number } | undefined)?.generation ?? 0;
+        const visit = (await db.deadLetter.findUniqueOrThrow({ where: { id }, select: { packet: true } })).packet as { visit?: number };
+        override = { visit: visit.visit ?? 1, config: edit.config, generation: previous + 1 };
+      }
+      return resolve(id, "retried", actor, async (tx, dead) => {
+        const { count } = await tx.run.updateMany({
+          where: { id: dead.runId, status: "dead" },
+          data: { status: "queued", error: DbNullValue, wakeAt: null, ...(override ? { stepOverrides: json({ ...overrides, [dead.nodeId]: override }) } : {}) },
+        });
         if (count !== 1) throw new ConflictError("The run is no longer dead.");
-        await tx.effect.updateMany({ where: { runId: letter.runId, nodeId: letter.nodeId, status: "failed" }, data: { attempts: 0 } });
-        await appendEvent(tx, letter.runId, "run.retried", letter.nodeId, { by: actor });
+        if (!override) await tx.effect.updateMany({ where: { runId: dead.runId, nodeId: dead.nodeId, status: "failed" }, data: { attempts: 0 } });
+        await appendEvent(tx, dead.runId, "run.retried", dead.nodeId, { by: actor, edited: override ? Object.keys(edit!.config) : [] });
       });
     },
 

@@ -36,7 +36,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     workflows,
     publishing: publishingService(db, { registry, workflows }),
     runs: runService(db, { store: new PrismaRunStore(database) }),
-    deadLetters: deadLetterService(db, { store: new PrismaRunStore(database), ...(options.now ? { now: options.now } : {}) }),
+    deadLetters: deadLetterService(db, { store: new PrismaRunStore(database), registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, ...options }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {

@@ -50,6 +50,38 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
       return started;
     },
 
+    /**
+     * A new run that starts where another stood at one of its checkpoints (the latest at or
+     * before `seq`), on the same version, optionally with edited input. Steps after that point
+     * run afresh under the new run's own idempotency keys.
+     */
+    async fork(input: { id: string; seq?: number; input?: unknown }, actor = "operator") {
+      const source = await db.run.findUnique({ where: { id: input.id }, select: { id: true, workflowId: true, versionId: true, input: true } });
+      if (!source) throw new NotFoundError(`no run '${input.id}'`);
+      const checkpoint = await db.checkpoint.findFirst({
+        where: { runId: source.id, ...(input.seq === undefined ? {} : { seq: { lte: input.seq } }) },
+        orderBy: { seq: "desc" },
+        select: { seq: true, snapshot: true, machineHash: true },
+      });
+      if (!checkpoint) throw new ValidationError(`seq: run '${source.id}' has no checkpoint${input.seq === undefined ? "" : ` at or before ${input.seq}`}`, [{ path: "seq", message: "has no checkpoint" }]);
+      const runInput = input.input === undefined ? source.input : input.input;
+      assertJsonWithin("input", runInput, LIMITS.runInputBytes);
+      const snapshot = checkpoint.snapshot as { context?: Record<string, unknown> };
+      const seeded = { ...snapshot, context: { ...(snapshot.context ?? {}), input: runInput } };
+      const run = await db.$transaction(async (tx) => {
+        const created = await tx.run.create({
+          data: { workflowId: source.workflowId, versionId: source.versionId, input: json(runInput), trigger: "fork", originRunId: source.id, originSeq: checkpoint.seq },
+          select: { id: true, status: true },
+        });
+        await tx.runEvent.create({ data: { runId: created.id, seq: 1, type: "run.forked", payload: json({ from: source.id, seq: checkpoint.seq, by: actor, editedInput: input.input !== undefined }) } });
+        await tx.checkpoint.create({ data: { runId: created.id, seq: 1, snapshot: json(seeded), machineHash: checkpoint.machineHash } });
+        await audit(tx, { actor, action: "run.fork", targetType: "run", targetId: created.id, detail: { from: source.id, seq: checkpoint.seq } });
+        return created;
+      });
+      deps.onRunnable?.();
+      return { id: run.id, status: run.status, created: true };
+    },
+
     /** Tokens and cost units, per workflow, over its runs. */
     async costByWorkflow() {
       const rows = await db.run.groupBy({ by: ["workflowId"], _sum: { costTokens: true, costUnits: true }, _count: { _all: true } });

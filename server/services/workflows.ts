@@ -127,6 +127,14 @@ export function workflowService(db: Db) {
       return toDetail(row);
     },
 
+    /** Operator limits: concurrent runs, and how long a run may take (null lifts a limit). */
+    async setLimits(input: { id: string; maxConcurrentRuns: number | null; maxRunSeconds: number | null }, actor = "operator") {
+      const { count } = await db.workflow.updateMany({ where: { id: input.id }, data: { maxConcurrentRuns: input.maxConcurrentRuns, maxRunSeconds: input.maxRunSeconds } });
+      if (!count) throw new NotFoundError(`no workflow '${input.id}'`);
+      await audit(db, { actor, action: "workflow.limits", targetType: "workflow", targetId: input.id, detail: { maxConcurrentRuns: input.maxConcurrentRuns, maxRunSeconds: input.maxRunSeconds } });
+      return { maxConcurrentRuns: input.maxConcurrentRuns, maxRunSeconds: input.maxRunSeconds };
+    },
+
     async saveDraft(input: z.input<typeof SaveDraftInput>, actor = "operator"): Promise<WorkflowDetail> {
       const data = SaveDraftInput.parse(input);
       const graph = parseGraph(data.graph);

@@ -415,4 +415,71 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     const letter = await env.database.db.deadLetter.findFirstOrThrow({ where: { runId: orphan.id } });
     expect(JSON.stringify(letter.packet)).toContain("workflow 'no-such-workflow' does not exist or has no published version");
   });
+
+  it("forks a new run from a checkpoint with edited input; earlier steps are not repeated", async () => {
+    const id = await publish("Forkable", CONSTRUCTS.linear!);
+    const source = await services.runs.start({ workflow: id, input: { a: 1, b: 2 } });
+    await worker.drain();
+    // seq 2 is the checkpoint after the start, with the trigger active.
+    const fork = await services.runs.fork({ id: source.id, seq: 3, input: { a: 10, b: 20 } });
+    await worker.drain();
+    const forked = await env.database.db.run.findUniqueOrThrow({ where: { id: fork.id } });
+    expect([forked.status, forked.trigger, forked.originRunId, forked.originSeq]).toEqual(["succeeded", "fork", source.id, 2]);
+    expect((forked.output as { shape: unknown }).shape).toEqual({ total: 30 });
+    expect((await events(fork.id))[0]).toBe("run.forked");
+    expect(await events(fork.id)).not.toContain("node.entered start");
+    await expect(services.runs.fork({ id: source.id, seq: 1 })).rejects.toThrow(/has no checkpoint at or before 1/);
+  });
+
+  it("retries a dead step with edited config under a new key, and names a bad edit's field", async () => {
+    sink.setResponder((call) => (call.path === "/ok" ? { status: 200, body: { fine: true } } : { status: 404 }));
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("call", "http.request", { url: `${sink.url}/wrong` }), n("done", "flow.end")],
+      edges: [e("e1", "start", "call"), e("e2", "call", "done")],
+    };
+    const run = await services.runs.start({ workflow: await publish("Edited retry", graph) });
+    await worker.drain();
+    const [letter] = (await services.deadLetters.list()).filter((l) => l.runId === run.id);
+    await expect(services.deadLetters.retry(letter!.id, "operator", { config: { method: "FETCH" } })).rejects.toThrow(/^config\.method: /);
+    await services.deadLetters.retry(letter!.id, "operator", { config: { url: `${sink.url}/ok` } });
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("succeeded");
+    expect(sink.callsFor(`${run.id}:call:1`).map((c) => c.path)).toEqual(["/wrong"]);
+    expect(sink.callsFor(`${run.id}:call:1:e1`).map((c) => c.path)).toEqual(["/ok"]);
+  });
+
+  it("holds runs back at a workflow's concurrency limit, and fails a run past its maximum duration", async () => {
+    const limited = await publish("Limited", CONSTRUCTS.linear!);
+    await services.workflows.setLimits({ id: limited, maxConcurrentRuns: 1, maxRunSeconds: null });
+    const other = await publish("Unlimited", CONSTRUCTS.linear!);
+    const a = await services.runs.start({ workflow: limited, input: { a: 1, b: 1 } });
+    await services.runs.start({ workflow: limited, input: { a: 2, b: 2 } });
+    const c = await services.runs.start({ workflow: other, input: { a: 3, b: 3 } });
+    const store = runtimeDeps(env.database).store;
+    expect((await store.claimRun("one", now, 60_000))?.id).toBe(a.id);
+    // The second run of the limited workflow waits; the other workflow's run goes ahead of it.
+    expect((await store.claimRun("two", now, 60_000))?.id).toBe(c.id);
+    expect(await store.claimRun("three", now, 60_000)).toBeNull();
+    now = new Date(now.getTime() + 61_000);
+    await worker.drain();
+
+    const slow: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("wait", "flow.delay", { duration: "PT10M" }), n("done", "flow.end")],
+      edges: [e("e1", "start", "wait"), e("e2", "wait", "done")],
+    };
+    const slowId = await publish("Bounded", slow);
+    await services.workflows.setLimits({ id: slowId, maxConcurrentRuns: null, maxRunSeconds: 60 });
+    const run = await services.runs.start({ workflow: slowId });
+    await worker.drain();
+    const sleeping = await env.database.db.run.findUniqueOrThrow({ where: { id: run.id } });
+    // It wakes at its deadline, not after the 10-minute delay.
+    expect(sleeping.wakeAt!.getTime() - now.getTime()).toBe(60_000);
+    now = new Date(now.getTime() + 61_000);
+    await worker.drain();
+    const failed = await services.runs.get(run.id);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toEqual({ message: "the run took longer than the workflow's maximum of 60 s" });
+  });
 });

@@ -9,6 +9,9 @@ export const runRouter = router({
   control: operatorProcedure
     .input(z.object({ id: z.string().min(1), action: z.enum(["cancel", "pause", "resume"]) }))
     .mutation(({ ctx, input }) => ctx.services.runs.control(input, ctx.actor)),
+  fork: operatorProcedure
+    .input(z.object({ id: z.string().min(1), seq: z.number().int().positive().optional(), input: z.unknown().optional() }))
+    .mutation(({ ctx, input }) => ctx.services.runs.fork(input, ctx.actor)),
   retryFromStart: operatorProcedure.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => ctx.services.runs.retryFromStart(input.id, ctx.actor)),
   costByWorkflow: operatorProcedure.query(({ ctx }) => ctx.services.runs.costByWorkflow()),
   events: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runs.events(input.id)),
@@ -21,7 +24,9 @@ export const approvalRouter = router({
 
 export const deadLetterRouter = router({
   list: operatorProcedure.query(({ ctx }) => ctx.services.deadLetters.list()),
-  retry: operatorProcedure.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => ctx.services.deadLetters.retry(input.id, ctx.actor)),
+  retry: operatorProcedure
+    .input(z.object({ id: z.string().min(1), config: z.record(z.string(), z.unknown()).optional() }))
+    .mutation(({ ctx, input }) => ctx.services.deadLetters.retry(input.id, ctx.actor, input.config ? { config: input.config } : undefined)),
   retryMany: operatorProcedure.input(z.object({ ids: z.array(z.string().min(1)).min(1).max(500) })).mutation(({ ctx, input }) => ctx.services.deadLetters.retryMany(input.ids, ctx.actor)),
   skip: operatorProcedure.input(SkipInput).mutation(({ ctx, input }) => ctx.services.deadLetters.skip(input, ctx.actor)),
   cancel: operatorProcedure.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => ctx.services.deadLetters.cancel(input.id, ctx.actor)),

@@ -9,6 +9,14 @@ export const workflowRouter = router({
   get: operatorProcedure.input(Ref).query(({ ctx, input }) => ctx.services.workflows.get(input.id)),
   create: operatorProcedure.input(CreateWorkflowInput).mutation(({ ctx, input }) => ctx.services.workflows.create(input, ctx.actor)),
   saveDraft: operatorProcedure.input(SaveDraftInput).mutation(({ ctx, input }) => ctx.services.workflows.saveDraft(input, ctx.actor)),
+  setLimits: operatorProcedure
+    .input(
+      Ref.extend({
+        maxConcurrentRuns: z.number().int().min(1, "must be at least 1").max(1000).nullable(),
+        maxRunSeconds: z.number().int().min(1, "must be at least 1").max(365 * 24 * 3600).nullable(),
+      }),
+    )
+    .mutation(({ ctx, input }) => ctx.services.workflows.setLimits(input, ctx.actor)),
   validate: operatorProcedure.input(Ref).query(({ ctx, input }) => ctx.services.publishing.validateDraft(input.id)),
   publish: operatorProcedure
     .input(Ref.extend({ notes: z.string().max(2000).optional() }))
