@@ -29,6 +29,19 @@ const branchesState = (fork: string) => `${fork}__branches`;
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** JSON with object keys sorted, so the hash does not depend on key order. */
+function canonical(value: unknown): Json {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return (value ?? null) as Json;
+}
+
 /** Compiles a graph that validateGraph accepted; throws on anything else. */
 export function compileGraph(graph: Graph, registry: NodeRegistry): CompiledWorkflow {
   const metas = new Map<string, AnyNodeMeta>();
@@ -159,8 +172,11 @@ export function compileGraph(graph: Graph, registry: NodeRegistry): CompiledWork
     const meta = metas.get(node.id)!;
     nodes[node.id] = { type: meta.type, version: meta.version, behavior: meta.behavior };
   }
+  // The hash names what runs: the machine and everything a step reads (configs, retry
+  // overrides), so a changed URL or prompt is a new version; labels and positions are not.
+  const behaviour = [...graph.nodes].sort(byId).map((n) => ({ id: n.id, config: canonical(n.config), retry: n.retry ? canonical(n.retry) : null }));
   const hash = createHash("sha256")
-    .update(JSON.stringify({ compiler: COMPILER_VERSION, machine, stateMap, nodes }))
+    .update(JSON.stringify({ compiler: COMPILER_VERSION, machine, stateMap, nodes, behaviour }))
     .digest("hex");
   return { machine, stateMap, nodes, hash };
 }

@@ -84,6 +84,9 @@ export function publishingService(db: Db, deps: { registry: NodeRegistry; workfl
         }
       }
       const version = await db.$transaction(async (tx) => {
+        // Write first: on SQLite a transaction that reads first can fail to upgrade its lock
+        // while a worker process writes (STACK-NOTES).
+        await tx.workflow.update({ where: { id: wf.id }, data: { updatedAt: new Date() } });
         const last = await tx.workflowVersion.findFirst({ where: { workflowId: wf.id }, orderBy: { number: "desc" }, select: { number: true } });
         const created = await tx.workflowVersion.create({
           data: {

@@ -51,6 +51,12 @@ describe("the compiler", () => {
     expect(compile(moved).hash).toBe(compile(graph).hash);
     const changed: Graph = { ...graph, nodes: graph.nodes.map((node) => (node.id === "done" ? { ...node, config: { outcome: "failure" } } : node)) };
     expect(compile(changed).hash).not.toBe(compile(graph).hash);
+    // A config the machine does not encode (an expression, a URL) still makes a new version.
+    const reconfigured: Graph = { ...graph, nodes: graph.nodes.map((node) => (node.id === "shape" ? { ...node, config: { expression: "input.a * input.b" } } : node)) };
+    expect(compile(reconfigured).machine).toEqual(compile(graph).machine);
+    expect(compile(reconfigured).hash).not.toBe(compile(graph).hash);
+    const reordered: Graph = { ...graph, nodes: graph.nodes.map((node) => ({ ...node, config: Object.fromEntries(Object.entries(node.config).reverse()) })) };
+    expect(compile(reordered).hash).toBe(compile(graph).hash);
   });
 
   it("produces plain JSON and a state for every node", () => {

@@ -83,6 +83,50 @@ describe.each(databaseKinds().filter((k) => k.name === "postgres"))("many worker
   }, 300_000);
 });
 
+describe.each(databaseKinds().filter((k) => k.name === "sqlite"))("web and workers sharing one SQLite file", (kind) => {
+  it("2 worker processes and this process writing at once: every run finishes, every step once", async () => {
+    const env = await migratedDatabase(kind);
+    const sink = await startSink(() => ({ status: 200, body: { ok: true } }));
+    const dataDir = mkdtempSync(join(tmpdir(), "keel-sqlite-load-"));
+    dirs.push(dataDir);
+    try {
+      const workerEnv = { KEEL_DATA_DIR: dataDir, DATABASE_URL: env.scratch.target.url, KEEL_WORKER_IDLE_MS: "50" };
+      const services = servicesFor(loadConfig(workerEnv), env.database);
+      const wf = await services.workflows.create({ name: "Shared file", graph: chain(sink.url, 3) });
+      await services.publishing.publish({ id: wf.id });
+      const workers = [1, 2].map((i) => runKeel(["worker", "--id", `sqlite-${i}`, "--concurrency", "2"], workerEnv));
+      try {
+        // Start runs, publish new versions and read while the workers write.
+        for (let i = 0; i < 60; i++) {
+          await services.runs.start({ workflow: wf.id, input: { i } });
+          if (i % 20 === 10) {
+            await services.workflows.saveDraft({ id: wf.id, graph: chain(`${sink.url}/v${i}`, 3) });
+            await services.publishing.publish({ id: wf.id, notes: `v${i}` });
+          }
+        }
+        const deadline = Date.now() + 120_000;
+        while ((await env.database.db.run.count({ where: { workflowId: wf.id, status: "succeeded" } })) < 60) {
+          if (Date.now() > deadline) throw new Error("the workers did not finish in time");
+          if (workers.some((w) => w.child.exitCode !== null)) throw new Error(`a worker exited: ${workers.map((w) => w.output()).join("\n")}`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      } finally {
+        for (const w of workers) w.child.kill("SIGINT");
+        await Promise.all(workers.map((w) => w.exited));
+      }
+      expect(workers.map((w) => w.output()).join("\n")).not.toMatch(/SQLITE_BUSY|database is locked/);
+      const perKey = new Map<string, number>();
+      for (const call of sink.calls) perKey.set(call.key!, (perKey.get(call.key!) ?? 0) + 1);
+      expect(perKey.size).toBe(180);
+      expect([...perKey.values()].every((count) => count === 1)).toBe(true);
+      expect(await env.database.db.workflowVersion.count({ where: { workflowId: wf.id } })).toBe(4);
+    } finally {
+      await sink.close();
+      await env.dispose();
+    }
+  }, 180_000);
+});
+
 describe.each(databaseKinds())("a flaky peer on $name", (kind) => {
   it("50 runs against 30 % 5xx, 10 % timeouts and 429 with Retry-After: ≥ 95 % succeed, the rest are dead letters, nothing lost", async () => {
     const env = await migratedDatabase(kind);
