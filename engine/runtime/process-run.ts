@@ -315,7 +315,7 @@ async function approvalStep(
     }
     const approve = action === "approve";
     await advance(
-      approve ? { type: "APPROVE", node: node.id, output: config.proposal ?? null } : { type: "REJECT", node: node.id },
+      approve ? { type: "APPROVE", node: node.id, output: (approval.packet as { proposal?: unknown } | null)?.proposal ?? null } : { type: "REJECT", node: node.id },
       [{ type: approve ? "approval.approved" : "approval.rejected", nodeId: node.id, payload: { by: "deadline" } }],
       { approvalUpdate: { id: approval.id, status: approve ? "approved" : "expired", decidedBy: "deadline" } },
     );

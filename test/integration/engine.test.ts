@@ -482,4 +482,34 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     expect(failed.status).toBe("failed");
     expect(failed.error).toEqual({ message: "the run took longer than the workflow's maximum of 60 s" });
   });
+
+  it("applies an approval's deadline action: approve with the proposal, or escalate and keep waiting", async () => {
+    const graph = (onDeadline: string): Graph => ({
+      schemaVersion: 1,
+      nodes: [
+        n("start", "trigger.manual"),
+        n("ask", "human.approval", { title: "Renew?", proposal: { plan: "{{ input.plan }}" }, deadline: "PT1H", onDeadline }),
+        n("yes", "flow.end", { output: { chosen: "{{ ask }}" } }),
+        n("no", "flow.end", { outcome: "failure" }),
+      ],
+      edges: [e("e1", "start", "ask"), { id: "e2", source: "ask", sourcePort: "approved", target: "yes", targetPort: "in" }, { id: "e3", source: "ask", sourcePort: "rejected", target: "no", targetPort: "in" }],
+    });
+    const approve = await services.runs.start({ workflow: await publish("Deadline approves", graph("approve")), input: { plan: "pro" } });
+    const escalate = await services.runs.start({ workflow: await publish("Deadline escalates", graph("escalate")), input: { plan: "pro" } });
+    await worker.drain();
+    expect(await env.database.db.run.count({ where: { id: { in: [approve.id, escalate.id] }, status: "waiting" } })).toBe(2);
+    now = new Date(now.getTime() + 3_601_000);
+    await worker.drain();
+    expect(await services.runs.get(approve.id)).toMatchObject({ status: "succeeded", output: { chosen: { plan: "pro" } } });
+    expect((await env.database.db.approval.findFirstOrThrow({ where: { runId: approve.id } })).decidedBy).toBe("deadline");
+    expect((await services.runs.get(escalate.id)).status).toBe("waiting");
+    expect(await events(escalate.id)).toContain("approval.escalated ask");
+    expect(await env.database.db.notification.count({ where: { runId: escalate.id, kind: "approval_overdue" } })).toBe(1);
+    // Escalation does not wake it again and again; a person still decides.
+    expect(await worker.drain()).toBe(0);
+    const [pending] = (await services.runs.pendingApprovals()).filter((a) => a.runId === escalate.id);
+    await services.runs.decide({ approvalId: pending!.id, decision: "reject" });
+    await worker.drain();
+    expect((await services.runs.get(escalate.id)).status).toBe("failed");
+  });
 });
