@@ -14,11 +14,13 @@ import { switchNode } from "./logic/switch";
 import { forEachNode } from "./loops/for-each";
 import { untilNode } from "./loops/until";
 import { manualTrigger } from "./triggers/manual";
+import { webhookTrigger } from "./triggers/webhook";
 
 // THE list of node types. The palette, config forms, validation, the compiler and the engine
 // all read it (the engine as a parameter); nothing else lists node types, tests included.
 export const CATALOG: AnyNodeMeta[] = [
   manualTrigger,
+  webhookTrigger,
   ifNode,
   switchNode,
   mergeNode,

@@ -20,6 +20,7 @@ type RawRun = {
   leaseExpiresAt: Date | string | null;
   wakeAt: Date | string | null;
   parentRunId: string | null;
+  triggerNodeId: string | null;
 };
 
 const toDate = (value: Date | string | null): Date | null => (value === null ? null : value instanceof Date ? value : new Date(value));
@@ -36,7 +37,7 @@ function fromRaw(row: RawRun): RunRecord {
 /** The Setting row behind the global pause switch (value: true while paused). */
 export const ENGINE_PAUSED_SETTING = "engine.paused";
 
-const RUN_FIELDS = `"id", "workflowId", "versionId", "status", "input", "leaseOwner", "leaseExpiresAt", "wakeAt", "parentRunId"`;
+const RUN_FIELDS = `"id", "workflowId", "versionId", "status", "input", "leaseOwner", "leaseExpiresAt", "wakeAt", "parentRunId", "triggerNodeId"`;
 
 export class PrismaRunStore implements RunStore {
   private readonly db: Db;
@@ -51,7 +52,7 @@ export class PrismaRunStore implements RunStore {
   }
 
   async createRun(input: NewRun): Promise<{ run: RunRecord; created: boolean }> {
-    const select = { id: true, workflowId: true, versionId: true, status: true, input: true, leaseOwner: true, leaseExpiresAt: true, wakeAt: true, parentRunId: true } as const;
+    const select = { id: true, workflowId: true, versionId: true, status: true, input: true, leaseOwner: true, leaseExpiresAt: true, wakeAt: true, parentRunId: true, triggerNodeId: true } as const;
     if (input.idempotencyKey) {
       const existing = await this.db.run.findUnique({ where: { workflowId_idempotencyKey: { workflowId: input.workflowId, idempotencyKey: input.idempotencyKey } }, select });
       if (existing) return { run: existing as RunRecord, created: false };
@@ -64,6 +65,7 @@ export class PrismaRunStore implements RunStore {
           input: json(input.input ?? null),
           idempotencyKey: input.idempotencyKey ?? null,
           trigger: input.trigger,
+          triggerNodeId: input.triggerNodeId ?? null,
           parentRunId: input.parentRunId ?? null,
           parentNodeId: input.parentNodeId ?? null,
         },
@@ -133,6 +135,7 @@ export class PrismaRunStore implements RunStore {
         leaseExpiresAt: true,
         wakeAt: true,
         parentRunId: true,
+        triggerNodeId: true,
         startedAt: true,
         stepOverrides: true,
         workflow: { select: { maxRunSeconds: true } },

@@ -96,7 +96,8 @@ export async function processRun(
 
   try {
     if (!loaded.checkpoint) {
-      const trigger = loaded.graph.nodes.filter((n) => metaOf(n.id).behavior === "trigger").map((n) => n.id).sort()[0]!;
+      const triggers = loaded.graph.nodes.filter((n) => metaOf(n.id).behavior === "trigger").map((n) => n.id).sort();
+      const trigger = claimed.triggerNodeId && triggers.includes(claimed.triggerNodeId) ? claimed.triggerNodeId : triggers[0]!;
       [snapshot] = initialTransition(machine);
       const start: WorkflowEvent = { type: "START", node: trigger, input: claimed.input };
       const started = send(start);

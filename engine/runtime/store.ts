@@ -16,6 +16,8 @@ export interface RunRecord {
   leaseExpiresAt: Date | null;
   wakeAt: Date | null;
   parentRunId: string | null;
+  /** The trigger node to start at; null: the first trigger of the graph. */
+  triggerNodeId: string | null;
 }
 
 export interface NewRun {
@@ -24,6 +26,7 @@ export interface NewRun {
   input: unknown;
   idempotencyKey?: string | undefined;
   trigger: string;
+  triggerNodeId?: string | undefined;
   parentRunId?: string | undefined;
   parentNodeId?: string | undefined;
 }

@@ -28,6 +28,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   const cipher = createCipher(ensureSecret(config.dataDir, config.secret).secret);
   const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, ...options });
   const workflows = workflowService(db);
+  const runs = runService(db, { store: new PrismaRunStore(database) });
   return {
     config,
     database,
@@ -35,9 +36,9 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     auth,
     workflows,
     publishing: publishingService(db, { registry, workflows }),
-    runs: runService(db, { store: new PrismaRunStore(database) }),
+    runs,
     deadLetters: deadLetterService(db, { store: new PrismaRunStore(database), registry, ...(options.now ? { now: options.now } : {}) }),
-    webhooks: webhookService(db, { auth, cipher, ...options }),
+    webhooks: webhookService(db, { auth, cipher, runs, ...options }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {
       retention: () => readRetentionSettings(db),

@@ -26,13 +26,13 @@ type RunStatusName = "queued" | "running" | "waiting" | "sleeping" | "paused" | 
 
 export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => void }) {
   return {
-    async start(raw: z.input<typeof StartRunInput>, actor = "operator", trigger = "manual") {
+    async start(raw: z.input<typeof StartRunInput>, actor = "operator", trigger = "manual", triggerNodeId?: string) {
       const input = StartRunInput.parse(raw);
       assertJsonWithin("input", input.input, LIMITS.runInputBytes);
       const wf = await db.workflow.findFirst({ where: { OR: [{ id: input.workflow }, { slug: input.workflow }] }, select: { id: true, name: true, currentVersionId: true } });
       if (!wf) throw new NotFoundError(`no workflow '${input.workflow}'`);
       if (!wf.currentVersionId) throw new ValidationError(`'${wf.name}' has no published version: publish it first`, [{ path: "workflow", message: "has no published version" }]);
-      const { run, created } = await deps.store.createRun({ workflowId: wf.id, versionId: wf.currentVersionId, input: input.input, idempotencyKey: input.idempotencyKey, trigger });
+      const { run, created } = await deps.store.createRun({ workflowId: wf.id, versionId: wf.currentVersionId, input: input.input, idempotencyKey: input.idempotencyKey, trigger, triggerNodeId });
       if (created) {
         await audit(db, { actor, action: "run.start", targetType: "run", targetId: run.id, detail: { workflow: wf.name } });
         deps.onRunnable?.();

@@ -1,11 +1,13 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import { NotFoundError, UnauthenticatedError, ValidationError } from "../../engine/errors";
+import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from "../../engine/errors";
+import { webhookTrigger } from "../../nodes/triggers/webhook";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import { json, type Db } from "../../engine/store";
 import type { AuthService } from "../auth/service";
 import { safeEqual } from "../auth/tokens";
 import type { Cipher } from "../secrets/cipher";
 import { audit } from "./audit";
+import type { RunService } from "./runs";
 
 // Inbound webhooks are never anonymous: each request carries an API token
 // (Authorization: Bearer keel_…) or an HMAC-SHA256 signature made with the workflow's signing
@@ -34,7 +36,14 @@ export interface WebhookAccepted {
   duplicate: boolean;
 }
 
-export function webhookService(db: Db, deps: { auth: AuthService; cipher: Cipher; now?: () => Date }) {
+export interface WebhookAnswer {
+  status: 200 | 202;
+  body: { deliveryId: string; runId: string; status: string; duplicate: boolean; output?: unknown };
+}
+
+const SETTLED = new Set(["succeeded", "failed", "dead", "cancelled"]);
+
+export function webhookService(db: Db, deps: { auth: AuthService; cipher: Cipher; runs: RunService; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
 
   async function findWorkflow(ref: string) {
@@ -132,6 +141,40 @@ export function webhookService(db: Db, deps: { auth: AuthService; cipher: Cipher
           return { deliveryId: existing.id, duplicate: true };
         }
         throw error;
+      }
+    },
+
+    /**
+     * Authenticates and stores the delivery, then starts a run at the published version's
+     * Webhook trigger (once per delivery: a repeated Idempotency-Key finds the same run), and
+     * answers at once or, when the trigger asks for it, with the run's result.
+     */
+    async deliver(request: WebhookRequest): Promise<WebhookAnswer> {
+      const accepted = await this.receive(request);
+      const delivery = await db.webhookDelivery.findUniqueOrThrow({ where: { id: accepted.deliveryId } });
+      const wf = await db.workflow.findUniqueOrThrow({ where: { id: delivery.workflowId }, select: { name: true, currentVersion: { select: { graph: true } } } });
+      const nodes = ((wf.currentVersion?.graph as { nodes?: { id: string; type: string; config?: { respond?: string; timeoutSeconds?: number } }[] } | undefined)?.nodes ?? [])
+        .filter((n) => n.type === webhookTrigger.type)
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      const trigger = nodes[0];
+      if (!trigger) {
+        throw new ConflictError(`'${wf.name}' has no published version with a Webhook trigger; the delivery was stored as ${delivery.id}.`);
+      }
+      const run = await deps.runs.start(
+        { workflow: delivery.workflowId, input: delivery.body, idempotencyKey: `webhook:${delivery.idempotencyKey ?? delivery.id}` },
+        delivery.authenticatedBy.startsWith("token:") ? `api-token:${delivery.authenticatedBy.slice(6)}` : "webhook",
+        "webhook",
+        trigger.id,
+      );
+      if (!delivery.runId) await db.webhookDelivery.update({ where: { id: delivery.id }, data: { runId: run.id } });
+      const base = { deliveryId: delivery.id, runId: run.id, duplicate: accepted.duplicate };
+      if (trigger.config?.respond !== "result") return { status: 202, body: { ...base, status: run.status } };
+      const until = Date.now() + (trigger.config.timeoutSeconds ?? 30) * 1000;
+      for (;;) {
+        const current = await deps.runs.get(run.id);
+        if (SETTLED.has(current.status)) return { status: 200, body: { ...base, status: current.status, output: current.output } };
+        if (Date.now() >= until) return { status: 202, body: { ...base, status: current.status } };
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
 

@@ -177,16 +177,43 @@ describe("a running Keel, signed out", () => {
     expect((await response.json()).error.message).toMatch(/^graph: is 1\.\d MB; the limit is 1 MB$/);
   });
 
-  it("accepts webhooks with a token and refuses them without, over HTTP", async () => {
+  it("runs a workflow from an authenticated webhook, answering with its result; refuses one without credentials", async () => {
     const created = await (await operator.call("auth.tokens.create", "mutation", { name: "hook" })).json();
-    const ok = await fetch(`${server.base}/api/webhooks/${workflowId}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${created.result.data.token}`, "content-type": "application/json" },
-      body: '{"hello":"world"}',
-    });
-    expect(ok.status).toBe(202);
-    expect(await ok.json()).toMatchObject({ status: "accepted", duplicate: false });
-    const refused = await fetch(`${server.base}/api/webhooks/${workflowId}`, { method: "POST", body: "{}" });
+    const token = created.result.data.token as string;
+    const graph = {
+      schemaVersion: 1,
+      nodes: [
+        { id: "hook", type: "trigger.webhook", typeVersion: 1, label: "", position: { x: 0, y: 0 }, config: { respond: "result", timeoutSeconds: 60 } },
+        { id: "shape", type: "data.transform", typeVersion: 1, label: "", position: { x: 1, y: 0 }, config: { expression: "{ 'greeting': 'hello ' & input.name }" } },
+        { id: "done", type: "flow.end", typeVersion: 1, label: "", position: { x: 2, y: 0 }, config: { output: "{{ shape }}" } },
+      ],
+      edges: [
+        { id: "e1", source: "hook", sourcePort: "out", target: "shape", targetPort: "in" },
+        { id: "e2", source: "shape", sourcePort: "out", target: "done", targetPort: "in" },
+      ],
+    };
+    const wf = (await (await operator.call("workflow.create", "mutation", { name: "Greeter", graph })).json()).result.data;
+    expect((await operator.call("workflow.publish", "mutation", { id: wf.id })).status).toBe(200);
+
+    const send = () =>
+      fetch(`${server.base}/api/webhooks/greeter`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": "greet-1" },
+        body: '{"name":"Ada"}',
+      });
+    const ok = await send();
+    expect(ok.status).toBe(200);
+    const answer = await ok.json();
+    expect(answer).toMatchObject({ status: "succeeded", output: { greeting: "hello Ada" }, duplicate: false });
+    // The same Idempotency-Key never starts a second run.
+    expect(await (await send()).json()).toMatchObject({ runId: answer.runId, duplicate: true });
+
+    // A workflow whose published version has no Webhook trigger says so (the delivery is kept).
+    const draftOnly = await fetch(`${server.base}/api/webhooks/${workflowId}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: "{}" });
+    expect(draftOnly.status).toBe(409);
+    expect((await draftOnly.json()).error.message).toMatch(/has no published version with a Webhook trigger; the delivery was stored as /);
+
+    const refused = await fetch(`${server.base}/api/webhooks/greeter`, { method: "POST", body: "{}" });
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="keel"');
   });

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError, TooLargeError, UnauthenticatedError, ValidationError } from "../../engine/errors";
 import { loadConfig } from "../../server/config";
 import { servicesFor, type Services } from "../../server/services";
+import { Worker } from "../../engine/runtime/worker";
+import { runtimeDeps } from "../../server/runtime";
 import { signWebhook, SIGNATURE_TOLERANCE_MS } from "../../server/services/webhooks";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 
@@ -142,5 +144,36 @@ describe.each(databaseKinds())("webhook authentication on $name", (kind) => {
     const big = await rejection(receive(new Headers(auth), JSON.stringify({ text: "x".repeat(300 * 1024) })));
     expect(big).toBeInstanceOf(TooLargeError);
     expect(big.message).toMatch(/^body: is 300 KB; the limit is 256 KB$/);
+  });
+
+  it("starts one run per delivery at the Webhook trigger, and answers with the result when asked", async () => {
+    const graph = (respond: string) => ({
+      schemaVersion: 1,
+      nodes: [
+        { id: "hook", type: "trigger.webhook", typeVersion: 1, label: "", position: { x: 0, y: 0 }, config: { respond, timeoutSeconds: 5 } },
+        { id: "done", type: "flow.end", typeVersion: 1, label: "", position: { x: 1, y: 0 }, config: { output: { echoed: "{{ input.order }}" } } },
+      ],
+      edges: [{ id: "e1", source: "hook", sourcePort: "out", target: "done", targetPort: "in" }],
+    });
+    const later = await services.workflows.create({ name: "Hook later", graph: graph("accepted") });
+    await services.publishing.publish({ id: later.id });
+    const headers = () => new Headers({ authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": "order-9" });
+    const first = await services.webhooks.deliver({ workflow: later.id, headers: headers(), body: Buffer.from('{"order":9}') });
+    const again = await services.webhooks.deliver({ workflow: later.id, headers: headers(), body: Buffer.from('{"order":9}') });
+    expect(first).toMatchObject({ status: 202, body: { status: "queued", duplicate: false } });
+    expect(again.body.runId).toBe(first.body.runId);
+    const run = await env.database.db.run.findUniqueOrThrow({ where: { id: first.body.runId } });
+    expect([run.trigger, run.triggerNodeId, run.input]).toEqual(["webhook", "hook", { order: 9 }]);
+
+    const now = await services.workflows.create({ name: "Hook now", graph: graph("result") });
+    await services.publishing.publish({ id: now.id });
+    const worker = new Worker(runtimeDeps(env.database), { id: `hook-${kind.name}`, idleMs: 20 });
+    worker.start();
+    try {
+      const answer = await services.webhooks.deliver({ workflow: now.id, headers: new Headers({ authorization: `Bearer ${token}`, "content-type": "application/json" }), body: Buffer.from('{"order":5}') });
+      expect(answer).toMatchObject({ status: 200, body: { status: "succeeded", output: { echoed: 5 } } });
+    } finally {
+      await worker.stop();
+    }
   });
 });
