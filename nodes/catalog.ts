@@ -1,6 +1,10 @@
 import { createRegistry, type AnyNodeMeta } from "../engine/registry";
 import { httpRequestNode } from "./adapters/http-request";
 import { approvalNode } from "./human/approval";
+import { createInvoiceNode } from "./records/create-invoice";
+import { findContactNode } from "./records/find-contact";
+import { updateInvoiceStatusNode } from "./records/update-invoice-status";
+import { upsertContactNode } from "./records/upsert-contact";
 import { delayNode } from "./flow/delay";
 import { endNode } from "./flow/end";
 import { forkNode } from "./flow/fork";
@@ -35,6 +39,10 @@ export const CATALOG: AnyNodeMeta[] = [
   subworkflowNode,
   endNode,
   httpRequestNode,
+  upsertContactNode,
+  findContactNode,
+  createInvoiceNode,
+  updateInvoiceStatusNode,
 ];
 
 export const registry = createRegistry(CATALOG);

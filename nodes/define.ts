@@ -56,11 +56,12 @@ export function defineNode<S extends z.ZodType>(def: Definition<S>): NodeMeta<z.
 /** Template fields: every string in the given config value that contains {{ … }}. */
 export function templatesIn(value: unknown, prefix: string): ExpressionField[] {
   const out: ExpressionField[] = [];
+  const at = (path: string, key: string | number) => (path ? `${path}.${key}` : String(key));
   const walk = (v: unknown, path: string) => {
     if (typeof v === "string") {
       if (v.includes("{{")) out.push({ path, source: v, kind: "template" });
-    } else if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${path}.${i}`));
-    else if (v && typeof v === "object") for (const [k, item] of Object.entries(v)) walk(item, `${path}.${k}`);
+    } else if (Array.isArray(v)) v.forEach((item, i) => walk(item, at(path, i)));
+    else if (v && typeof v === "object") for (const [k, item] of Object.entries(v)) walk(item, at(path, k));
   };
   walk(value, prefix);
   return out;

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { ExecutionContext, StepResult } from "../engine/registry";
 import { CATALOG } from "./catalog";
-import { EXECUTORS } from "./executors";
+import type { Db } from "../engine/store";
+import { createExecutors } from "./executors";
+
+// The control-flow executors never touch the database.
+const EXECUTORS = createExecutors({ db: undefined as unknown as Db });
 
 function ctx(meta: (typeof CATALOG)[number], config: unknown, data: ExecutionContext["data"], visit = 1): ExecutionContext {
   return { runId: "r1", nodeId: "n", visit, iteration: visit, idempotencyKey: `r1:n:${visit}`, config: meta.config.parse(config), data, signal: new AbortController().signal };

@@ -2,7 +2,13 @@ import { PermanentError } from "../engine/errors";
 import type { AnyNodeMeta, ExecutionContext, NodeExecutor, NodeMeta, StepResult } from "../engine/registry";
 import { httpRequestNode } from "./adapters/http-request";
 import { executeHttpRequest } from "./adapters/http-request.server";
+import type { Db } from "../engine/store";
 import { setNode } from "./data/set";
+import { createInvoiceNode } from "./records/create-invoice";
+import { findContactNode } from "./records/find-contact";
+import { recordsExecutors } from "./records/records.server";
+import { updateInvoiceStatusNode } from "./records/update-invoice-status";
+import { upsertContactNode } from "./records/upsert-contact";
 import { transformNode } from "./data/transform";
 import { ifNode } from "./logic/if";
 import { mergeNode } from "./logic/merge";
@@ -23,7 +29,20 @@ function executor<M extends AnyNodeMeta>(meta: M, run: (ctx: ExecutionContext<Co
 
 const truthy = (value: unknown) => (Array.isArray(value) ? value.length > 0 : Boolean(value));
 
-export const EXECUTORS: ReadonlyMap<string, NodeExecutor> = new Map([
+/** The executors, given what the stateful ones need (the database, for records). */
+export function createExecutors(deps: { db: Db }): ReadonlyMap<string, NodeExecutor> {
+  const records = recordsExecutors(deps.db);
+  return new Map([
+    ...PURE,
+    executor(httpRequestNode, executeHttpRequest),
+    executor(upsertContactNode, records.upsertContact),
+    executor(findContactNode, records.findContact),
+    executor(createInvoiceNode, records.createInvoice),
+    executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
+  ]);
+}
+
+const PURE = [
   executor(ifNode, async (ctx) => {
     const value = await evaluateIn(ctx, ctx.config.condition);
     return { port: truthy(value) ? "true" : "false", output: { value: value ?? null } };
@@ -53,5 +72,4 @@ export const EXECUTORS: ReadonlyMap<string, NodeExecutor> = new Map([
     if (iteration >= ctx.config.maxIterations) return { port: "done", output: { iterations: iteration, stoppedBy: "limit" } };
     return { port: "again", output: { iteration: iteration + 1 } };
   }),
-  executor(httpRequestNode, executeHttpRequest),
-]);
+];

@@ -1,7 +1,7 @@
 import type { RuntimeDeps } from "../engine/runtime/process-run";
 import { PrismaRunStore } from "../engine/runtime/prisma-store";
 import type { Database } from "../engine/store";
-import { EXECUTORS } from "../nodes/executors";
+import { createExecutors } from "../nodes/executors";
 import { registry } from "../nodes/catalog";
 
 /** The engine's dependencies as this server provides them: the registry and executors are parameters. */
@@ -9,7 +9,7 @@ export function runtimeDeps(database: Database, options: { publicUrl?: string; n
   return {
     store: new PrismaRunStore(database),
     registry,
-    executors: EXECUTORS,
+    executors: createExecutors({ db: database.db }),
     clock: { now: options.now ?? (() => new Date()) },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };

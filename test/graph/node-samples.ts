@@ -72,6 +72,21 @@ const SHAPES: ConfigShape[] = [
     ),
   },
   { example: { outcome: "failure" }, arbitrary: fc.record({ outcome: fc.constantFrom("success", "failure") }) },
+  { example: { respond: "result" }, arbitrary: fc.record({ respond: fc.constantFrom("accepted", "result"), timeoutSeconds: fc.integer({ min: 1, max: 120 }) }) },
+  {
+    example: { email: "{{ input.email }}", name: "Ada" },
+    arbitrary: fc.record({ email: fc.constantFrom("{{ input.email }}", "ada@example.test"), name: fc.constantFrom("Ada", "{{ input.name }}") }),
+  },
+  { example: { email: "{{ input.email }}" }, arbitrary: fc.record({ email: fc.constantFrom("{{ input.email }}", "ada@example.test") }) },
+  {
+    example: { contactEmail: "{{ input.email }}", currency: "EUR", lines: [{ description: "Setup", quantity: 1, unitMinor: 5000 }] },
+    arbitrary: fc.record({
+      contactEmail: fc.constantFrom("{{ input.email }}", "ada@example.test"),
+      currency: fc.constantFrom("EUR", "USD"),
+      lines: fc.constantFrom([{ description: "Setup", quantity: 1, unitMinor: 5000 }], [{ description: "Hours", quantity: "{{ input.hours }}", unitMinor: 9000 }]),
+    }),
+  },
+  { example: { number: "INV-000001", status: "paid" }, arbitrary: fc.record({ number: fc.constantFrom("INV-000001", "{{ input.invoice }}"), status: fc.constantFrom("sent", "paid", "void") }) },
 ];
 
 function acceptedShapes(meta: AnyNodeMeta): ConfigShape[] {

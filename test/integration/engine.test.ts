@@ -360,9 +360,8 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
   });
 
   it("sums the cost executors report per run and per workflow", async () => {
-    const { EXECUTORS } = await import("../../nodes/executors");
     // A stand-in executor that reports cost, as LLM adapters will.
-    const costly = new Map(EXECUTORS);
+    const costly = new Map(runtimeDeps(env.database).executors);
     costly.set("data.transform@1", async () => ({ port: "out", output: { priced: true }, cost: { tokens: 120, units: 0.5 } }));
     const id = await publish("Costs", CONSTRUCTS.linear!);
     const runs = [await services.runs.start({ workflow: id, input: {} }), await services.runs.start({ workflow: id, input: {} })];
