@@ -1,4 +1,5 @@
 import { createRegistry, type AnyNodeMeta } from "../engine/registry";
+import { emailSendNode } from "./adapters/email-send";
 import { httpRequestNode } from "./adapters/http-request";
 import { approvalNode } from "./human/approval";
 import { createInvoiceNode } from "./records/create-invoice";
@@ -43,6 +44,7 @@ export const CATALOG: AnyNodeMeta[] = [
   findContactNode,
   createInvoiceNode,
   updateInvoiceStatusNode,
+  emailSendNode,
 ];
 
 export const registry = createRegistry(CATALOG);

@@ -1,5 +1,7 @@
 import { PermanentError } from "../engine/errors";
 import type { AnyNodeMeta, ExecutionContext, NodeExecutor, NodeMeta, StepResult } from "../engine/registry";
+import { emailSendNode } from "./adapters/email-send";
+import { emailExecutor, type EmailDeps } from "./adapters/email-send.server";
 import { httpRequestNode } from "./adapters/http-request";
 import { executeHttpRequest } from "./adapters/http-request.server";
 import type { Db } from "../engine/store";
@@ -30,8 +32,11 @@ function executor<M extends AnyNodeMeta>(meta: M, run: (ctx: ExecutionContext<Co
 const truthy = (value: unknown) => (Array.isArray(value) ? value.length > 0 : Boolean(value));
 
 /** The executors, given what the stateful ones need (the database, for records). */
-export function createExecutors(deps: { db: Db }): ReadonlyMap<string, NodeExecutor> {
+export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): ReadonlyMap<string, NodeExecutor> {
   const records = recordsExecutors(deps.db);
+  const noSmtp = async (name: string): Promise<never> => {
+    throw new PermanentError(`credential: no credentials are available here to resolve '${name}'`);
+  };
   return new Map([
     ...PURE,
     executor(httpRequestNode, executeHttpRequest),
@@ -39,6 +44,7 @@ export function createExecutors(deps: { db: Db }): ReadonlyMap<string, NodeExecu
     executor(findContactNode, records.findContact),
     executor(createInvoiceNode, records.createInvoice),
     executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
+    executor(emailSendNode, emailExecutor({ db: deps.db, smtp: deps.smtp ?? noSmtp })),
   ]);
 }
 

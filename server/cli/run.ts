@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { ValidationError } from "../../engine/errors";
 import { Worker } from "../../engine/runtime/worker";
 import { runtimeDeps } from "../runtime";
+import { ensureSecret } from "../secret-key";
 import { withServices } from "./with-services";
 import { publishCommand } from "./graph-commands";
 
@@ -38,7 +39,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   return withServices(async (services) => {
     const started = await services.runs.start({ workflow, input, ...(values["idempotency-key"] ? { idempotencyKey: values["idempotency-key"] } : {}) }, "cli");
     if (values.wait) {
-      const worker = new Worker(runtimeDeps(services.database, { publicUrl: services.config.publicUrl }), { id: `keel-run:${process.pid}`, concurrency: 1 });
+      const secret = ensureSecret(services.config.dataDir, services.config.secret).secret;
+      const worker = new Worker(runtimeDeps(services.database, { publicUrl: services.config.publicUrl, secret }), { id: `keel-run:${process.pid}`, concurrency: 1 });
       for (;;) {
         const run = await services.runs.get(started.id);
         if (SETTLED.has(run.status)) break;

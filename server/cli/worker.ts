@@ -5,6 +5,7 @@ import { Worker } from "../../engine/runtime/worker";
 import { openDatabase } from "../../engine/store";
 import { loadConfig } from "../config";
 import { runtimeDeps } from "../runtime";
+import { ensureSecret } from "../secret-key";
 import { prepareDatabase } from "./prepare";
 
 // `keel worker`: claims runs and advances them until SIGINT/SIGTERM, then finishes the step in
@@ -32,7 +33,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const id = values.id ?? `${hostname()}:${process.pid}`;
   const hooks = crashHooks(process.env.KEEL_CRASH_AT);
   const worker = new Worker(
-    { ...runtimeDeps(database, { publicUrl: config.publicUrl }), ...(hooks ? { hooks } : {}) },
+    { ...runtimeDeps(database, { publicUrl: config.publicUrl, secret: ensureSecret(config.dataDir, config.secret).secret }), ...(hooks ? { hooks } : {}) },
     {
       id,
       concurrency,

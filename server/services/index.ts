@@ -8,6 +8,7 @@ import { audit, listAudit } from "./audit";
 import { readRetentionSettings, saveRetentionSettings } from "./retention";
 import { registry } from "../../nodes/catalog";
 import { ENGINE_PAUSED_SETTING, PrismaRunStore } from "../../engine/runtime/prisma-store";
+import { credentialService } from "./credentials";
 import { deadLetterService } from "./dead-letters";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
@@ -35,6 +36,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     registry,
     auth,
     workflows,
+    credentials: credentialService(db, cipher),
     publishing: publishingService(db, { registry, workflows }),
     runs,
     deadLetters: deadLetterService(db, { store: new PrismaRunStore(database), registry, ...(options.now ? { now: options.now } : {}) }),

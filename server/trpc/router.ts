@@ -1,5 +1,6 @@
 import { publicProcedure, router } from "./init";
 import { auditRouter } from "./routers/audit";
+import { credentialRouter } from "./routers/credential";
 import { authRouter } from "./routers/auth";
 import { approvalRouter, deadLetterRouter, runRouter } from "./routers/run";
 import { settingsRouter } from "./routers/settings";
@@ -13,6 +14,7 @@ export const appRouter = router({
   run: runRouter,
   deadLetter: deadLetterRouter,
   audit: auditRouter,
+  credential: credentialRouter,
   settings: settingsRouter,
   webhook: webhookRouter,
   workflow: workflowRouter,

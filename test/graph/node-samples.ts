@@ -86,6 +86,10 @@ const SHAPES: ConfigShape[] = [
       lines: fc.constantFrom([{ description: "Setup", quantity: 1, unitMinor: 5000 }], [{ description: "Hours", quantity: "{{ input.hours }}", unitMinor: 9000 }]),
     }),
   },
+  {
+    example: { to: "{{ input.email }}", subject: "Hello" },
+    arbitrary: fc.record({ to: fc.constantFrom("{{ input.email }}", "ada@example.test"), subject: fc.constantFrom("Hello", "Re: {{ input.subject }}"), text: text }),
+  },
   { example: { number: "INV-000001", status: "paid" }, arbitrary: fc.record({ number: fc.constantFrom("INV-000001", "{{ input.invoice }}"), status: fc.constantFrom("sent", "paid", "void") }) },
 ];
 

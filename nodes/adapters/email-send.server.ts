@@ -1,0 +1,70 @@
+import { createHash } from "node:crypto";
+import nodemailer from "nodemailer";
+import { PermanentError, RetryableError } from "../../engine/errors";
+import type { ExecutionContext, StepResult } from "../../engine/registry";
+import type { Db } from "../../engine/store";
+import { renderIn } from "../expression-data";
+import type { emailSendNode } from "./email-send";
+
+type Config = ReturnType<(typeof emailSendNode)["config"]["parse"]>;
+
+export interface SmtpSecret {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string | undefined;
+  password?: string | undefined;
+  from: string;
+}
+
+export interface EmailDeps {
+  db: Db;
+  smtp(credential: string): Promise<SmtpSecret>;
+}
+
+/** A stable Message-ID per step: the same key always gives the same id. */
+export function messageIdFor(key: string): string {
+  return `<${createHash("sha256").update(key).digest("hex").slice(0, 32)}@keel.local>`;
+}
+
+const OUTBOX_FROM = "keel-outbox@localhost";
+
+export function emailExecutor(deps: EmailDeps) {
+  return async function sendEmail(ctx: ExecutionContext<Config>): Promise<StepResult> {
+    const messageId = messageIdFor(ctx.idempotencyKey);
+    const existing = await deps.db.emailMessage.findUnique({ where: { messageId } });
+    if (existing) return { port: "out", output: { messageId, status: existing.status } };
+    const c = (await renderIn(ctx, ctx.config)) as Config;
+    const to = String(c.to);
+    if (!to.split(",").every((address) => /^[^\s@]+@[^\s@]+$/.test(address.trim()))) throw new PermanentError(`to: '${to}' is not a list of email addresses`);
+    const message = { to, subject: String(c.subject), text: String(c.text ?? ""), html: c.html ? String(c.html) : null };
+
+    if (!c.credential) {
+      await deps.db.emailMessage.create({ data: { messageId, runId: ctx.runId, nodeId: ctx.nodeId, status: "not_sent", from: OUTBOX_FROM, ...message } });
+      return { port: "out", output: { messageId, status: "not_sent" } };
+    }
+    const smtp = await deps.smtp(c.credential);
+    const transport = nodemailer.createTransport({
+      host: smtp.host,
+      port: smtp.port,
+      secure: smtp.secure,
+      ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? "" } } : {}),
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000,
+    });
+    try {
+      await transport.sendMail({ messageId, from: smtp.from, to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
+    } catch (error) {
+      const e = error as { responseCode?: number; code?: string; message?: string };
+      // 4xx replies and connection trouble pass; 5xx replies (bad address, refused auth) do not.
+      const text = `SMTP ${smtp.host}:${smtp.port}: ${e.message ?? String(error)}`.replace(smtp.password ?? "\u0000", "***");
+      if (typeof e.responseCode === "number" && e.responseCode >= 500) throw new PermanentError(text);
+      throw new RetryableError(text);
+    } finally {
+      transport.close();
+    }
+    await deps.db.emailMessage.create({ data: { messageId, runId: ctx.runId, nodeId: ctx.nodeId, status: "sent", from: smtp.from, credential: c.credential, sentAt: new Date(), ...message } });
+    return { port: "out", output: { messageId, status: "sent" } };
+  };
+}
