@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 
 test("an API token is shown once, works, and stops working when revoked", async ({ page }) => {
   await page.goto("/settings");
-  await page.getByLabel("Name").fill("browser test token");
+  await page.getByLabel("Name", { exact: true }).fill("browser test token");
   await page.getByRole("button", { name: "Create token" }).click();
   const shown = page.getByTestId("new-token");
   await expect(shown).toContainText("browser test token");
@@ -28,7 +28,7 @@ test("the retention period can be changed, and the change is in the audit log", 
   const days = page.getByLabel("Keep run payloads for");
   await expect(days).toHaveValue("90");
   await days.fill("45");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await page.reload();
   await expect(page.getByLabel("Keep run payloads for")).toHaveValue("45");
@@ -45,4 +45,60 @@ test("the engine's global switch pauses and resumes all work", async ({ page }) 
   await expect(page.getByTestId("engine-state")).toHaveText("All work is paused.");
   await page.getByRole("button", { name: "Resume all work" }).click();
   await expect(page.getByTestId("engine-state")).toHaveText("Runs are being worked.");
+});
+
+test("an SMTP credential is saved without ever showing its password again", async ({ page }) => {
+  await page.goto("/settings");
+  const form = page.getByRole("form", { name: "New SMTP credential" });
+  await form.getByLabel("Name (used in email steps)").fill("mail-test");
+  await form.getByLabel("SMTP host").fill("127.0.0.1");
+  await form.getByLabel("Port").fill("2525");
+  await form.getByLabel("User").fill("keel");
+  await form.getByLabel("Password").fill("browser-secret-password");
+  await form.getByLabel("From").fill("Keel <ops@example.test>");
+  await form.getByRole("button", { name: "Save SMTP credential" }).click();
+  const row = page.getByTestId("credential-table").getByRole("row").filter({ hasText: "mail-test" });
+  await expect(row).toContainText("smtp");
+  await page.reload();
+  await expect(page.locator("body")).not.toContainText("browser-secret-password");
+  const listed = await (await page.request.get("/api/trpc/credential.list")).text();
+  expect(listed).toContain("mail-test");
+  expect(listed).not.toContain("browser-secret-password");
+  await page.getByTestId("credential-table").getByRole("row").filter({ hasText: "mail-test" }).getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByTestId("credential-table").getByRole("row").filter({ hasText: "mail-test" })).toHaveCount(0);
+});
+
+test("a workflow's email without a credential shows on the email page as not sent, as text", async ({ page }) => {
+  await page.goto("/");
+  const call = async (path: string, input: unknown) => {
+    const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
+    expect(response.ok(), await response.text()).toBe(true);
+    return (await response.json()).result.data;
+  };
+  const subject = `<img src=x onerror="window.__xss=1" data-xss> Welcome ${Date.now()}`;
+  const graph = {
+    schemaVersion: 1,
+    nodes: [
+      { id: "start", type: "trigger.manual", typeVersion: 1, label: "", position: { x: 0, y: 0 }, config: {} },
+      { id: "mail", type: "email.send", typeVersion: 1, label: "", position: { x: 1, y: 0 }, config: { to: "{{ input.email }}", subject: "{{ input.subject }}", text: "hi" } },
+      { id: "done", type: "flow.end", typeVersion: 1, label: "", position: { x: 2, y: 0 }, config: {} },
+    ],
+    edges: [
+      { id: "e1", source: "start", sourcePort: "out", target: "mail", targetPort: "in" },
+      { id: "e2", source: "mail", sourcePort: "out", target: "done", targetPort: "in" },
+    ],
+  };
+  const wf = await call("workflow.create", { name: "Outbox mail", graph });
+  await call("workflow.publish", { id: wf.id });
+  await call("run.start", { workflow: wf.id, input: { email: "ada@example.test", subject } });
+
+  await expect(async () => {
+    await page.goto("/outbox");
+    await expect(page.getByTestId("outbox-row").filter({ hasText: subject })).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  const row = page.getByTestId("outbox-row").filter({ hasText: subject });
+  await expect(row).toContainText("not sent");
+  await expect(row).toContainText("ada@example.test");
+  expect(await page.locator("[data-xss]").count()).toBe(0);
+  expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 });

@@ -133,6 +133,85 @@ function Retention() {
   );
 }
 
+const EMPTY_SMTP = { name: "", host: "", port: "587", user: "", password: "", from: "" };
+
+function Credentials() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const list = useQuery(trpc.credential.list.queryOptions());
+  const [form, setForm] = useState(EMPTY_SMTP);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.credential.list.queryKey() });
+  const create = useMutation(trpc.credential.create.mutationOptions({ onSuccess: () => void refresh().then(() => setForm(EMPTY_SMTP)) }));
+  const remove = useMutation(trpc.credential.remove.mutationOptions({ onSuccess: () => void refresh() }));
+  const field = (key: keyof typeof EMPTY_SMTP) => ({ value: form[key], onChange: (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value }) });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate({
+      name: form.name,
+      kind: "smtp",
+      secret: { host: form.host, port: Number(form.port), secure: form.port === "465", ...(form.user ? { user: form.user, password: form.password } : {}), from: form.from },
+    });
+  };
+  return (
+    <section className="panel" aria-labelledby="credentials-heading">
+      <h2 id="credentials-heading">Credentials</h2>
+      <p className="muted">Secrets that steps use (an SMTP login for email). They are encrypted at rest and never shown again after saving.</p>
+      {list.data && list.data.length > 0 ? (
+        <table className="table" data-testid="credential-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Kind</th>
+              <th>Last used</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.map((c) => (
+              <tr key={c.name}>
+                <td>
+                  <code>{c.name}</code>
+                </td>
+                <td>{c.kind}</td>
+                <td>{c.lastUsedAt ? new Date(c.lastUsedAt).toLocaleString() : "never"}</td>
+                <td>
+                  <button type="button" className="button-quiet" onClick={() => remove.mutate({ name: c.name })}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : list.data ? (
+        <p className="state state-empty">No credentials yet</p>
+      ) : null}
+      <form onSubmit={submit} className="form" aria-label="New SMTP credential">
+        <label htmlFor="cred-name">Name (used in email steps)</label>
+        <input id="cred-name" required {...field("name")} placeholder="mail" />
+        <label htmlFor="cred-host">SMTP host</label>
+        <input id="cred-host" required {...field("host")} placeholder="smtp.example.com" />
+        <label htmlFor="cred-port">Port</label>
+        <input id="cred-port" required inputMode="numeric" {...field("port")} />
+        <label htmlFor="cred-user">User</label>
+        <input id="cred-user" autoComplete="off" {...field("user")} />
+        <label htmlFor="cred-password">Password</label>
+        <input id="cred-password" type="password" autoComplete="new-password" {...field("password")} />
+        <label htmlFor="cred-from">From</label>
+        <input id="cred-from" required {...field("from")} placeholder="You <you@example.com>" />
+        <button type="submit" className="button-primary" disabled={create.isPending}>
+          Save SMTP credential
+        </button>
+      </form>
+      {create.isError ? (
+        <p className="form-error" role="alert">
+          {create.error.message}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
 function EngineSwitch() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -161,6 +240,7 @@ export default function SettingsPage() {
         <h1>Settings</h1>
       </div>
       <ApiTokens />
+      <Credentials />
       <Retention />
       <EngineSwitch />
     </section>
