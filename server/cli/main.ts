@@ -5,6 +5,7 @@ import { backupCommand, pruneCommand, restoreCommand } from "./data-safety";
 import { compileCommand, exportCommand, importCommand, publishCommand, schemaCommand, validateCommand } from "./graph-commands";
 import { prepareDatabase } from "./prepare";
 import { resetPassword } from "./reset-password";
+import { rotateKeyCommand } from "./rotate-key";
 import { runCommand } from "./run";
 import { workerCommand } from "./worker";
 import { start } from "./start";
@@ -37,6 +38,7 @@ commands:
              claim and advance runs until stopped (keel start runs one)
   run FILE|WORKFLOW [--input JSON] [--idempotency-key K] [--wait]
              start a run (a file is published first) and print it as JSON
+  rotate-key seal every stored secret under a new key file
   help       show this text
 `;
 
@@ -79,6 +81,8 @@ async function main(argv: string[]): Promise<number> {
       return workerCommand(argv.slice(argv.indexOf(command) + 1));
     case "run":
       return runCommand(argv.slice(argv.indexOf(command) + 1));
+    case "rotate-key":
+      return rotateKeyCommand();
     case "help":
     case "--help":
     case "-h":
