@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { ImportButton } from "../_components/ImportButton";
+import { ListStates } from "../_components/ListStates";
 import { retryUnlessClientError } from "../_components/query-retry";
 import { useTRPC } from "../_trpc/client";
 
@@ -21,50 +22,42 @@ export default function WorkflowsPage() {
         <ImportButton />
       </div>
 
-      {workflows.isPending ? (
-        <p className="state" role="status">
-          Loading workflows…
-        </p>
-      ) : workflows.isError ? (
-        <div className="state state-error" role="alert">
-          <strong>Could not load workflows.</strong> {workflows.error.message}
-        </div>
-      ) : workflows.data.length === 0 ? (
-        <p className="state state-empty">No workflows yet</p>
-      ) : (
-        <ul className="card-list" data-testid="workflow-list">
-          {workflows.data.map((w) => (
-            <li key={w.id} className="card" data-testid="workflow-item">
-              <div className="card-main">
-                <Link href={`/workflows/${encodeURIComponent(w.id)}`} className="card-title">
-                  {w.name}
-                </Link>
-                {w.description ? (
-                  <p className="card-description">{w.description}</p>
-                ) : (
-                  <p className="card-description muted">No description</p>
-                )}
-              </div>
-              <dl className="card-meta">
-                <div>
-                  <dt>Nodes</dt>
-                  <dd data-testid="workflow-node-count">{plural(w.nodeCount, "node", "nodes")}</dd>
+      <ListStates query={workflows} what="workflows" empty="No workflows yet">
+        {(list) => (
+          <ul className="card-list" data-testid="workflow-list">
+            {list.map((w) => (
+              <li key={w.id} className="card" data-testid="workflow-item">
+                <div className="card-main">
+                  <Link href={`/workflows/${encodeURIComponent(w.id)}`} className="card-title">
+                    {w.name}
+                  </Link>
+                  {w.description ? (
+                    <p className="card-description">{w.description}</p>
+                  ) : (
+                    <p className="card-description muted">No description</p>
+                  )}
                 </div>
-                <div>
-                  <dt>Published</dt>
-                  <dd data-testid="workflow-version">
-                    {w.currentVersion === null ? (
-                      <span className="badge badge-muted">draft only</span>
-                    ) : (
-                      <span className="badge badge-accent">v{w.currentVersion}</span>
-                    )}
-                  </dd>
-                </div>
-              </dl>
-            </li>
-          ))}
-        </ul>
-      )}
+                <dl className="card-meta">
+                  <div>
+                    <dt>Nodes</dt>
+                    <dd data-testid="workflow-node-count">{plural(w.nodeCount, "node", "nodes")}</dd>
+                  </div>
+                  <div>
+                    <dt>Published</dt>
+                    <dd data-testid="workflow-version">
+                      {w.currentVersion === null ? (
+                        <span className="badge badge-muted">draft only</span>
+                      ) : (
+                        <span className="badge badge-accent">v{w.currentVersion}</span>
+                      )}
+                    </dd>
+                  </div>
+                </dl>
+              </li>
+            ))}
+          </ul>
+        )}
+      </ListStates>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { ListStates } from "../../_components/ListStates";
 import { useTRPC } from "../../_trpc/client";
 
 export default function OutboxPage() {
@@ -15,40 +16,32 @@ export default function OutboxPage() {
         Email that workflows sent, and email they could not send because no SMTP credential was given: those stay here, marked
         <strong> not sent</strong>.
       </p>
-      {mail.isPending ? (
-        <p className="state" role="status">
-          Loading…
-        </p>
-      ) : mail.isError ? (
-        <div className="state state-error" role="alert">
-          <strong>Could not load email.</strong> {mail.error.message}
-        </div>
-      ) : mail.data.length === 0 ? (
-        <p className="state state-empty">No email yet</p>
-      ) : (
-        <table className="table" data-testid="outbox-table">
-          <thead>
-            <tr>
-              <th>Status</th>
-              <th>To</th>
-              <th>Subject</th>
-              <th>From</th>
-              <th>When</th>
-            </tr>
-          </thead>
-          <tbody>
-            {mail.data.map((m) => (
-              <tr key={m.id} data-testid="outbox-row">
-                <td>{m.status === "sent" ? <span className="badge badge-accent">sent</span> : <span className="badge badge-warning">not sent</span>}</td>
-                <td>{m.to}</td>
-                <td title={m.text}>{m.subject}</td>
-                <td>{m.from}</td>
-                <td>{new Date(m.sentAt ?? m.createdAt).toLocaleString()}</td>
+      <ListStates query={mail} what="email" empty="No email yet">
+        {(list) => (
+          <table className="table" data-testid="outbox-table">
+            <thead>
+              <tr>
+                <th>Status</th>
+                <th>To</th>
+                <th>Subject</th>
+                <th>From</th>
+                <th>When</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {list.map((m) => (
+                <tr key={m.id} data-testid="outbox-row">
+                  <td>{m.status === "sent" ? <span className="badge badge-accent">sent</span> : <span className="badge badge-warning">not sent</span>}</td>
+                  <td>{m.to}</td>
+                  <td title={m.text}>{m.subject}</td>
+                  <td>{m.from}</td>
+                  <td>{new Date(m.sentAt ?? m.createdAt).toLocaleString()}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </ListStates>
     </section>
   );
 }
