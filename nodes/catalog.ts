@@ -2,6 +2,7 @@ import { createRegistry, type AnyNodeMeta } from "../engine/registry";
 import { emailSendNode } from "./adapters/email-send";
 import { httpRequestNode } from "./adapters/http-request";
 import { approvalNode } from "./human/approval";
+import { rememberNode } from "./memory/remember";
 import { createInvoiceNode } from "./records/create-invoice";
 import { findContactNode } from "./records/find-contact";
 import { updateInvoiceStatusNode } from "./records/update-invoice-status";
@@ -45,6 +46,7 @@ export const CATALOG: AnyNodeMeta[] = [
   createInvoiceNode,
   updateInvoiceStatusNode,
   emailSendNode,
+  rememberNode,
 ];
 
 export const registry = createRegistry(CATALOG);

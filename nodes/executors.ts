@@ -6,6 +6,8 @@ import { httpRequestNode } from "./adapters/http-request";
 import { executeHttpRequest } from "./adapters/http-request.server";
 import type { Db } from "../engine/store";
 import { setNode } from "./data/set";
+import { memoryExecutors } from "./memory/memory.server";
+import { rememberNode } from "./memory/remember";
 import { createInvoiceNode } from "./records/create-invoice";
 import { findContactNode } from "./records/find-contact";
 import { recordsExecutors } from "./records/records.server";
@@ -34,6 +36,7 @@ const truthy = (value: unknown) => (Array.isArray(value) ? value.length > 0 : Bo
 /** The executors, given what the stateful ones need (the database, for records). */
 export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): ReadonlyMap<string, NodeExecutor> {
   const records = recordsExecutors(deps.db);
+  const memory = memoryExecutors(deps.db);
   const noSmtp = async (name: string): Promise<never> => {
     throw new PermanentError(`credential: no credentials are available here to resolve '${name}'`);
   };
@@ -45,6 +48,7 @@ export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): Rea
     executor(createInvoiceNode, records.createInvoice),
     executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
     executor(emailSendNode, emailExecutor({ db: deps.db, smtp: deps.smtp ?? noSmtp })),
+    executor(rememberNode, memory.remember),
   ]);
 }
 

@@ -230,6 +230,17 @@ function validate(raw: unknown, registry: NodeRegistry): ValidationResult {
   });
 
   const structure = analyzeStructure(graph, metas, good);
-  problems.push(...structure.problems);
+  // A node with its own problem (unknown type, bad config, bad port) drops its edges from the
+  // analysis; what lies beyond it is not unreachable for that, only unanalysed. Judge
+  // reachability over every edge between existing nodes instead.
+  const reached = new Set<string>();
+  const queue = graph.nodes.filter((n) => registry.get(n.type, n.typeVersion)?.behavior === "trigger").map((n) => n.id);
+  while (queue.length) {
+    const id = queue.pop()!;
+    if (reached.has(id)) continue;
+    reached.add(id);
+    for (const e of graph.edges) if (e.source === id && seenNodes.has(e.target)) queue.push(e.target);
+  }
+  problems.push(...structure.problems.filter((p) => p.code !== "unreachable_node" || !reached.has(p.nodeId!)));
   return problems.length ? { ok: false, problems } : { ok: true, graph, problems: [] };
 }

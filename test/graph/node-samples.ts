@@ -90,6 +90,10 @@ const SHAPES: ConfigShape[] = [
     example: { to: "{{ input.email }}", subject: "Hello" },
     arbitrary: fc.record({ to: fc.constantFrom("{{ input.email }}", "ada@example.test"), subject: fc.constantFrom("Hello", "Re: {{ input.subject }}"), text: text }),
   },
+  {
+    example: { subject: "contact:{{ input.email }}", text: "Signed up" },
+    arbitrary: fc.record({ subject: fc.constantFrom("contact:{{ input.email }}", "project:blog"), kind: fc.constantFrom("note", "support"), text: fc.constantFrom("Signed up", "Said: {{ input.message }}") }),
+  },
   { example: { number: "INV-000001", status: "paid" }, arbitrary: fc.record({ number: fc.constantFrom("INV-000001", "{{ input.invoice }}"), status: fc.constantFrom("sent", "paid", "void") }) },
 ];
 
