@@ -29,7 +29,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   const cipher = createCipher(ensureSecret(config.dataDir, config.secret).secret);
   const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, ...options });
   const workflows = workflowService(db);
-  const runs = runService(db, { store: new PrismaRunStore(database) });
+  const store = new PrismaRunStore(database);
+  const runs = runService(db, { store });
   return {
     config,
     database,
@@ -39,7 +40,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     credentials: credentialService(db, cipher),
     publishing: publishingService(db, { registry, workflows }),
     runs,
-    deadLetters: deadLetterService(db, { store: new PrismaRunStore(database), registry, ...(options.now ? { now: options.now } : {}) }),
+    deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, ...options }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {
