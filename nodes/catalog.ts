@@ -3,6 +3,7 @@ import { emailSendNode } from "./adapters/email-send";
 import { httpRequestNode } from "./adapters/http-request";
 import { approvalNode } from "./human/approval";
 import { rememberNode } from "./memory/remember";
+import { notifyOperatorNode } from "./notify/operator";
 import { createInvoiceNode } from "./records/create-invoice";
 import { findContactNode } from "./records/find-contact";
 import { updateInvoiceStatusNode } from "./records/update-invoice-status";
@@ -47,6 +48,7 @@ export const CATALOG: AnyNodeMeta[] = [
   updateInvoiceStatusNode,
   emailSendNode,
   rememberNode,
+  notifyOperatorNode,
 ];
 
 export const registry = createRegistry(CATALOG);

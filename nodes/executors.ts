@@ -7,6 +7,8 @@ import { executeHttpRequest } from "./adapters/http-request.server";
 import type { Db } from "../engine/store";
 import { setNode } from "./data/set";
 import { memoryExecutors } from "./memory/memory.server";
+import { notifyExecutor } from "./notify/notify.server";
+import { notifyOperatorNode } from "./notify/operator";
 import { rememberNode } from "./memory/remember";
 import { createInvoiceNode } from "./records/create-invoice";
 import { findContactNode } from "./records/find-contact";
@@ -49,6 +51,7 @@ export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): Rea
     executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
     executor(emailSendNode, emailExecutor({ db: deps.db, smtp: deps.smtp ?? noSmtp })),
     executor(rememberNode, memory.remember),
+    executor(notifyOperatorNode, notifyExecutor(deps.db)),
   ]);
 }
 

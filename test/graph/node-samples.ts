@@ -53,10 +53,11 @@ const SHAPES: ConfigShape[] = [
   },
   { example: { duration: "PT5M" }, arbitrary: fc.record({ duration }) },
   {
-    example: { title: "Send it?" },
+    // With `risk`, which only an approval's config has.
+    example: { title: "Send it?", risk: "medium" },
     arbitrary: fc.record(
-      { title: text.map((t) => `Check ${t}`), proposal: fc.constantFrom("{{ input.draft }}", { to: "a@b.c" }), deadline: duration },
-      { requiredKeys: ["title"] },
+      { title: text.map((t) => `Check ${t}`), risk: fc.constantFrom("low", "medium", "high"), proposal: fc.constantFrom("{{ input.draft }}", { to: "a@b.c" }), deadline: duration },
+      { requiredKeys: ["title", "risk"] },
     ),
   },
   {
@@ -89,6 +90,11 @@ const SHAPES: ConfigShape[] = [
   {
     example: { to: "{{ input.email }}", subject: "Hello" },
     arbitrary: fc.record({ to: fc.constantFrom("{{ input.email }}", "ada@example.test"), subject: fc.constantFrom("Hello", "Re: {{ input.subject }}"), text: text }),
+  },
+  {
+    // With `body`, which an approval's config does not have, so only notifications take it.
+    example: { title: "Check {{ input.name }}", body: "" },
+    arbitrary: fc.record({ title: fc.constantFrom("Check {{ input.name }}", "Heads up"), body: text, link: fc.constantFrom("/audit", "https://example.test/x") }, { requiredKeys: ["title", "body"] }),
   },
   {
     example: { subject: "contact:{{ input.email }}", text: "Signed up" },

@@ -95,4 +95,14 @@ describe.each(databaseKinds())("records nodes on $name", (kind) => {
     await expect(create(ctx({ ...config, lines: [{ description: "Half", quantity: "{{ input.h }}", unitMinor: 10 }] }, "run-y:inv:1"))).rejects.toThrow("lines.0.quantity: must be a whole number ≥ 0, got 2.5");
     await expect(create(ctx({ ...config, contactEmail: "ghost@example.test" }, "run-z:inv:1"))).rejects.toThrow("contactEmail: no contact has the email 'ghost@example.test'");
   });
+
+  it("notify.operator leaves one in-app notification per step, rendered", async () => {
+    const notify = runtimeDeps(env.database).executors.get("notify.operator@1")!;
+    const ctx = { runId: "r-n", nodeId: "tell", visit: 1, iteration: 1, idempotencyKey: "r-n:tell:1", config: { title: "New signup: {{ input.name }}", body: "", link: "/outbox" }, data: { input: { name: "Ada" }, outputs: {} }, signal: new AbortController().signal };
+    const first = await notify(ctx);
+    const again = await notify(ctx);
+    expect(again).toEqual(first);
+    const rows = await env.database.db.notification.findMany({ where: { runId: "r-n" } });
+    expect(rows.map((r) => [r.title, r.link])).toEqual([["New signup: Ada", "/outbox"]]);
+  });
 });
