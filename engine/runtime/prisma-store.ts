@@ -34,6 +34,17 @@ function fromRaw(row: RawRun): RunRecord {
   };
 }
 
+// Prisma's defaults (2 s to start a transaction, 5 s to finish it) are too short when several
+// processes share one SQLite file: a commit may wait for another process's write lock, and the
+// adapter runs one transaction at a time per process.
+const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 };
+
+/** SQLite's "database is locked": another process holds the write lock; try again shortly. */
+export function isBusy(error: unknown): boolean {
+  const text = `${(error as { code?: unknown })?.code ?? ""} ${(error as { message?: unknown })?.message ?? ""}`;
+  return /SQLITE_BUSY|database is locked/.test(text);
+}
+
 /** The Setting row behind the global pause switch (value: true while paused). */
 export const ENGINE_PAUSED_SETTING = "engine.paused";
 
@@ -105,7 +116,14 @@ export class PrismaRunStore implements RunStore {
          ORDER BY r."createdAt" LIMIT 1 ${pg ? "FOR UPDATE OF r SKIP LOCKED" : ""}
        )
        RETURNING ${RUN_FIELDS}`;
-    const rows = await this.db.$queryRawUnsafe<RawRun[]>(sql, ...(pg ? [workerId, until, at] : [workerId, until, at, at, at, at]));
+    let rows: RawRun[];
+    try {
+      rows = await this.db.$queryRawUnsafe<RawRun[]>(sql, ...(pg ? [workerId, until, at] : [workerId, until, at, at, at, at]));
+    } catch (error) {
+      // Another process is writing: nothing claimed this time; the worker asks again.
+      if (isBusy(error)) return null;
+      throw error;
+    }
     return rows[0] ? fromRaw(rows[0]) : null;
   }
 
@@ -118,8 +136,14 @@ export class PrismaRunStore implements RunStore {
   }
 
   async heartbeat(runId: string, workerId: string, leaseExpiresAt: Date): Promise<boolean> {
-    const { count } = await this.db.run.updateMany({ where: { id: runId, leaseOwner: workerId, status: "running" }, data: { leaseExpiresAt } });
-    return count === 1;
+    try {
+      const { count } = await this.db.run.updateMany({ where: { id: runId, leaseOwner: workerId, status: "running" }, data: { leaseExpiresAt } });
+      return count === 1;
+    } catch (error) {
+      // Busy is not lost: the next heartbeat (a third of the lease later) tries again.
+      if (isBusy(error)) return true;
+      throw error;
+    }
   }
 
   async loadRun(runId: string): Promise<LoadedRun> {
@@ -252,7 +276,7 @@ export class PrismaRunStore implements RunStore {
       if (step.notification) {
         await tx.notification.create({ data: { ...step.notification, runId: step.runId } });
       }
-    });
+    }, TX_OPTIONS);
   }
 
   async release(runId: string, workerId: string): Promise<void> {
