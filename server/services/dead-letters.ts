@@ -6,6 +6,7 @@ import type { RunStore } from "../../engine/runtime/store";
 import { json, type Db } from "../../engine/store";
 import { DbNull as DbNullValue } from "../../engine/store/json";
 import { audit } from "./audit";
+import { appendRunEvent, wakeWaitingParent } from "./run-log";
 
 // Dead letters: runs whose step failed for good, each with a review packet. The operator
 // retries the step (same idempotency key, fresh retry budget), skips it with an output of
@@ -21,11 +22,6 @@ export function deadLetterService(db: Db, deps: { store: RunStore; registry?: No
     if (!letter) throw new NotFoundError(`no dead letter '${id}'`);
     if (letter.status !== "open") throw new ConflictError(`This dead letter was already handled (${letter.status}).`);
     return letter;
-  }
-
-  async function appendEvent(tx: Pick<Db, "runEvent">, runId: string, type: string, nodeId: string, payload: unknown) {
-    const last = await tx.runEvent.findFirst({ where: { runId }, orderBy: { seq: "desc" }, select: { seq: true } });
-    await tx.runEvent.create({ data: { runId, seq: (last?.seq ?? 0) + 1, type, nodeId, payload: json(payload) } });
   }
 
   async function resolve(id: string, status: "retried" | "skipped" | "cancelled", actor: string, apply: (tx: Db, letter: { runId: string; nodeId: string }) => Promise<void>) {
@@ -76,7 +72,7 @@ export function deadLetterService(db: Db, deps: { store: RunStore; registry?: No
         });
         if (count !== 1) throw new ConflictError("The run is no longer dead.");
         if (!override) await tx.effect.updateMany({ where: { runId: dead.runId, nodeId: dead.nodeId, status: "failed" }, data: { attempts: 0 } });
-        await appendEvent(tx, dead.runId, "run.retried", dead.nodeId, { by: actor, edited: override ? Object.keys(edit!.config) : [] });
+        await appendRunEvent(tx, dead.runId, "run.retried", { by: actor, edited: override ? Object.keys(edit!.config) : [] }, dead.nodeId);
       });
     },
 
@@ -107,9 +103,8 @@ export function deadLetterService(db: Db, deps: { store: RunStore; registry?: No
       await open(id);
       return resolve(id, "cancelled", actor, async (tx, letter) => {
         await tx.run.updateMany({ where: { id: letter.runId, status: "dead" }, data: { status: "cancelled", finishedAt: now() } });
-        const { parentRunId } = await tx.run.findUniqueOrThrow({ where: { id: letter.runId }, select: { parentRunId: true } });
-        if (parentRunId) await tx.run.updateMany({ where: { id: parentRunId, status: "waiting" }, data: { status: "queued", wakeAt: null } });
-        await appendEvent(tx, letter.runId, "run.cancelled", letter.nodeId, { by: actor });
+        await wakeWaitingParent(tx, letter.runId);
+        await appendRunEvent(tx, letter.runId, "run.cancelled", { by: actor }, letter.nodeId);
       });
     },
   };

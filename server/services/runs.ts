@@ -4,6 +4,7 @@ import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { RunStore } from "../../engine/runtime/store";
 import { json, type Db } from "../../engine/store";
 import { audit } from "./audit";
+import { appendRunEvent, wakeWaitingParent } from "./run-log";
 
 // Starting and steering runs. Runs pin the workflow's current version; an idempotency key
 // returns the same run instead of starting a second. Decisions on approvals are atomic: two
@@ -124,13 +125,10 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
           data: { status: to[input.action], leaseOwner: null, leaseExpiresAt: null, ...(input.action === "cancel" ? { finishedAt: new Date() } : {}) },
         });
         if (result.count === 1) {
-          const last = await tx.runEvent.findFirst({ where: { runId: input.id }, orderBy: { seq: "desc" }, select: { seq: true } });
-          await tx.runEvent.create({ data: { runId: input.id, seq: (last?.seq ?? 0) + 1, type: `run.${to[input.action] === "queued" ? "resumed" : to[input.action]}`, payload: json({ by: actor }) } });
+          await appendRunEvent(tx, input.id, `run.${to[input.action] === "queued" ? "resumed" : to[input.action]}`, { by: actor });
           if (input.action === "cancel") {
             await tx.deadLetter.updateMany({ where: { runId: input.id, status: "open" }, data: { status: "cancelled", resolvedBy: actor, resolvedAt: new Date() } });
-            // A parent waiting on this run as its sub-workflow learns it was cancelled.
-            const { parentRunId } = await tx.run.findUniqueOrThrow({ where: { id: input.id }, select: { parentRunId: true } });
-            if (parentRunId) await tx.run.updateMany({ where: { id: parentRunId, status: "waiting" }, data: { status: "queued", wakeAt: null } });
+            await wakeWaitingParent(tx, input.id);
           }
           await audit(tx, { actor, action: `run.${input.action}`, targetType: "run", targetId: input.id });
         }
