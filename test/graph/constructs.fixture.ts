@@ -1,17 +1,9 @@
 import type { Graph } from "../../engine/graph/schema";
+import { e, n } from "../support/graph-builders";
 
 // One small graph per construct, shared by the golden compiler tests and the behaviour tests.
 // Node types appear as strings here because these are documents as an operator saves them.
 
-const n = (id: string, type: string, config: Record<string, unknown> = {}) => ({
-  id,
-  type,
-  typeVersion: 1,
-  label: id,
-  position: { x: 0, y: 0 },
-  config,
-});
-const e = (id: string, source: string, target: string, sourcePort = "out") => ({ id, source, sourcePort, target, targetPort: "in" });
 const graph = (nodes: Graph["nodes"], edges: Graph["edges"]): Graph => ({ schemaVersion: 1, nodes, edges });
 
 export const CONSTRUCTS: Record<string, Graph> = {

@@ -8,12 +8,11 @@ import { servicesFor, type Services } from "../../server/services";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 import { startSink } from "../support/http-sink";
 import { runKeel } from "../support/keel-process";
+import { e, n } from "../support/graph-builders";
 
 // Real `keel worker` processes, killed with SIGKILL at each point of a step, then a fresh one
 // finishes the run. A local HTTP sink counts calls per Idempotency-Key.
 
-const n = (id: string, type: string, config: Record<string, unknown> = {}) => ({ id, type, typeVersion: 1, label: id, position: { x: 0, y: 0 }, config });
-const e = (id: string, source: string, target: string) => ({ id, source, sourcePort: "out", target, targetPort: "in" });
 
 describe.each(databaseKinds())("crash recovery with real worker processes on $name", (kind) => {
   let env: Awaited<ReturnType<typeof migratedDatabase>>;

@@ -12,9 +12,8 @@ import { ensureSecret } from "../../server/secret-key";
 import { servicesFor, type Services } from "../../server/services";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 import { startSmtpSink } from "../support/smtp-sink";
+import { e, n } from "../support/graph-builders";
 
-const n = (id: string, type: string, config: Record<string, unknown> = {}) => ({ id, type, typeVersion: 1, label: id, position: { x: 0, y: 0 }, config });
-const e = (id: string, source: string, target: string) => ({ id, source, sourcePort: "out", target, targetPort: "in" });
 const PASSWORD = "smtp-secret-7f3a9c21-do-not-store";
 
 describe.each(databaseKinds())("email on $name", (kind) => {

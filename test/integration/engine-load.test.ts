@@ -10,9 +10,8 @@ import { servicesFor } from "../../server/services";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 import { startSink } from "../support/http-sink";
 import { runKeel } from "../support/keel-process";
+import { e, n } from "../support/graph-builders";
 
-const n = (id: string, type: string, config: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ id, type, typeVersion: 1, label: id, position: { x: 0, y: 0 }, config, ...extra });
-const e = (id: string, source: string, target: string) => ({ id, source, sourcePort: "out", target, targetPort: "in" });
 
 function chain(url: string, steps: number, retry?: Record<string, number>): Graph {
   const nodes: Graph["nodes"] = [n("start", "trigger.manual")];

@@ -10,9 +10,8 @@ import { servicesFor, type Services } from "../../server/services";
 import { CONSTRUCTS } from "../graph/constructs.fixture";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 import { startSink } from "../support/http-sink";
+import { e, n } from "../support/graph-builders";
 
-const n = (id: string, type: string, config: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ id, type, typeVersion: 1, label: id, position: { x: 0, y: 0 }, config, ...extra });
-const e = (id: string, source: string, target: string, sourcePort = "out") => ({ id, source, sourcePort, target, targetPort: "in" });
 
 describe.each(databaseKinds())("the durable engine on $name", (kind) => {
   let env: Awaited<ReturnType<typeof migratedDatabase>>;

@@ -8,9 +8,8 @@ import { loadConfig } from "../../server/config";
 import { runtimeDeps } from "../../server/runtime";
 import { servicesFor, type Services } from "../../server/services";
 import { databaseKinds, migratedDatabase } from "../support/databases";
+import { e, n } from "../support/graph-builders";
 
-const n = (id: string, type: string, config: Record<string, unknown> = {}) => ({ id, type, typeVersion: 1, label: id, position: { x: 0, y: 0 }, config });
-const e = (id: string, source: string, target: string, sourcePort = "out") => ({ id, source, sourcePort, target, targetPort: "in" });
 
 describe.each(databaseKinds())("records nodes on $name", (kind) => {
   let env: Awaited<ReturnType<typeof migratedDatabase>>;
