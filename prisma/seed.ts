@@ -23,10 +23,12 @@ export async function seedTemplates(db: Db): Promise<{ seeded: string[] }> {
       if ((error as { code?: string }).code !== "P2002") throw error;
     }
   }
-  await db.setting.upsert({
-    where: { key: SEED_MARKER },
-    create: { key: SEED_MARKER, value: json({ templates: TEMPLATES.map((t) => t.slug), at: new Date().toISOString() }) },
-    update: {},
-  });
+  try {
+    await db.setting.create({ data: { key: SEED_MARKER, value: json({ templates: TEMPLATES.map((t) => t.slug), at: new Date().toISOString() }) } });
+  } catch (error) {
+    // Processes starting together (keel start's worker, several workers) race to the marker;
+    // Prisma's upsert is not atomic on Postgres, so the loser sees a unique violation.
+    if ((error as { code?: string }).code !== "P2002") throw error;
+  }
   return { seeded };
 }

@@ -88,3 +88,17 @@ describe.each(databaseKinds())("workflow procedures on $name", (kind) => {
     );
   });
 });
+
+describe.each(databaseKinds())("seeding on $name", (kind) => {
+  it("is safe when several processes start at the same moment", async () => {
+    const { env } = await operatorApi(kind);
+    try {
+      const results = await Promise.all([1, 2, 3, 4].map(() => seedTemplates(env.database.db)));
+      expect(results.flatMap((r) => r.seeded).sort()).toEqual(TEMPLATES.map((t) => t.slug).sort());
+      expect(await env.database.db.workflow.count()).toBe(TEMPLATES.length);
+      expect(await env.database.db.setting.count({ where: { key: "seed.templates" } })).toBe(1);
+    } finally {
+      await env.dispose();
+    }
+  });
+});
