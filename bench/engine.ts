@@ -12,16 +12,24 @@ import { report } from "./report";
 
 // Durable steps per second for a 10-step workflow, beside a raw loop that does one equivalent
 // write transaction per step (lease check, two events, a checkpoint, the ledger row) with the
-// same driver on the same database in the same run.
+// same driver on the same database in the same run. Two workflows: pure steps (data.transform,
+// which the engine commits in batches) and steps with effects (notify.operator, each recorded in
+// the ledger before it runs and committed on its own).
 
 const STEPS = 10;
 const RUNS = 40;
 
-function chain(): Graph {
+type Kind = "pure" | "effects";
+
+function chain(kind: Kind): Graph {
   const nodes: Graph["nodes"] = [{ id: "start", type: "trigger.manual", typeVersion: 1, label: "", position: { x: 0, y: 0 }, config: {} }];
   const edges: Graph["edges"] = [];
   for (let i = 1; i <= STEPS; i++) {
-    nodes.push({ id: `s${i}`, type: "data.transform", typeVersion: 1, label: "", position: { x: i, y: 0 }, config: { expression: `{ 'step': ${i}, 'n': input.n }` } });
+    nodes.push(
+      kind === "pure"
+        ? { id: `s${i}`, type: "data.transform", typeVersion: 1, label: "", position: { x: i, y: 0 }, config: { expression: `{ 'step': ${i}, 'n': input.n }` } }
+        : { id: `s${i}`, type: "notify.operator", typeVersion: 1, label: "", position: { x: i, y: 0 }, config: { title: `Step ${i} of run {{ input.n }}` } },
+    );
     edges.push({ id: `e${i}`, source: i === 1 ? "start" : `s${i - 1}`, sourcePort: "out", target: `s${i}`, targetPort: "in" });
   }
   return { schemaVersion: 1, nodes, edges };
@@ -71,12 +79,12 @@ async function rawPostgres(url: string, runId: string, steps: number): Promise<n
 
 export async function benchEngine(): Promise<void> {
   for (const kind of databaseKinds()) {
-    for (const workers of kind.name === "sqlite" ? [1] : [1, 2]) {
+    for (const [steps, workers] of (kind.name === "sqlite" ? [["pure", 1], ["effects", 1]] : [["pure", 1], ["pure", 2], ["effects", 1]]) as [Kind, number][]) {
       const env = await migratedDatabase(kind);
       try {
         const config = loadConfig({ KEEL_DATA_DIR: "/tmp", DATABASE_URL: env.scratch.target.url });
         const services = servicesFor(config, env.database);
-        const wf = await services.workflows.create({ name: "Bench chain", graph: chain() });
+        const wf = await services.workflows.create({ name: "Bench chain", graph: chain(steps) });
         await services.publishing.publish({ id: wf.id });
         const runIds: string[] = [];
         for (let i = 0; i < RUNS; i++) runIds.push((await services.runs.start({ workflow: wf.id, input: { n: i } })).id);
@@ -88,10 +96,10 @@ export async function benchEngine(): Promise<void> {
         const seconds = (performance.now() - started) / 1000;
         const done = await env.database.db.run.count({ where: { id: { in: runIds }, status: "succeeded" } });
         if (done !== RUNS) throw new Error(`only ${done} of ${RUNS} bench runs succeeded`);
-        const steps = RUNS * (STEPS + 2); // trigger + steps + end, each one commit
+        const total = RUNS * (STEPS + 2); // trigger + steps + end
         const target = env.scratch.target;
-        const baseline = target.provider === "sqlite" ? await rawSqlite(target.file, runIds[0]!, steps) : await rawPostgres(target.url, runIds[0]!, steps);
-        report(`engine.${kind.name}.${workers}_worker${workers > 1 ? "s" : ""}.steps_per_second`, steps / seconds, "steps/s", baseline);
+        const baseline = target.provider === "sqlite" ? await rawSqlite(target.file, runIds[0]!, total) : await rawPostgres(target.url, runIds[0]!, total);
+        report(`engine.${kind.name}.${steps}.${workers}_worker${workers > 1 ? "s" : ""}.steps_per_second`, total / seconds, "steps/s", baseline);
         await Promise.all(databases.map((d) => d.close()));
       } finally {
         await env.dispose();

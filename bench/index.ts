@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, one JSON line each. Set KEEL_TEST_DATABASE_URL to include Postgres.
+// `npm run bench -- engine` runs only the benchmarks whose name contains "engine".
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
 import { benchStoreWrites } from "./store-writes";
@@ -9,7 +10,9 @@ const benches: [string, () => Promise<void>][] = [
   ["durable engine steps", benchEngine],
 ];
 
+const only = process.argv.slice(2);
 for (const [name, run] of benches) {
+  if (only.length && !only.some((word) => name.includes(word))) continue;
   try {
     await run();
   } catch (error) {

@@ -28,6 +28,8 @@ interface Definition<S extends z.ZodType> {
   expressions?: (config: z.output<S>) => ExpressionField[];
   /** Defaults to "executor" for tasks and loops, "engine" for everything else. */
   execution?: "executor" | "engine";
+  /** Defaults to "external": a node is pure only when it says so. */
+  effects?: "none" | "external";
   deprecated?: boolean;
 }
 
@@ -49,6 +51,7 @@ export function defineNode<S extends z.ZodType>(def: Definition<S>): NodeMeta<z.
     risk: def.risk ?? "low",
     expressions: def.expressions ?? (() => []),
     execution: def.execution ?? (def.behavior === "task" || def.behavior === "loop" ? "executor" : "engine"),
+    effects: def.effects ?? "external",
     ...(def.deprecated ? { deprecated: true } : {}),
   };
 }

@@ -21,6 +21,7 @@ function meta(type: string, version: number, deprecated = false): NodeMeta<Recor
     risk: "low",
     expressions: () => [],
     execution: "executor",
+    effects: "none",
     ...(deprecated ? { deprecated: true } : {}),
   };
 }

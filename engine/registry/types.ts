@@ -68,6 +68,13 @@ export interface NodeMeta<Config = unknown> {
    * approvals, delays, parallel, end, sub-workflows: they wait for people, timers or runs).
    */
   execution: "executor" | "engine";
+  /**
+   * What running it touches. "none": a pure function of the run's data (logic, data, loops):
+   * it gets no ledger row, and consecutive pure steps commit together, because running one
+   * again after a crash gives the same result and touches nothing. "external": everything
+   * else (HTTP, email, records, memory…), recorded in the effect ledger before it runs.
+   */
+  effects: "none" | "external";
   /** Older versions stay registered so old workflows keep running, hidden from the palette. */
   deprecated?: boolean;
 }

@@ -1,7 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { CompiledWorkflow } from "../graph/compile";
 import type { Graph } from "../graph/schema";
 import { json, type Database, type Db } from "../store";
-import { DbNull } from "../store/json";
 import { LeaseLostError, type ApprovalRecord, type EffectRecord, type LoadedRun, type NewRun, type RunRecord, type RunStore, type StepCommit } from "./store";
 
 // The runtime's store over Prisma, for SQLite and Postgres alike. Claims are single atomic
@@ -92,11 +92,6 @@ export class PrismaRunStore implements RunStore {
     }
   }
 
-  async enginePaused(): Promise<boolean> {
-    const row = await this.db.setting.findUnique({ where: { key: ENGINE_PAUSED_SETTING }, select: { value: true } });
-    return row?.value === true;
-  }
-
   async claimRun(workerId: string, now: Date, leaseMs: number): Promise<RunRecord | null> {
     const at = this.time(now);
     const until = this.time(new Date(now.getTime() + leaseMs));
@@ -104,13 +99,15 @@ export class PrismaRunStore implements RunStore {
     // SQLite takes positional ? (each use its own argument); Postgres numbered $n.
     const pg = this.database.provider === "postgresql";
     const [owner, lease, time] = pg ? ["$1", "$2", "$3"] : ["?", "?", "?"];
-    // A workflow's maxConcurrentRuns holds runs back while that many of its runs are working.
+    // Nothing is claimed while the operator's global pause is on; a workflow's maxConcurrentRuns
+    // holds runs back while that many of its runs are working.
     const sql = `UPDATE "Run" SET "status" = 'running'${cast}, "leaseOwner" = ${owner}, "leaseExpiresAt" = ${lease}, "startedAt" = COALESCE("startedAt", ${time}), "updatedAt" = ${time}
        WHERE "id" = (
          SELECT r."id" FROM "Run" r JOIN "Workflow" w ON w."id" = r."workflowId"
          WHERE (r."status" = 'queued'${cast}
             OR (r."status" IN ('sleeping'${cast}, 'waiting'${cast}) AND r."wakeAt" IS NOT NULL AND r."wakeAt" <= ${time})
             OR (r."status" = 'running'${cast} AND r."leaseExpiresAt" < ${time}))
+           AND NOT EXISTS (SELECT 1 FROM "Setting" s WHERE s."key" = '${ENGINE_PAUSED_SETTING}' AND s."value" = 'true'${pg ? "::jsonb" : ""})
            AND (w."maxConcurrentRuns" IS NULL
              OR (SELECT COUNT(*) FROM "Run" x WHERE x."workflowId" = r."workflowId" AND x."status" = 'running'${cast} AND x."id" <> r."id") < w."maxConcurrentRuns")
          ORDER BY r."createdAt" LIMIT 1 ${pg ? "FOR UPDATE OF r SKIP LOCKED" : ""}
@@ -163,19 +160,18 @@ export class PrismaRunStore implements RunStore {
         startedAt: true,
         stepOverrides: true,
         workflow: { select: { maxRunSeconds: true } },
-        version: { select: { machine: true, hash: true, graph: true } },
       },
     });
-    const [checkpoint, last] = await Promise.all([
+    const [version, checkpoint, last] = await Promise.all([
+      this.version(run.versionId),
       this.db.checkpoint.findFirst({ where: { runId }, orderBy: { seq: "desc" }, select: { seq: true, snapshot: true } }),
       this.db.runEvent.findFirst({ where: { runId }, orderBy: { seq: "desc" }, select: { seq: true } }),
     ]);
-    const { version, workflow, startedAt, stepOverrides, ...rest } = run;
-    const stored = version.machine as Omit<CompiledWorkflow, "hash">;
+    const { workflow, startedAt, stepOverrides, ...rest } = run;
     return {
       run: rest as RunRecord,
-      graph: version.graph as Graph,
-      compiled: { ...stored, hash: version.hash },
+      graph: version.graph,
+      compiled: version.compiled,
       checkpoint,
       nextSeq: (last?.seq ?? 0) + 1,
       startedAt,
@@ -184,99 +180,171 @@ export class PrismaRunStore implements RunStore {
     };
   }
 
+  // Published versions never change, so each is read and parsed once per process (bounded).
+  private readonly versions = new Map<string, { graph: Graph; compiled: CompiledWorkflow }>();
+
+  private async version(id: string): Promise<{ graph: Graph; compiled: CompiledWorkflow }> {
+    const cached = this.versions.get(id);
+    if (cached) return cached;
+    const row = await this.db.workflowVersion.findUniqueOrThrow({ where: { id }, select: { machine: true, hash: true, graph: true } });
+    const version = { graph: row.graph as Graph, compiled: { ...(row.machine as Omit<CompiledWorkflow, "hash">), hash: row.hash } };
+    if (this.versions.size >= 200) this.versions.delete(this.versions.keys().next().value!);
+    this.versions.set(id, version);
+    return version;
+  }
+
   async effect(key: string): Promise<EffectRecord | null> {
     const row = await this.db.effect.findUnique({ where: { key }, select: { key: true, status: true, result: true, attempts: true } });
     return row as EffectRecord | null;
   }
 
   async beginEffect(input: { key: string; runId: string; nodeId: string; visit: number; nodeType: string; request: unknown }): Promise<EffectRecord> {
-    const row = await this.db.effect.upsert({
-      where: { key: input.key },
-      create: { key: input.key, runId: input.runId, nodeId: input.nodeId, visit: input.visit, nodeType: input.nodeType, request: json(input.request ?? null), status: "started", attempts: 1 },
-      update: { status: "started", attempts: { increment: 1 }, request: json(input.request ?? null), error: DbNull },
-      select: { key: true, status: true, result: true, attempts: true },
-    });
-    return row as EffectRecord;
+    // One statement: a new row, or one more attempt on a started/failed one; a completed row is
+    // left alone (no row comes back) and read instead, so its result is replayed.
+    const pg = this.database.provider === "postgresql";
+    const p = (i: number, cast = "") => (pg ? `$${i}${cast}` : "?");
+    const rows = await this.db.$queryRawUnsafe<{ key: string; status: EffectRecord["status"]; result: unknown; attempts: number }[]>(
+      `INSERT INTO "Effect" ("id", "key", "runId", "nodeId", "visit", "nodeType", "request", "status", "attempts", "startedAt")
+       VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7, "::jsonb")}, 'started'${pg ? `::"EffectStatus"` : ""}, 1, ${p(8, "::timestamp")})
+       ON CONFLICT ("key") DO UPDATE SET "status" = 'started'${pg ? `::"EffectStatus"` : ""}, "attempts" = "Effect"."attempts" + 1, "request" = excluded."request", "error" = NULL
+       WHERE "Effect"."status" <> 'completed'${pg ? `::"EffectStatus"` : ""}
+       RETURNING "key", "status", "attempts"`,
+      randomUUID(),
+      input.key,
+      input.runId,
+      input.nodeId,
+      input.visit,
+      input.nodeType,
+      JSON.stringify(input.request ?? null),
+      pg ? new Date().toISOString() : this.time(new Date()),
+    );
+    if (rows[0]) return { key: rows[0].key, status: rows[0].status, result: null, attempts: Number(rows[0].attempts) };
+    const done = await this.effect(input.key);
+    if (!done) throw new Error(`effect ${input.key} was neither written nor found`);
+    return done;
   }
 
-  async commit(step: StepCommit): Promise<void> {
+  async commit(...steps: StepCommit[]): Promise<void> {
+    const first = steps[0];
+    if (!first) return;
     const now = new Date();
+    const statements = this.stepStatements(steps, now);
     await this.db.$transaction(async (tx) => {
-      const run = step.run ?? {};
-      const { count } = await tx.run.updateMany({
-        where: { id: step.runId, leaseOwner: step.workerId, status: "running" },
+      const [lease, ...writes] = statements;
+      const count = await tx.$executeRawUnsafe(lease!.sql, ...lease!.args);
+      if (count !== 1) throw new LeaseLostError(first.runId);
+      for (const write of writes) await tx.$executeRawUnsafe(write.sql, ...write.args);
+      for (const step of steps) await this.commitExtras(tx, step, now);
+    }, TX_OPTIONS);
+  }
+
+  /**
+   * The hot part of a commit as plain SQL: the lease check (which also applies the run's
+   * changes), the events and the checkpoints. Every step writes these, and Prisma would plan
+   * each multi-row insert anew; the rest of a commit stays with Prisma (commitExtras).
+   */
+  private stepStatements(steps: StepCommit[], now: Date): { sql: string; args: unknown[] }[] {
+    const first = steps[0]!;
+    const pg = this.database.provider === "postgresql";
+    // An ISO string cast to timestamp keeps UTC whatever the server's or this process's zone.
+    const ts = (date: Date) => (pg ? date.toISOString() : this.time(date));
+    const at = ts(now);
+    const jsonArg = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+    // Rows travel as one JSON parameter: Prisma's cost grows with the number of parameters.
+    const rows = (table: string, columns: Record<string, "text" | "int" | "json" | "timestamp">, values: Record<string, unknown>[]) => {
+      const names = Object.keys(columns);
+      const list = names.map((c) => `"${c}"`).join(", ");
+      if (!pg) return { sql: `INSERT INTO "${table}" (${list}) VALUES ${values.map(() => `(${names.map(() => "?").join(", ")})`).join(", ")}`, args: values.flatMap((v) => names.map((n) => v[n])) };
+      const picks = names.map((c) => (columns[c] === "json" ? `x."${c}"::jsonb` : columns[c] === "timestamp" ? `x."${c}"::timestamp` : `x."${c}"`));
+      const shape = names.map((c) => `"${c}" ${columns[c] === "int" ? "int" : "text"}`).join(", ");
+      return { sql: `INSERT INTO "${table}" (${list}) SELECT ${picks.join(", ")} FROM jsonb_to_recordset($1::jsonb) AS x(${shape})`, args: [JSON.stringify(values)] };
+    };
+
+    // Only the last step of a batch changes the run (earlier ones are pure steps that were
+    // deferred), but costs add up across all of them.
+    const run = Object.assign({}, ...steps.map((s) => s.run ?? {})) as NonNullable<StepCommit["run"]>;
+    const costTokens = steps.reduce((sum, s) => sum + (s.run?.costTokens ?? 0), 0);
+    const costUnits = steps.reduce((sum, s) => sum + (s.run?.costUnits ?? 0), 0);
+    const sets: string[] = [];
+    const args: unknown[] = [];
+    const set = (column: string, value: unknown, cast = "") => {
+      args.push(value);
+      sets.push(`"${column}" = ${pg ? `$${args.length}${cast}` : "?"}`);
+    };
+    set("updatedAt", at, "::timestamp");
+    if (run.status) set("status", run.status, `::"RunStatus"`);
+    if (run.output !== undefined) set("output", jsonArg(run.output), "::jsonb");
+    if (run.error !== undefined) set("error", jsonArg(run.error), "::jsonb");
+    if (run.wakeAt !== undefined) set("wakeAt", run.wakeAt ? ts(run.wakeAt) : null, "::timestamp");
+    if (run.finished) set("finishedAt", at, "::timestamp");
+    if (costTokens) {
+      args.push(costTokens);
+      sets.push(`"costTokens" = "costTokens" + ${pg ? `$${args.length}` : "?"}`);
+    }
+    if (costUnits) {
+      args.push(costUnits);
+      sets.push(`"costUnits" = "costUnits" + ${pg ? `$${args.length}` : "?"}`);
+    }
+    if (steps.some((s) => s.release)) sets.push(`"leaseOwner" = NULL`, `"leaseExpiresAt" = NULL`);
+    args.push(first.runId, first.workerId);
+    const where = pg ? `"id" = $${args.length - 1} AND "leaseOwner" = $${args.length} AND "status" = 'running'::"RunStatus"` : `"id" = ? AND "leaseOwner" = ? AND "status" = 'running'`;
+    const statements = [{ sql: `UPDATE "Run" SET ${sets.join(", ")} WHERE ${where}`, args }];
+
+    const events = steps.flatMap((step) =>
+      step.events.map((event, i) => ({ id: randomUUID(), runId: step.runId, seq: step.firstSeq + i, type: event.type, nodeId: event.nodeId ?? null, payload: jsonArg(event.payload), createdAt: at })),
+    );
+    if (events.length) statements.push(rows("RunEvent", { id: "text", runId: "text", seq: "int", type: "text", nodeId: "text", payload: "json", createdAt: "timestamp" }, events));
+    const checkpoints = steps.flatMap((step) =>
+      step.checkpoint
+        ? [{ id: randomUUID(), runId: step.runId, seq: step.firstSeq + step.events.length - 1, snapshot: JSON.stringify(step.checkpoint.snapshot), machineHash: step.checkpoint.machineHash, createdAt: at }]
+        : [],
+    );
+    if (checkpoints.length) statements.push(rows("Checkpoint", { id: "text", runId: "text", seq: "int", snapshot: "json", machineHash: "text", createdAt: "timestamp" }, checkpoints));
+    return statements;
+  }
+
+  /** The rarer parts of a step: its ledger row, approvals, timers, dead letters, notifications. */
+  private async commitExtras(tx: Parameters<Parameters<Db["$transaction"]>[0]>[0], step: StepCommit, now: Date): Promise<void> {
+    if (step.effect) {
+      await tx.effect.update({
+        where: { key: step.effect.key },
         data: {
-          // Never empty: Prisma answers an empty update with count 0 without asking the database.
-          updatedAt: now,
-          ...(run.status ? { status: run.status } : {}),
-          ...(run.output !== undefined ? { output: run.output === null ? DbNull : json(run.output) } : {}),
-          ...(run.error !== undefined ? { error: run.error === null ? DbNull : json(run.error) } : {}),
-          ...(run.wakeAt !== undefined ? { wakeAt: run.wakeAt } : {}),
-          ...(run.finished ? { finishedAt: now } : {}),
-          ...(run.costTokens ? { costTokens: { increment: run.costTokens } } : {}),
-          ...(run.costUnits ? { costUnits: { increment: run.costUnits } } : {}),
-          ...(step.release ? { leaseOwner: null, leaseExpiresAt: null } : {}),
+          status: step.effect.status,
+          ...(step.effect.result !== undefined ? { result: json(step.effect.result) } : {}),
+          ...(step.effect.error !== undefined ? { error: json(step.effect.error) } : {}),
+          ...(step.effect.status === "completed" ? { completedAt: now } : {}),
+          ...(step.effect.costTokens ? { costTokens: step.effect.costTokens } : {}),
+          ...(step.effect.costUnits ? { costUnits: step.effect.costUnits } : {}),
         },
       });
-      if (count !== 1) throw new LeaseLostError(step.runId);
-      if (step.effect) {
-        await tx.effect.update({
-          where: { key: step.effect.key },
-          data: {
-            status: step.effect.status,
-            ...(step.effect.result !== undefined ? { result: json(step.effect.result) } : {}),
-            ...(step.effect.error !== undefined ? { error: json(step.effect.error) } : {}),
-            ...(step.effect.status === "completed" ? { completedAt: now } : {}),
-            ...(step.effect.costTokens ? { costTokens: step.effect.costTokens } : {}),
-            ...(step.effect.costUnits ? { costUnits: step.effect.costUnits } : {}),
-          },
-        });
-      }
-      if (step.events.length) {
-        await tx.runEvent.createMany({
-          data: step.events.map((event, i) => ({
-            runId: step.runId,
-            seq: step.firstSeq + i,
-            type: event.type,
-            nodeId: event.nodeId ?? null,
-            payload: event.payload === undefined ? DbNull : json(event.payload),
-            createdAt: now,
-          })),
-        });
-      }
-      if (step.checkpoint) {
-        await tx.checkpoint.create({
-          data: { runId: step.runId, seq: step.firstSeq + step.events.length - 1, snapshot: json(step.checkpoint.snapshot), machineHash: step.checkpoint.machineHash },
-        });
-      }
-      if (step.approval) {
-        await tx.approval.create({
-          data: { runId: step.runId, nodeId: step.approval.nodeId, visit: step.approval.visit, packet: json(step.approval.packet), risk: step.approval.risk, deadlineAt: step.approval.deadlineAt },
-        });
-      }
-      if (step.timer) {
-        await tx.timer.upsert({
-          where: { key: step.timer.key },
-          create: { key: step.timer.key, kind: step.timer.kind, runId: step.runId, nodeId: step.timer.nodeId, fireAt: step.timer.fireAt },
-          update: {},
-        });
-      }
-      if (step.wakeRun) {
-        await tx.run.updateMany({ where: { id: step.wakeRun, status: "waiting" }, data: { status: "queued", wakeAt: null } });
-      }
-      if (step.approvalUpdate) {
-        await tx.approval.updateMany({
-          where: { id: step.approvalUpdate.id, status: "pending" },
-          data: { status: step.approvalUpdate.status, decidedBy: step.approvalUpdate.decidedBy, decidedAt: now },
-        });
-      }
-      if (step.deadLetter) {
-        await tx.deadLetter.create({ data: { runId: step.runId, nodeId: step.deadLetter.nodeId, packet: json(step.deadLetter.packet) } });
-      }
-      if (step.notification) {
-        await tx.notification.create({ data: { ...step.notification, runId: step.runId } });
-      }
-    }, TX_OPTIONS);
+    }
+    if (step.approval) {
+      await tx.approval.create({
+        data: { runId: step.runId, nodeId: step.approval.nodeId, visit: step.approval.visit, packet: json(step.approval.packet), risk: step.approval.risk, deadlineAt: step.approval.deadlineAt },
+      });
+    }
+    if (step.timer) {
+      await tx.timer.upsert({
+        where: { key: step.timer.key },
+        create: { key: step.timer.key, kind: step.timer.kind, runId: step.runId, nodeId: step.timer.nodeId, fireAt: step.timer.fireAt },
+        update: {},
+      });
+    }
+    if (step.wakeRun) {
+      await tx.run.updateMany({ where: { id: step.wakeRun, status: "waiting" }, data: { status: "queued", wakeAt: null } });
+    }
+    if (step.approvalUpdate) {
+      await tx.approval.updateMany({
+        where: { id: step.approvalUpdate.id, status: "pending" },
+        data: { status: step.approvalUpdate.status, decidedBy: step.approvalUpdate.decidedBy, decidedAt: now },
+      });
+    }
+    if (step.deadLetter) {
+      await tx.deadLetter.create({ data: { runId: step.runId, nodeId: step.deadLetter.nodeId, packet: json(step.deadLetter.packet) } });
+    }
+    if (step.notification) {
+      await tx.notification.create({ data: { ...step.notification, runId: step.runId } });
+    }
   }
 
   async release(runId: string, workerId: string): Promise<void> {

@@ -3,6 +3,7 @@ import { parseDuration } from "../duration";
 import { PermanentError } from "../errors";
 import { renderValue, runData } from "../expressions";
 import { activeNodes, createWorkflowMachine, runStatus, type WorkflowContext, type WorkflowEvent } from "../graph/machine";
+import type { CompiledWorkflow } from "../graph/compile";
 import type { GraphNode } from "../graph/schema";
 import { assertJsonWithin, LIMITS } from "../limits";
 import type { AnyNodeMeta, NodeExecutor, NodeRegistry, RetryPolicy } from "../registry";
@@ -55,7 +56,7 @@ export async function processRun(
 ): Promise<ProcessOutcome> {
   const { store, clock } = deps;
   const loaded = await store.loadRun(claimed.id);
-  const machine = createWorkflowMachine(loaded.compiled);
+  const machine = machineFor(loaded.compiled);
   const nodes = new Map<string, GraphNode>(loaded.graph.nodes.map((n) => [n.id, n]));
   const metaOf = (id: string): AnyNodeMeta => {
     const node = nodes.get(id)!;
@@ -66,9 +67,19 @@ export async function processRun(
   let seq = loaded.nextSeq;
   let snapshot: Snapshot;
 
-  const commit = async (step: Omit<StepCommit, "runId" | "workerId" | "firstSeq" | "checkpoint"> & { snapshot?: Snapshot }) => {
+  // Steps that touched nothing outside the run (pure nodes, triggers, fork/join) wait here and
+  // commit with the next step that does, or when the batch is full: after a crash they are
+  // simply computed again, to the same result. Each keeps its own events and checkpoint.
+  let deferred: StepCommit[] = [];
+  const flush = async () => {
+    if (deferred.length === 0) return;
+    const batch = deferred;
+    deferred = [];
+    await store.commit(...batch);
+  };
+  const commit: Commit = async (step, options) => {
     const { snapshot: next, ...rest } = step;
-    await store.commit({
+    deferred.push({
       ...rest,
       runId: claimed.id,
       workerId,
@@ -77,6 +88,7 @@ export async function processRun(
     });
     seq += step.events.length;
     if (next) snapshot = next;
+    if (!options?.deferrable || deferred.length >= MAX_DEFERRED_STEPS) await flush();
   };
 
   /** The events that say which nodes a transition entered: those whose visit count went up. */
@@ -101,7 +113,7 @@ export async function processRun(
       [snapshot] = initialTransition(machine);
       const start: WorkflowEvent = { type: "START", node: trigger, input: claimed.input };
       const started = send(start);
-      await commit({ events: [{ type: "run.started", payload: { input: claimed.input, machineEvent: start } }, ...entered(started)], snapshot: started });
+      await commit({ events: [{ type: "run.started", payload: { input: claimed.input, machineEvent: start } }, ...entered(started)], snapshot: started }, { deferrable: true });
     } else {
       snapshot = machine.resolveState(loaded.checkpoint.snapshot as never);
     }
@@ -149,21 +161,22 @@ export async function processRun(
         // A dead step the operator retried with edited config runs under a new key.
         const override = loaded.stepOverrides[nodeId]?.visit === visit ? loaded.stepOverrides[nodeId] : undefined;
         const key = `${claimed.id}:${nodeId}:${visit}${override ? `:e${override.generation}` : ""}`;
-        const advance = async (event: WorkflowEvent, events: NewEvent[], extra: Partial<StepCommit> = {}) => {
+        const advance: Advance = async (event, events, extra = {}, options) => {
           const next = send(event);
           // The log keeps the exact machine event, so a run's history replays to its checkpoints.
           const [first, ...rest] = events;
           const logged = { ...first!, payload: { ...((first!.payload as object | undefined) ?? {}), machineEvent: event } };
-          await commit({ ...extra, events: [logged, ...rest, ...entered(next, snapshot)], snapshot: next });
+          await commit({ ...extra, events: [logged, ...rest, ...entered(next, snapshot)], snapshot: next }, options);
           step.progressed = true;
         };
+        const instant = { deferrable: true };
 
         if (meta.behavior === "trigger") {
-          await advance({ type: "NODE.DONE", node: nodeId, port: "out", output: context.input }, [{ type: "node.completed", nodeId, payload: { port: "out" } }]);
+          await advance({ type: "NODE.DONE", node: nodeId, port: "out", output: context.input }, [{ type: "node.completed", nodeId, payload: { port: "out" } }], {}, instant);
         } else if (meta.behavior === "fork" || meta.behavior === "join") {
           // A join outputs what each branch's last node produced, by node id.
           const output = meta.behavior === "join" ? Object.fromEntries(loaded.graph.edges.filter((e) => e.target === nodeId).map((e) => [e.source, context.outputs[e.source] ?? null])) : null;
-          await advance({ type: "NODE.DONE", node: nodeId, port: "out", output }, [{ type: "node.completed", nodeId, payload: { port: "out" } }]);
+          await advance({ type: "NODE.DONE", node: nodeId, port: "out", output }, [{ type: "node.completed", nodeId, payload: { port: "out" } }], {}, instant);
         } else if (meta.behavior === "approval") {
           const outcome = await approvalStep(deps, claimed.id, node, visit, context, advance, commit);
           if (outcome.wait) {
@@ -185,7 +198,7 @@ export async function processRun(
           }
         } else if (meta.execution === "executor") {
           const edited = override ? { ...node, config: { ...node.config, ...override.config } } : node;
-          const outcome = await executorStep(deps, { runId: claimed.id, workerId, node: edited, meta, visit, key, context, signal, snapshot, machineSend: send }, advance, commit);
+          const outcome = await executorStep(deps, { runId: claimed.id, workerId, node: edited, meta, visit, key, context, signal, snapshot, machineSend: send, flush }, advance, commit);
           if (outcome === "stop-sleeping") return "sleeping";
           if (outcome === "stop-dead") return "dead";
         } else {
@@ -220,6 +233,15 @@ export async function processRun(
     if (error instanceof LeaseLostError) return "lost";
     throw error;
   }
+}
+
+// A machine per compiled version, built once: versions are immutable and the store hands out
+// the same compiled object for a version while it keeps it cached.
+const machines = new WeakMap<CompiledWorkflow, ReturnType<typeof createWorkflowMachine>>();
+function machineFor(compiled: CompiledWorkflow) {
+  let machine = machines.get(compiled);
+  if (!machine) machines.set(compiled, (machine = createWorkflowMachine(compiled)));
+  return machine;
 }
 
 /** Child statuses the parent acts on; a dead child waits for the operator, and so does its parent. */
@@ -260,8 +282,13 @@ async function subworkflowStep(
   return "wait";
 }
 
-type Advance = (event: WorkflowEvent, events: NewEvent[], extra?: Partial<StepCommit>) => Promise<void>;
-type Commit = (step: Omit<StepCommit, "runId" | "workerId" | "firstSeq" | "checkpoint"> & { snapshot?: Snapshot }) => Promise<void>;
+/** Steps of one claim committed together at most; bounds the work a crash makes the next worker redo. */
+const MAX_DEFERRED_STEPS = 32;
+
+/** `deferrable`: the step touched nothing outside the run, so it may commit with later ones. */
+type CommitOptions = { deferrable?: boolean };
+type Advance = (event: WorkflowEvent, events: NewEvent[], extra?: Partial<StepCommit>, options?: CommitOptions) => Promise<void>;
+type Commit = (step: Omit<StepCommit, "runId" | "workerId" | "firstSeq" | "checkpoint"> & { snapshot?: Snapshot }, options?: CommitOptions) => Promise<void>;
 
 async function approvalStep(
   deps: RuntimeDeps,
@@ -336,22 +363,28 @@ interface ExecutorInput {
   signal: AbortSignal;
   snapshot: Snapshot;
   machineSend: (event: WorkflowEvent) => Snapshot;
+  /** Commits the deferred steps now. */
+  flush: () => Promise<void>;
 }
 
 async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advance, commit: Commit): Promise<"progressed" | "stop-sleeping" | "stop-dead"> {
   const { store, clock } = deps;
-  const done = await store.effect(x.key);
-  if (done?.status === "completed") {
+  const pure = x.meta.effects === "none";
+  const ledger = { key: x.key, runId: x.runId, nodeId: x.node.id, visit: x.visit, nodeType: `${x.meta.type}@${x.meta.version}`, request: { config: x.node.config } };
+  // What an effect needs must be durable before it starts.
+  if (!pure) await x.flush();
+  await deps.hooks?.beforeEffect?.(x.key);
+  // A pure step has no ledger row unless it fails (its attempts are counted there).
+  const begun = pure ? null : await store.beginEffect(ledger);
+  if (begun?.status === "completed") {
     // Recorded as done before a crash: replay its result, never run it again.
-    const result = done.result as { port: string; output: unknown };
+    const result = begun.result as { port: string; output: unknown };
     await advance({ type: "NODE.DONE", node: x.node.id, port: result.port, output: result.output }, [{ type: "node.completed", nodeId: x.node.id, payload: { port: result.port, replayed: true } }]);
     return "progressed";
   }
+  let attempt = begun?.attempts ?? 1;
   const executor = deps.executors.get(`${x.meta.type}@${x.meta.version}`);
   const policy: RetryPolicy = { ...x.meta.retry, ...(x.node.retry ?? {}) };
-  await deps.hooks?.beforeEffect?.(x.key);
-  const effect = await store.beginEffect({ key: x.key, runId: x.runId, nodeId: x.node.id, visit: x.visit, nodeType: `${x.meta.type}@${x.meta.version}`, request: { config: x.node.config } });
-  const attempt = effect.attempts;
   const timeout = AbortSignal.timeout(policy.timeoutMs);
   try {
     if (!executor) throw new PermanentError(`no executor is installed for ${x.meta.type}@${x.meta.version}`);
@@ -368,6 +401,11 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
     });
     assertJsonWithin(`output of '${x.node.id}'`, result.output, LIMITS.stepPayloadBytes);
     await deps.hooks?.afterEffect?.(x.key);
+    const cost = result.cost ? { run: { costTokens: result.cost.tokens ?? 0, costUnits: result.cost.units ?? 0 } } : {};
+    if (pure) {
+      await advance({ type: "NODE.DONE", node: x.node.id, port: result.port, output: result.output }, [{ type: "node.completed", nodeId: x.node.id, payload: { port: result.port, attempt, worker: x.workerId } }], cost, { deferrable: true });
+      return "progressed";
+    }
     await advance({ type: "NODE.DONE", node: x.node.id, port: result.port, output: result.output }, [{ type: "node.completed", nodeId: x.node.id, payload: { port: result.port, attempt, worker: x.workerId } }], {
       effect: {
         key: x.key,
@@ -376,7 +414,7 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
         ...(result.cost?.tokens ? { costTokens: result.cost.tokens } : {}),
         ...(result.cost?.units ? { costUnits: result.cost.units } : {}),
       },
-      ...(result.cost ? { run: { costTokens: result.cost.tokens ?? 0, costUnits: result.cost.units ?? 0 } } : {}),
+      ...cost,
     });
     await deps.hooks?.afterCommit?.(x.key);
     return "progressed";
@@ -384,6 +422,10 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
     // Our own abort (the lease was lost): stop without recording a failure.
     if (error instanceof LeaseLostError || x.signal.aborted) throw new LeaseLostError(x.runId);
     const failure = timeout.aborted && !x.signal.aborted ? { message: `timed out after ${policy.timeoutMs} ms`, kind: "retryable" as const, name: "TimeoutError" } : describeError(error);
+    if (pure) {
+      await x.flush();
+      attempt = (await store.beginEffect(ledger)).attempts;
+    }
     const failedEvent: NewEvent = { type: "node.failed", nodeId: x.node.id, payload: { attempt, error: failure } };
     if (failure.kind === "retryable" && attempt < policy.attempts) {
       const delay = backoffMs(policy, attempt, deps.random ?? Math.random, (error as { retryAfterMs?: number }).retryAfterMs);

@@ -102,9 +102,7 @@ export interface ApprovalRecord {
 
 export interface RunStore {
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
-  /** The operator's global switch: while it is on, workers take no new runs. */
-  enginePaused(): Promise<boolean>;
-  /** Atomically takes the next runnable run (queued, due, or with an expired lease). */
+  /** Atomically takes the next runnable run (queued, due, or with an expired lease); none while the engine is paused. */
   claimRun(workerId: string, now: Date, leaseMs: number): Promise<RunRecord | null>;
   /** Takes one particular run if it is in one of the given statuses (operator actions on dead runs). */
   claimSpecific(runId: string, workerId: string, statuses: RunStatus[], now: Date, leaseMs: number): Promise<RunRecord | null>;
@@ -112,10 +110,16 @@ export interface RunStore {
   heartbeat(runId: string, workerId: string, leaseExpiresAt: Date): Promise<boolean>;
   loadRun(runId: string): Promise<LoadedRun>;
   effect(key: string): Promise<EffectRecord | null>;
-  /** Records an attempt as started before the effect runs (attempts + 1 when it existed). */
+  /**
+   * Records an attempt as started before the effect runs (attempts + 1 when it existed); a
+   * completed effect is returned as it is, untouched, for its result to be replayed.
+   */
   beginEffect(input: { key: string; runId: string; nodeId: string; visit: number; nodeType: string; request: unknown }): Promise<EffectRecord>;
-  /** Commits a step; throws LeaseLostError when the run is no longer this worker's. */
-  commit(step: StepCommit): Promise<void>;
+  /**
+   * Commits steps of one run in one transaction, in order, under one lease check; throws
+   * LeaseLostError (and writes nothing) when the run is no longer this worker's.
+   */
+  commit(...steps: StepCommit[]): Promise<void>;
   /** Gives the lease back without changing anything else (graceful shutdown). */
   release(runId: string, workerId: string): Promise<void>;
   approval(runId: string, nodeId: string, visit: number): Promise<ApprovalRecord | null>;

@@ -49,7 +49,6 @@ export class Worker {
   async drain(maxRuns = 10_000): Promise<number> {
     let processed = 0;
     while (processed < maxRuns) {
-      if (await this.deps.store.enginePaused()) return processed;
       const run = await this.deps.store.claimRun(this.options.id, this.deps.clock.now(), this.leaseMs);
       if (!run) return processed;
       await this.work(run.id, run);
@@ -65,7 +64,6 @@ export class Worker {
       while (running.size < concurrency && !this.stopping) {
         let run;
         try {
-          if (await this.deps.store.enginePaused()) break;
           run = await this.deps.store.claimRun(this.options.id, this.deps.clock.now(), this.leaseMs);
         } catch (error) {
           this.options.onError?.(error);

@@ -9,6 +9,7 @@ export const setNode = defineNode({
   description: "Outputs an object of named fields; string values may hold {{ expressions }}.",
   icon: "edit",
   behavior: "task",
+  effects: "none",
   config: z
     .object({
       fields: z.record(z.string().min(1).max(100), z.unknown()).refine((f) => Object.keys(f).length <= 200, "must have at most 200 fields"),

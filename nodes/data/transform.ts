@@ -9,6 +9,7 @@ export const transformNode = defineNode({
   description: "Computes its output with a JSONata expression over the run's data (input and earlier outputs).",
   icon: "function",
   behavior: "task",
+  effects: "none",
   config: z.object({ expression: z.string().min(1, "is required").max(10_000) }).strict(),
   errorPort: true,
   expressions: (c) => [{ path: "expression", source: c.expression, kind: "jsonata" }],

@@ -9,6 +9,7 @@ export const ifNode = defineNode({
   description: "Follows `true` when the JSONata condition holds for the run's data, `false` otherwise.",
   icon: "split",
   behavior: "task",
+  effects: "none",
   config: z.object({ condition: z.string().min(1, "is required").max(2000) }).strict(),
   outputs: [
     { id: "true", label: "true" },

@@ -9,5 +9,6 @@ export const mergeNode = defineNode({
   description: "Brings alternative paths (after an if or a switch) back together; passes on what arrived.",
   icon: "merge",
   behavior: "task",
+  effects: "none",
   config: z.object({}).strict(),
 });

@@ -11,6 +11,7 @@ export const switchNode = defineNode({
   description: "Follows the first case whose JSONata condition holds, or `default` when none does.",
   icon: "route",
   behavior: "task",
+  effects: "none",
   config: z
     .object({
       cases: z

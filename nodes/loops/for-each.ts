@@ -9,6 +9,7 @@ export const forEachNode = defineNode({
   description: "Runs the `item` branch once per element of a list (a JSONata expression), then follows `done`.",
   icon: "repeat",
   behavior: "loop",
+  effects: "none",
   config: z
     .object({
       items: z.string().min(1, "is required").max(2000),

@@ -9,6 +9,7 @@ export const untilNode = defineNode({
   description: "Follows `again` until the JSONata condition holds or the iteration limit is reached, then `done`.",
   icon: "refresh",
   behavior: "loop",
+  effects: "none",
   config: z
     .object({
       condition: z.string().min(1, "is required").max(2000),

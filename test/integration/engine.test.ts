@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Graph } from "../../engine/graph/schema";
+import { LeaseLostError } from "../../engine/runtime/store";
 import { Worker } from "../../engine/runtime/worker";
 import { loadConfig } from "../../server/config";
 import { runtimeDeps } from "../../server/runtime";
@@ -57,9 +58,9 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
       "node.entered done",
       "run.succeeded done",
     ]);
-    const effects = await env.database.db.effect.findMany({ where: { runId: run.id } });
-    expect(effects.map((f) => [f.key, f.status, f.attempts])).toEqual([[`${run.id}:shape:1`, "completed", 1]]);
-    // Every committed step left a checkpoint at the seq of its last event.
+    // A pure step (data.transform) touches nothing outside the run: it has no ledger row.
+    expect(await env.database.db.effect.count({ where: { runId: run.id } })).toBe(0);
+    // Every step left a checkpoint at the seq of its last event, though pure ones commit together.
     const checkpoints = await env.database.db.checkpoint.findMany({ where: { runId: run.id }, orderBy: { seq: "asc" } });
     expect(checkpoints.map((c) => c.seq)).toEqual([2, 4, 6]);
   });
@@ -96,12 +97,9 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     await worker.drain();
     const done = await services.runs.get(run.id);
     expect(done.status).toBe("succeeded");
-    const effects = await env.database.db.effect.findMany({ where: { runId: run.id, nodeId: "double" }, orderBy: { visit: "asc" } });
-    expect(effects.map((f) => [f.visit, (f.result as { output: unknown }).output])).toEqual([
-      [1, 2],
-      [2, 4],
-      [3, 6],
-    ]);
+    // Each pass's output, from the machine events the log keeps.
+    const passes = await env.database.db.runEvent.findMany({ where: { runId: run.id, nodeId: "double", type: "node.completed" }, orderBy: { seq: "asc" } });
+    expect(passes.map((p) => (p.payload as { machineEvent: { output: unknown } }).machineEvent.output)).toEqual([2, 4, 6]);
     const join = await env.database.db.runEvent.findFirst({ where: { runId: run.id, type: "node.completed", nodeId: "join" } });
     expect(join).not.toBeNull();
   });
@@ -338,6 +336,41 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     const replayed = replayRun(loaded.compiled, await env.database.db.runEvent.findMany({ where: { runId: run.id }, select: { seq: true, payload: true } }));
     expect(stored.length).toBeGreaterThan(10);
     for (const checkpoint of stored) expect(replayed.get(checkpoint.seq), `checkpoint at seq ${checkpoint.seq}`).toEqual(checkpoint.snapshot);
+  });
+
+  it("computes pure steps that had not committed when their worker died again, with no gap or repeat in the log", async () => {
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("a", "data.transform", { expression: "input.n + 1" }), n("b", "data.transform", { expression: "a * 10" }), n("c", "data.transform", { expression: "b + 1" }), n("done", "flow.end", { output: { c: "{{ c }}" } })],
+      edges: [e("e1", "start", "a"), e("e2", "a", "b"), e("e3", "b", "c"), e("e4", "c", "done")],
+    };
+    const run = await services.runs.start({ workflow: await publish("Pure batch", graph), input: { n: 4 } });
+    // The first worker stops dead at the third pure step (as if killed: it writes nothing more and
+    // keeps its lease until it expires); a and b ran but were only held for a batch commit.
+    const dying = new Map(runtimeDeps(env.database).executors);
+    const transform = dying.get("data.transform@1")!;
+    let calls = 0;
+    dying.set("data.transform@1", async (ctx) => {
+      if (++calls === 3) throw new LeaseLostError(ctx.runId);
+      return transform(ctx);
+    });
+    await new Worker({ ...runtimeDeps(env.database, { now: () => now }), executors: dying }, { id: "dies", leaseMs: 60_000 }).drain(1);
+    expect(calls).toBe(3);
+    expect(await env.database.db.runEvent.count({ where: { runId: run.id } })).toBe(0);
+    expect((await services.runs.get(run.id)).status).toBe("running");
+
+    now = new Date(now.getTime() + 120_000);
+    await worker.drain();
+    const done = await services.runs.get(run.id);
+    expect([done.status, done.output]).toEqual(["succeeded", { c: 51 }]);
+    const log = await env.database.db.runEvent.findMany({ where: { runId: run.id }, orderBy: { seq: "asc" } });
+    expect(log.map((ev) => ev.seq)).toEqual(log.map((_, i) => i + 1));
+    expect(log.filter((ev) => ev.type === "node.completed").map((ev) => ev.nodeId)).toEqual(["start", "a", "b", "c"]);
+    const { replayRun } = await import("../../engine/runtime/replay");
+    const replayed = replayRun((await runtimeDeps(env.database).store.loadRun(run.id)).compiled, log);
+    const checkpoints = await env.database.db.checkpoint.findMany({ where: { runId: run.id }, orderBy: { seq: "asc" } });
+    expect(checkpoints).toHaveLength(5);
+    for (const checkpoint of checkpoints) expect(replayed.get(checkpoint.seq)).toEqual(checkpoint.snapshot);
   });
 
   it("holds all work while the global switch is on, and retries a finished run from the start", async () => {
