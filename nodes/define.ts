@@ -28,6 +28,8 @@ interface Definition<S extends z.ZodType> {
   expressions?: (config: z.output<S>) => ExpressionField[];
   /** Defaults to "executor" for tasks and loops, "engine" for everything else. */
   execution?: "executor" | "engine";
+  /** Capabilities the server must provide (e.g. "llm"); checked when publishing. */
+  requires?: readonly string[];
   deprecated?: boolean;
 }
 
@@ -49,6 +51,7 @@ export function defineNode<S extends z.ZodType>(def: Definition<S>): NodeMeta<z.
     risk: def.risk ?? "low",
     expressions: def.expressions ?? (() => []),
     execution: def.execution ?? (def.behavior === "task" || def.behavior === "loop" ? "executor" : "engine"),
+    ...(def.requires?.length ? { requires: def.requires } : {}),
     ...(def.deprecated ? { deprecated: true } : {}),
   };
 }

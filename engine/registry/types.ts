@@ -68,6 +68,11 @@ export interface NodeMeta<Config = unknown> {
    * approvals, delays, parallel, end, sub-workflows: they wait for people, timers or runs).
    */
   execution: "executor" | "engine";
+  /**
+   * What the server must provide for this node to run (e.g. "llm": an OpenAI-compatible
+   * endpoint). Publishing refuses a graph whose requirements this server lacks.
+   */
+  requires?: readonly string[];
   /** Older versions stay registered so old workflows keep running, hidden from the palette. */
   deprecated?: boolean;
 }
