@@ -26,6 +26,8 @@ export interface ChatCall {
   temperature?: number | undefined;
   maxTokens?: number | undefined;
   responseFormat?: ResponseFormat | undefined;
+  /** Asks servers that support it for reproducible sampling. */
+  seed?: number | undefined;
 }
 
 export interface Usage {
@@ -123,6 +125,7 @@ export function createLlmClient(endpoint: LlmEndpoint, options: { timeoutMs?: nu
             messages: call.messages,
             ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
             ...(call.maxTokens !== undefined ? { max_tokens: call.maxTokens } : {}),
+            ...(call.seed !== undefined ? { seed: call.seed } : {}),
             ...(responseFormat ? { response_format: responseFormat } : {}),
           },
           // Harmless where unknown; some gateways drop repeats by it.

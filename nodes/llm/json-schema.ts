@@ -74,6 +74,10 @@ export function jsonSchemaIssues(schema: unknown): SchemaIssue[] {
   if (issues.length) return issues;
   const root = schema as { type?: unknown };
   if (root.type !== "object") return [{ path: "type", message: 'the top level must be `"type": "object"`' }];
+  for (const ref of refsIn(schema, "")) {
+    if (!ref.value.startsWith("#")) return [{ path: ref.path, message: "only references inside the schema (#/$defs/…) are allowed" }];
+    if (resolvePointer(schema, ref.value) === undefined) return [{ path: ref.path, message: `'${ref.value}' does not point into the schema` }];
+  }
   try {
     new Validator(schema as object, "2020-12").validate({});
   } catch (error) {
@@ -81,6 +85,21 @@ export function jsonSchemaIssues(schema: unknown): SchemaIssue[] {
     return [{ path: "", message: (error as Error).message.split("\n")[0] ?? "cannot be used" }];
   }
   return [];
+}
+
+function refsIn(value: unknown, path: string): { path: string; value: string }[] {
+  if (!value || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, v]) => (key === "$ref" && typeof v === "string" ? [{ path: at(path, key), value: v }] : refsIn(v, at(path, key))));
+}
+
+function resolvePointer(schema: unknown, ref: string): unknown {
+  let node: unknown = schema;
+  for (const raw of ref.replace(/^#\/?/, "").split("/").filter(Boolean)) {
+    const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
+    if (!node || typeof node !== "object" || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
 }
 
 /** "#/customer/email" → "customer.email"; the root is "(root)". */
