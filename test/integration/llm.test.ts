@@ -345,7 +345,10 @@ describe.each(databaseKinds())("LLM nodes against an OpenAI-compatible server, o
       edges: [e("e1", "start", "sum"), e("e2", "sum", "pick"), e("e3", "pick", "done", "a")],
     };
     const wf = await bare.workflows.create({ name: "Needs an LLM", graph });
-    const refusal = await bare.publishing.publish({ id: wf.id }).catch((error: unknown) => error as Error & { kind: string; variable: string });
+    const refusal = (await bare.publishing.publish({ id: wf.id }).then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as Error & { kind: string; variable: string };
     expect(refusal).toMatchObject({ kind: "configuration", variable: "OPENAI_BASE_URL" });
     expect(refusal.message).toBe(
       "'Needs an LLM' cannot be published: 'Summarise' (llm.chat), 'pick' (llm.classify) need an LLM endpoint and none is configured: set OPENAI_BASE_URL to an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio; it usually ends in /v1) and OPENAI_API_KEY if it needs a key, then restart Keel, and publish again",
