@@ -113,7 +113,7 @@ test("the LLM settings: endpoint state, a default model and a price table, valid
   await form.getByLabel("Input price 1").fill("-1");
   await form.getByLabel("Output price 1").fill("0.6");
   await form.getByRole("button", { name: "Save LLM settings" }).click();
-  await expect(page.getByRole("alert")).toHaveText("prices.llama3.1.input: must not be negative");
+  await expect(page.locator(".form-error[role=alert]")).toHaveText("prices.llama3.1.input: must not be negative");
   await form.getByLabel("Input price 1").fill("0.15");
   await form.getByRole("button", { name: "Save LLM settings" }).click();
   await expect(page.getByRole("status").filter({ hasText: "LLM settings saved." })).toBeVisible();
