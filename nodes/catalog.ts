@@ -2,6 +2,9 @@ import { createRegistry, type AnyNodeMeta } from "../engine/registry";
 import { emailSendNode } from "./adapters/email-send";
 import { httpRequestNode } from "./adapters/http-request";
 import { approvalNode } from "./human/approval";
+import { llmChatNode } from "./llm/chat";
+import { llmClassifyNode } from "./llm/classify";
+import { llmExtractNode } from "./llm/extract";
 import { rememberNode } from "./memory/remember";
 import { notifyOperatorNode } from "./notify/operator";
 import { createInvoiceNode } from "./records/create-invoice";
@@ -47,6 +50,9 @@ export const CATALOG: AnyNodeMeta[] = [
   createInvoiceNode,
   updateInvoiceStatusNode,
   emailSendNode,
+  llmChatNode,
+  llmExtractNode,
+  llmClassifyNode,
   rememberNode,
   notifyOperatorNode,
 ];

@@ -30,6 +30,8 @@ interface Definition<S extends z.ZodType> {
   execution?: "executor" | "engine";
   /** Defaults to "external": a node is pure only when it says so. */
   effects?: "none" | "external";
+  /** Capabilities the server must provide (e.g. "llm"); checked when publishing. */
+  requires?: readonly string[];
   deprecated?: boolean;
 }
 
@@ -52,6 +54,7 @@ export function defineNode<S extends z.ZodType>(def: Definition<S>): NodeMeta<z.
     expressions: def.expressions ?? (() => []),
     execution: def.execution ?? (def.behavior === "task" || def.behavior === "loop" ? "executor" : "engine"),
     effects: def.effects ?? "external",
+    ...(def.requires?.length ? { requires: def.requires } : {}),
     ...(def.deprecated ? { deprecated: true } : {}),
   };
 }

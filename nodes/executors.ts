@@ -6,6 +6,11 @@ import { httpRequestNode } from "./adapters/http-request";
 import { executeHttpRequest } from "./adapters/http-request.server";
 import type { Db } from "../engine/store";
 import { setNode } from "./data/set";
+import { llmChatNode } from "./llm/chat";
+import { llmClassifyNode } from "./llm/classify";
+import type { LlmClient } from "./llm/client.server";
+import { llmExtractNode } from "./llm/extract";
+import { llmExecutors } from "./llm/llm.server";
 import { memoryExecutors } from "./memory/memory.server";
 import { notifyExecutor } from "./notify/notify.server";
 import { notifyOperatorNode } from "./notify/operator";
@@ -35,9 +40,14 @@ function executor<M extends AnyNodeMeta>(meta: M, run: (ctx: ExecutionContext<Co
 
 const truthy = (value: unknown) => (Array.isArray(value) ? value.length > 0 : Boolean(value));
 
-/** The executors, given what the stateful ones need (the database, for records). */
-export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): ReadonlyMap<string, NodeExecutor> {
+/**
+ * The executors, given what the stateful ones need: the database (records, memory, LLM
+ * settings), SMTP credentials, and the LLM endpoint's client (absent when none is configured:
+ * LLM steps then fail as a configuration error).
+ */
+export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"]; llm?: LlmClient }): ReadonlyMap<string, NodeExecutor> {
   const records = recordsExecutors(deps.db);
+  const llm = llmExecutors({ db: deps.db, llm: deps.llm });
   const memory = memoryExecutors(deps.db);
   const noSmtp = async (name: string): Promise<never> => {
     throw new PermanentError(`credential: no credentials are available here to resolve '${name}'`);
@@ -50,6 +60,9 @@ export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): Rea
     executor(createInvoiceNode, records.createInvoice),
     executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
     executor(emailSendNode, emailExecutor({ db: deps.db, smtp: deps.smtp ?? noSmtp })),
+    executor(llmChatNode, llm.chat),
+    executor(llmExtractNode, llm.extract),
+    executor(llmClassifyNode, llm.classify),
     executor(rememberNode, memory.remember),
     executor(notifyOperatorNode, notifyExecutor(deps.db)),
   ]);

@@ -82,7 +82,16 @@ export const TEMPLATES: Template[] = [
           id: "classify",
           type: "llm.classify",
           label: "Classify intent",
-          config: { model: "gpt-4o-mini", text: "{{ input.message }}", labels: ["billing", "bug", "question", "other"] },
+          config: {
+            model: "gpt-4o-mini",
+            text: "{{ input.subject }}\n\n{{ input.message }}",
+            labels: [
+              { label: "billing", description: "invoices, payments, refunds, prices" },
+              { label: "bug", description: "something in the product does not work" },
+              { label: "question", description: "how to do something, or a general question" },
+              { label: "other", description: "anything else" },
+            ],
+          },
         },
         { id: "recall", type: "memory.recall", label: "Recall customer history", config: { subject: "contact:{{ input.email }}", query: "{{ input.message }}", limit: 5 } },
         {
@@ -108,7 +117,11 @@ export const TEMPLATES: Template[] = [
       ]),
       edges: edges(
         ["request", "classify"],
-        ["classify", "recall"],
+        // One port per label; every label goes on to the draft here (the label is in its prompt).
+        ["classify", "recall", "billing"],
+        ["classify", "recall", "bug"],
+        ["classify", "recall", "question"],
+        ["classify", "recall", "other"],
         ["recall", "draft"],
         ["draft", "review"],
         ["review", "send", "approved"],

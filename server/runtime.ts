@@ -3,19 +3,28 @@ import { PrismaRunStore } from "../engine/runtime/prisma-store";
 import type { Database } from "../engine/store";
 import { createExecutors } from "../nodes/executors";
 import { registry } from "../nodes/catalog";
+import { createLlmClient, type LlmEndpoint } from "../nodes/llm/client.server";
 import { createCipher } from "./secrets/cipher";
 import { credentialService } from "./services/credentials";
 
+/** How long one LLM request may take before it counts as a (retryable) timeout. */
+export const LLM_TIMEOUT_MS = 110_000;
+
 /**
  * The engine's dependencies as this server provides them: the registry and executors are
- * parameters. With the master secret, steps can use credentials (opened only when a step runs).
+ * parameters. With the master secret, steps can use credentials (opened only when a step runs);
+ * with an OpenAI-compatible endpoint (config.openai), LLM steps can run.
  */
-export function runtimeDeps(database: Database, options: { publicUrl?: string; now?: () => Date; secret?: string } = {}): RuntimeDeps {
+export function runtimeDeps(
+  database: Database,
+  options: { publicUrl?: string; now?: () => Date; secret?: string; openai?: LlmEndpoint | undefined; llmTimeoutMs?: number } = {},
+): RuntimeDeps {
   const credentials = options.secret ? credentialService(database.db, createCipher(options.secret)) : undefined;
+  const llm = options.openai ? createLlmClient(options.openai, { timeoutMs: options.llmTimeoutMs ?? LLM_TIMEOUT_MS }) : undefined;
   return {
     store: new PrismaRunStore(database),
     registry,
-    executors: createExecutors({ db: database.db, ...(credentials ? { smtp: (name: string) => credentials.resolve(name, "smtp") } : {}) }),
+    executors: createExecutors({ db: database.db, ...(credentials ? { smtp: (name: string) => credentials.resolve(name, "smtp") } : {}), ...(llm ? { llm } : {}) }),
     clock: { now: options.now ?? (() => new Date()) },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };

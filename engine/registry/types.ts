@@ -75,6 +75,11 @@ export interface NodeMeta<Config = unknown> {
    * else (HTTP, email, records, memory…), recorded in the effect ledger before it runs.
    */
   effects: "none" | "external";
+  /**
+   * What the server must provide for this node to run (e.g. "llm": an OpenAI-compatible
+   * endpoint). Publishing refuses a graph whose requirements this server lacks.
+   */
+  requires?: readonly string[];
   /** Older versions stay registered so old workflows keep running, hidden from the palette. */
   deprecated?: boolean;
 }

@@ -8,7 +8,9 @@ import { audit, listAudit } from "./audit";
 import { readRetentionSettings, saveRetentionSettings } from "./retention";
 import { registry } from "../../nodes/catalog";
 import { ENGINE_PAUSED_SETTING, PrismaRunStore } from "../../engine/runtime/prisma-store";
+import { serverCapabilities } from "./capabilities";
 import { credentialService } from "./credentials";
+import { llmSettingsService } from "./llm-settings";
 import { deadLetterService } from "./dead-letters";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
@@ -31,6 +33,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   const workflows = workflowService(db);
   const store = new PrismaRunStore(database);
   const runs = runService(db, { store });
+  const llm = llmSettingsService(db, config);
   return {
     config,
     database,
@@ -38,7 +41,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     auth,
     workflows,
     credentials: credentialService(db, cipher),
-    publishing: publishingService(db, { registry, workflows }),
+    publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
     runs,
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, ...options }),
@@ -46,6 +49,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     settings: {
       retention: () => readRetentionSettings(db),
       saveRetention: (input: unknown, actor: string) => saveRetentionSettings(db, input, actor),
+      llm: llm.read,
+      saveLlm: llm.save,
       enginePaused: async () => (await db.setting.findUnique({ where: { key: ENGINE_PAUSED_SETTING } }))?.value === true,
       /** The global switch: while on, workers finish the step in hand and take no new runs. */
       async setEnginePaused(paused: boolean, actor: string) {

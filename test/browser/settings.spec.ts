@@ -102,3 +102,23 @@ test("a workflow's email without a credential shows on the email page as not sen
   expect(await page.locator("[data-xss]").count()).toBe(0);
   expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 });
+
+test("the LLM settings: endpoint state, a default model and a price table, validated and saved", async ({ page }) => {
+  await page.goto("/settings");
+  await expect(page.getByTestId("llm-endpoint")).toContainText("No endpoint is configured: set OPENAI_BASE_URL");
+  const form = page.getByRole("form", { name: "LLM settings" });
+  await form.getByLabel("Default model (for LLM steps that name none)").fill("llama3.1");
+  await form.getByRole("button", { name: "Add a model price" }).click();
+  await form.getByLabel("Model 1").fill("llama3.1");
+  await form.getByLabel("Input price 1").fill("-1");
+  await form.getByLabel("Output price 1").fill("0.6");
+  await form.getByRole("button", { name: "Save LLM settings" }).click();
+  await expect(page.locator(".form-error[role=alert]")).toHaveText("prices.llama3.1.input: must not be negative");
+  await form.getByLabel("Input price 1").fill("0.15");
+  await form.getByRole("button", { name: "Save LLM settings" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "LLM settings saved." })).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("Default model (for LLM steps that name none)")).toHaveValue("llama3.1");
+  await expect(page.getByLabel("Input price 1")).toHaveValue("0.15");
+  await expect(page.getByLabel("Output price 1")).toHaveValue("0.6");
+});

@@ -45,6 +45,7 @@ test("no page runs or renders injected markup from the data it shows", async ({ 
     },
   });
   for (const payload of PAYLOADS) await api(page, "auth.tokens.create", { name: payload.slice(0, 80) });
+  await api(page, "settings.saveLlm", { prices: { [PAYLOADS[4]!]: { input: 1, output: 2 } } });
 
   const pages = appRoutes().filter((r) => r.kind === "page");
   expect(pages.length).toBeGreaterThan(3);
@@ -65,6 +66,7 @@ test("no page runs or renders injected markup from the data it shows", async ({ 
   await expect(page.getByTestId("audit-row").filter({ hasText: PAYLOADS[0]! }).first()).toBeVisible();
   await page.goto("/settings");
   await expect(page.getByTestId("token-table")).toContainText(PAYLOADS[3]!);
+  await expect(page.getByLabel("Model 1")).toHaveValue(PAYLOADS[4]!);
   expect(await page.locator("[data-xss]").count()).toBe(0);
   expect(dialogs).toEqual([]);
 });

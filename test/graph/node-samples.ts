@@ -100,6 +100,32 @@ const SHAPES: ConfigShape[] = [
     example: { subject: "contact:{{ input.email }}", text: "Signed up" },
     arbitrary: fc.record({ subject: fc.constantFrom("contact:{{ input.email }}", "project:blog"), kind: fc.constantFrom("note", "support"), text: fc.constantFrom("Signed up", "Said: {{ input.message }}") }),
   },
+  {
+    example: { model: "gpt-4o-mini", prompt: "Summarise {{ input.message }}" },
+    arbitrary: fc.record(
+      { model: fc.constantFrom("gpt-4o-mini", "llama3.1"), system: text, prompt: fc.constantFrom("Summarise {{ input.message }}", "Say hello"), temperature: fc.constantFrom(0, 0.7), json: fc.boolean() },
+      { requiredKeys: ["prompt"] },
+    ),
+  },
+  {
+    example: { model: "gpt-4o-mini", input: "{{ input.message }}", schema: { type: "object", properties: { email: { type: "string" } }, required: ["email"] } },
+    arbitrary: fc.record(
+      {
+        input: fc.constantFrom("{{ input.message }}", "Ada <ada@example.test>"),
+        schema: fc.constantFrom({ type: "object", properties: { email: { type: "string" } }, required: ["email"] }, { type: "object", properties: { total: { type: "number", minimum: 0 } } }),
+        maxTokens: fc.integer({ min: 1, max: 4000 }),
+      },
+      { requiredKeys: ["input", "schema"] },
+    ),
+  },
+  {
+    // Labels name output ports, like a switch's cases.
+    example: { model: "gpt-4o-mini", text: "{{ input.message }}", labels: ["billing", "other"] },
+    arbitrary: fc.record({
+      text: fc.constantFrom("{{ input.message }}", "plain text"),
+      labels: fc.uniqueArray(fc.constantFrom("high", "low", "mid", "vip", "other", "b2b"), { minLength: 2, maxLength: 4 }),
+    }),
+  },
   { example: { number: "INV-000001", status: "paid" }, arbitrary: fc.record({ number: fc.constantFrom("INV-000001", "{{ input.invoice }}"), status: fc.constantFrom("sent", "paid", "void") }) },
 ];
 

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "../../_trpc/client";
+import { LlmSettings } from "./LlmSettings";
 
 function ApiTokens() {
   const trpc = useTRPC();
@@ -241,6 +242,7 @@ export default function SettingsPage() {
       </div>
       <ApiTokens />
       <Credentials />
+      <LlmSettings />
       <Retention />
       <EngineSwitch />
     </section>
