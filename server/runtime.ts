@@ -4,7 +4,9 @@ import type { Database } from "../engine/store";
 import { createExecutors } from "../nodes/executors";
 import { registry } from "../nodes/catalog";
 import { createLlmClient, type LlmEndpoint } from "../nodes/llm/client.server";
+import type { KeelConfig } from "./config";
 import { createCipher } from "./secrets/cipher";
+import { ensureSecret } from "./secret-key";
 import { credentialService } from "./services/credentials";
 
 /** How long one LLM request may take before it counts as a (retryable) timeout. */
@@ -28,4 +30,9 @@ export function runtimeDeps(
     clock: { now: options.now ?? (() => new Date()) },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };
+}
+
+/** The engine's dependencies for this configuration: what `keel worker`, `keel run` and the web server's inline runs share. */
+export function runtimeDepsFor(config: KeelConfig, database: Database, options: { now?: () => Date } = {}): RuntimeDeps {
+  return runtimeDeps(database, { publicUrl: config.publicUrl, openai: config.openai, secret: ensureSecret(config.dataDir, config.secret).secret, ...options });
 }

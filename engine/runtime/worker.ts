@@ -87,7 +87,21 @@ export class Worker {
     await Promise.all(running);
   }
 
-  private async work(runId: string, run: Parameters<typeof processRun>[1]): Promise<void> {
+  /**
+   * Works one queued run here and now, until it settles or `timeoutMs` pass (then it goes back
+   * to the queue after the step in hand): a synchronous webhook answers from its own process instead
+   * of waiting for a worker to notice the run. Null when another worker already has it.
+   */
+  async runNow(runId: string, timeoutMs: number): Promise<ProcessOutcome | null> {
+    const until = this.deps.clock.now().getTime() + timeoutMs;
+    const run = await this.deps.store.claimSpecific(runId, this.options.id, ["queued"], this.deps.clock.now(), this.leaseMs);
+    if (!run) return null;
+    let outcome: ProcessOutcome | null = null;
+    await this.work(runId, run, () => this.stopping || this.deps.clock.now().getTime() >= until, (o) => (outcome = o));
+    return outcome;
+  }
+
+  private async work(runId: string, run: Parameters<typeof processRun>[1], shouldStop = () => this.stopping, onOutcome?: (outcome: ProcessOutcome) => void): Promise<void> {
     const controller = new AbortController();
     this.inFlight.set(runId, controller);
     const heartbeat = setInterval(() => {
@@ -99,7 +113,8 @@ export class Worker {
       );
     }, Math.max(100, this.leaseMs / 3));
     try {
-      const outcome = await processRun(this.deps, run, this.options.id, controller.signal, () => this.stopping);
+      const outcome = await processRun(this.deps, run, this.options.id, controller.signal, shouldStop);
+      onOutcome?.(outcome);
       this.options.onOutcome?.(runId, outcome);
     } catch (error) {
       this.options.onError?.(error, runId);

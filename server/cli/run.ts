@@ -2,8 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ValidationError } from "../../engine/errors";
 import { Worker } from "../../engine/runtime/worker";
-import { runtimeDeps } from "../runtime";
-import { ensureSecret } from "../secret-key";
+import { runtimeDepsFor } from "../runtime";
 import { withServices } from "./with-services";
 import { publishCommand } from "./graph-commands";
 
@@ -39,8 +38,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   return withServices(async (services) => {
     const started = await services.runs.start({ workflow, input, ...(values["idempotency-key"] ? { idempotencyKey: values["idempotency-key"] } : {}) }, "cli");
     if (values.wait) {
-      const secret = ensureSecret(services.config.dataDir, services.config.secret).secret;
-      const worker = new Worker(runtimeDeps(services.database, { publicUrl: services.config.publicUrl, openai: services.config.openai, secret }), { id: `keel-run:${process.pid}`, concurrency: 1 });
+      const worker = new Worker(runtimeDepsFor(services.config, services.database), { id: `keel-run:${process.pid}`, concurrency: 1 });
       for (;;) {
         const run = await services.runs.get(started.id);
         if (SETTLED.has(run.status)) break;

@@ -4,8 +4,7 @@ import { ValidationError } from "../../engine/errors";
 import { Worker } from "../../engine/runtime/worker";
 import { openDatabase } from "../../engine/store";
 import { loadConfig } from "../config";
-import { runtimeDeps } from "../runtime";
-import { ensureSecret } from "../secret-key";
+import { runtimeDepsFor } from "../runtime";
 import { prepareDatabase } from "./prepare";
 
 // `keel worker`: claims runs and advances them until SIGINT/SIGTERM, then finishes the step in
@@ -33,7 +32,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const id = values.id ?? `${hostname()}:${process.pid}`;
   const hooks = crashHooks(process.env.KEEL_CRASH_AT);
   const worker = new Worker(
-    { ...runtimeDeps(database, { publicUrl: config.publicUrl, openai: config.openai, secret: ensureSecret(config.dataDir, config.secret).secret }), ...(hooks ? { hooks } : {}) },
+    { ...runtimeDepsFor(config, database), ...(hooks ? { hooks } : {}) },
     {
       id,
       concurrency,

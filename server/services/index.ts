@@ -1,7 +1,10 @@
+import { hostname } from "node:os";
 import { join } from "node:path";
+import { Worker } from "../../engine/runtime/worker";
 import { migrate, openDatabase, type Database } from "../../engine/store";
 import { authService } from "../auth/service";
 import { loadConfig, type KeelConfig } from "../config";
+import { runtimeDepsFor } from "../runtime";
 import { createCipher } from "../secrets/cipher";
 import { ensureSecret } from "../secret-key";
 import { audit, listAudit } from "./audit";
@@ -34,6 +37,10 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   const store = new PrismaRunStore(database);
   const runs = runService(db, { store });
   const llm = llmSettingsService(db, config);
+  // A worker of the web process's own, for runs a caller waits on (synchronous webhooks); made
+  // when first needed, so pages that never start such a run never load the executors.
+  let inline: Worker | undefined;
+  const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, options), { id: `web:${hostname()}:${process.pid}` }));
   return {
     config,
     database,
@@ -44,7 +51,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
     runs,
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
-    webhooks: webhookService(db, { auth, cipher, runs, ...options }),
+    webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {
       retention: () => readRetentionSettings(db),

@@ -43,7 +43,17 @@ export interface WebhookAnswer {
 
 const SETTLED = new Set(["succeeded", "failed", "dead", "cancelled"]);
 
-export function webhookService(db: Db, deps: { auth: AuthService; cipher: Cipher; runs: RunService; now?: () => Date }) {
+export function webhookService(
+  db: Db,
+  deps: {
+    auth: AuthService;
+    cipher: Cipher;
+    runs: RunService;
+    now?: () => Date;
+    /** Works a run in this process until it settles or the time is up (synchronous webhooks). */
+    runNow?: (runId: string, timeoutMs: number) => Promise<unknown>;
+  },
+) {
   const now = deps.now ?? (() => new Date());
 
   async function findWorkflow(ref: string) {
@@ -169,7 +179,11 @@ export function webhookService(db: Db, deps: { auth: AuthService; cipher: Cipher
       if (!delivery.runId) await db.webhookDelivery.update({ where: { id: delivery.id }, data: { runId: run.id } });
       const base = { deliveryId: delivery.id, runId: run.id, duplicate: accepted.duplicate };
       if (trigger.config?.respond !== "result") return { status: 202, body: { ...base, status: run.status } };
-      const until = Date.now() + (trigger.config.timeoutSeconds ?? 30) * 1000;
+      const timeoutMs = (trigger.config.timeoutSeconds ?? 30) * 1000;
+      const until = Date.now() + timeoutMs;
+      // The caller is waiting: run it here rather than wait for a worker to pick it up. If a
+      // worker already has it, or it waits for a person or a timer, the loop below waits.
+      if (deps.runNow && run.status === "queued") await deps.runNow(run.id, timeoutMs);
       for (;;) {
         const current = await deps.runs.get(run.id);
         if (SETTLED.has(current.status)) return { status: 200, body: { ...base, status: current.status, output: current.output } };

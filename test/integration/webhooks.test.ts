@@ -165,13 +165,40 @@ describe.each(databaseKinds())("webhook authentication on $name", (kind) => {
     const run = await env.database.db.run.findUniqueOrThrow({ where: { id: first.body.runId } });
     expect([run.trigger, run.triggerNodeId, run.input]).toEqual(["webhook", "hook", { order: 9 }]);
 
+    // The web process works a run its caller waits on itself: no worker runs here.
     const now = await services.workflows.create({ name: "Hook now", graph: graph("result") });
     await services.publishing.publish({ id: now.id });
-    const worker = new Worker(runtimeDeps(env.database), { id: `hook-${kind.name}`, idleMs: 20 });
+    const answer = await services.webhooks.deliver({ workflow: now.id, headers: new Headers({ authorization: `Bearer ${token}`, "content-type": "application/json" }), body: Buffer.from('{"order":5}') });
+    expect(answer).toMatchObject({ status: 200, body: { status: "succeeded", output: { echoed: 5 } } });
+    const events = await env.database.db.runEvent.findMany({ where: { runId: answer.body.runId }, orderBy: { seq: "asc" }, select: { type: true } });
+    expect(events.map((ev) => ev.type)).toEqual(["run.started", "node.entered", "node.completed", "node.entered", "run.succeeded"]);
+  });
+
+  it("answers 202 with the run id when a synchronous run outlasts its timeout, and a worker finishes it", async () => {
+    const slow = await services.workflows.create({
+      name: "Hook slow",
+      graph: {
+        schemaVersion: 1,
+        nodes: [
+          { id: "hook", type: "trigger.webhook", typeVersion: 1, label: "", position: { x: 0, y: 0 }, config: { respond: "result", timeoutSeconds: 1 } },
+          { id: "wait", type: "flow.delay", typeVersion: 1, label: "", position: { x: 1, y: 0 }, config: { duration: "PT2S" } },
+          { id: "done", type: "flow.end", typeVersion: 1, label: "", position: { x: 2, y: 0 }, config: {} },
+        ],
+        edges: [
+          { id: "e1", source: "hook", sourcePort: "out", target: "wait", targetPort: "in" },
+          { id: "e2", source: "wait", sourcePort: "out", target: "done", targetPort: "in" },
+        ],
+      },
+    });
+    await services.publishing.publish({ id: slow.id });
+    const answer = await services.webhooks.deliver({ workflow: slow.id, headers: new Headers({ authorization: `Bearer ${token}`, "content-type": "application/json" }), body: Buffer.from("{}") });
+    expect(answer).toMatchObject({ status: 202, body: { status: "sleeping" } });
+    // A worker whose clock is past the delay finishes it.
+    const worker = new Worker(runtimeDeps(env.database, { now: () => new Date(clock.getTime() + 60_000) }), { id: `hook-${kind.name}`, idleMs: 20 });
     worker.start();
     try {
-      const answer = await services.webhooks.deliver({ workflow: now.id, headers: new Headers({ authorization: `Bearer ${token}`, "content-type": "application/json" }), body: Buffer.from('{"order":5}') });
-      expect(answer).toMatchObject({ status: 200, body: { status: "succeeded", output: { echoed: 5 } } });
+      for (let i = 0; i < 100 && (await services.runs.get(answer.body.runId)).status !== "succeeded"; i++) await new Promise((r) => setTimeout(r, 50));
+      expect((await services.runs.get(answer.body.runId)).status).toBe("succeeded");
     } finally {
       await worker.stop();
     }
