@@ -3,11 +3,13 @@
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
 import { benchStoreWrites } from "./store-writes";
+import { benchWebhook } from "./webhook";
 
 const benches: [string, () => Promise<void>][] = [
   ["graph validate + compile", benchGraphs],
   ["store writes", benchStoreWrites],
   ["durable engine steps", benchEngine],
+  ["synchronous webhook under load", benchWebhook],
 ];
 
 const only = process.argv.slice(2);
