@@ -3,7 +3,8 @@ import type { AnyNodeMeta, ExecutionContext, NodeExecutor, NodeMeta, StepResult 
 import { emailSendNode } from "./adapters/email-send";
 import { emailExecutor, type EmailDeps } from "./adapters/email-send.server";
 import { httpRequestNode } from "./adapters/http-request";
-import { executeHttpRequest } from "./adapters/http-request.server";
+import { systemResolver, type EgressPolicy } from "./adapters/egress/guard.server";
+import { httpRequestExecutor } from "./adapters/http-request.server";
 import type { Db } from "../engine/store";
 import { setNode } from "./data/set";
 import { memoryExecutors } from "./memory/memory.server";
@@ -35,8 +36,14 @@ function executor<M extends AnyNodeMeta>(meta: M, run: (ctx: ExecutionContext<Co
 
 const truthy = (value: unknown) => (Array.isArray(value) ? value.length > 0 : Boolean(value));
 
-/** The executors, given what the stateful ones need (the database, for records). */
-export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): ReadonlyMap<string, NodeExecutor> {
+/** Without an egress policy, nothing internal is allowed: the guard's strict default. */
+const STRICT_EGRESS: EgressPolicy = { allowlist: [], resolve: systemResolver };
+
+/**
+ * The executors, given what the stateful ones need: the database (records), credentials (SMTP)
+ * and the egress policy (http.request's allowlist).
+ */
+export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"]; egress?: () => Promise<EgressPolicy> }): ReadonlyMap<string, NodeExecutor> {
   const records = recordsExecutors(deps.db);
   const memory = memoryExecutors(deps.db);
   const noSmtp = async (name: string): Promise<never> => {
@@ -44,7 +51,7 @@ export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): Rea
   };
   return new Map([
     ...PURE,
-    executor(httpRequestNode, executeHttpRequest),
+    executor(httpRequestNode, httpRequestExecutor({ egress: deps.egress ?? (async () => STRICT_EGRESS) })),
     executor(upsertContactNode, records.upsertContact),
     executor(findContactNode, records.findContact),
     executor(createInvoiceNode, records.createInvoice),

@@ -40,7 +40,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const started = await services.runs.start({ workflow, input, ...(values["idempotency-key"] ? { idempotencyKey: values["idempotency-key"] } : {}) }, "cli");
     if (values.wait) {
       const secret = ensureSecret(services.config.dataDir, services.config.secret).secret;
-      const worker = new Worker(runtimeDeps(services.database, { publicUrl: services.config.publicUrl, secret }), { id: `keel-run:${process.pid}`, concurrency: 1 });
+      const worker = new Worker(runtimeDeps(services.database, { publicUrl: services.config.publicUrl, egressAllow: services.config.egressAllow, secret }), { id: `keel-run:${process.pid}`, concurrency: 1 });
       for (;;) {
         const run = await services.runs.get(started.id);
         if (SETTLED.has(run.status)) break;

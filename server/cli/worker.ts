@@ -33,7 +33,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const id = values.id ?? `${hostname()}:${process.pid}`;
   const hooks = crashHooks(process.env.KEEL_CRASH_AT);
   const worker = new Worker(
-    { ...runtimeDeps(database, { publicUrl: config.publicUrl, secret: ensureSecret(config.dataDir, config.secret).secret }), ...(hooks ? { hooks } : {}) },
+    { ...runtimeDeps(database, { publicUrl: config.publicUrl, egressAllow: config.egressAllow, secret: ensureSecret(config.dataDir, config.secret).secret }), ...(hooks ? { hooks } : {}) },
     {
       id,
       concurrency,
