@@ -9,6 +9,7 @@ import { readRetentionSettings, saveRetentionSettings } from "./retention";
 import { registry } from "../../nodes/catalog";
 import { ENGINE_PAUSED_SETTING, PrismaRunStore } from "../../engine/runtime/prisma-store";
 import { credentialService } from "./credentials";
+import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
 import { deadLetterService } from "./dead-letters";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
@@ -46,6 +47,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     settings: {
       retention: () => readRetentionSettings(db),
       saveRetention: (input: unknown, actor: string) => saveRetentionSettings(db, input, actor),
+      egressAllowlist: () => readEgressAllowlist(db),
+      saveEgressAllowlist: (input: unknown, actor: string) => saveEgressAllowlist(db, input, actor),
       enginePaused: async () => (await db.setting.findUnique({ where: { key: ENGINE_PAUSED_SETTING } }))?.value === true,
       /** The global switch: while on, workers finish the step in hand and take no new runs. */
       async setEnginePaused(paused: boolean, actor: string) {

@@ -133,6 +133,52 @@ function Retention() {
   );
 }
 
+function EgressAllowlist() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const current = useQuery(trpc.settings.egressAllowlist.queryOptions());
+  const [text, setText] = useState<string | undefined>(undefined);
+  const save = useMutation(
+    trpc.settings.saveEgressAllowlist.mutationOptions({
+      onSuccess: (saved) => {
+        queryClient.setQueryData(trpc.settings.egressAllowlist.queryKey(), saved);
+        setText(undefined);
+      },
+    }),
+  );
+  const value = text ?? (current.data ? current.data.entries.join("\n") : "");
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate({ entries: value.split("\n").map((line) => line.trim()).filter(Boolean) });
+  };
+  return (
+    <section className="panel" aria-labelledby="egress-heading">
+      <h2 id="egress-heading">Egress allowlist</h2>
+      <p className="muted">
+        HTTP request steps refuse private, loopback and link-local addresses (your network, this machine, cloud metadata). List here the
+        internal services they may reach, one per line: a hostname (<code>api.internal</code>, <code>*.corp.example</code>), an address or a
+        range (<code>10.0.0.5</code>, <code>10.1.0.0/16</code>, <code>fd00::/8</code>), optionally with a port (<code>127.0.0.1:8080</code>).
+      </p>
+      <form onSubmit={submit} className="form">
+        <label htmlFor="egress-entries">Allowed destinations</label>
+        <textarea id="egress-entries" rows={4} value={value} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+        <div>
+          <button type="submit" className="button-primary" disabled={save.isPending || current.isPending}>
+            Save
+          </button>
+        </div>
+      </form>
+      {save.isError ? (
+        <p className="form-error" role="alert">
+          {save.error.message}
+        </p>
+      ) : save.isSuccess ? (
+        <p role="status">Saved.</p>
+      ) : null}
+    </section>
+  );
+}
+
 const EMPTY_SMTP = { name: "", host: "", port: "587", user: "", password: "", from: "" };
 
 function Credentials() {
@@ -242,6 +288,7 @@ export default function SettingsPage() {
       <ApiTokens />
       <Credentials />
       <Retention />
+      <EgressAllowlist />
       <EngineSwitch />
     </section>
   );

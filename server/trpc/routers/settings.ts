@@ -1,3 +1,4 @@
+import { EgressAllowlistSchema } from "../../../nodes/adapters/egress/allowlist";
 import { RetentionSettingsSchema } from "../../services/retention";
 import { operatorProcedure, router } from "../init";
 
@@ -8,4 +9,7 @@ export const settingsRouter = router({
   setEnginePaused: operatorProcedure.input(z.object({ paused: z.boolean() })).mutation(({ ctx, input }) => ctx.services.settings.setEnginePaused(input.paused, ctx.actor)),
   retention: operatorProcedure.query(({ ctx }) => ctx.services.settings.retention()),
   saveRetention: operatorProcedure.input(RetentionSettingsSchema).mutation(({ ctx, input }) => ctx.services.settings.saveRetention(input, ctx.actor)),
+  /** Destinations http.request may reach although they are private or loopback. */
+  egressAllowlist: operatorProcedure.query(({ ctx }) => ctx.services.settings.egressAllowlist()),
+  saveEgressAllowlist: operatorProcedure.input(EgressAllowlistSchema).mutation(({ ctx, input }) => ctx.services.settings.saveEgressAllowlist(input, ctx.actor)),
 });
