@@ -1,7 +1,7 @@
 import { PermanentError } from "../engine/errors";
 import type { AnyNodeMeta, ExecutionContext, NodeExecutor, NodeMeta, StepResult } from "../engine/registry";
 import { emailSendNode } from "./adapters/email-send";
-import { emailExecutor, type EmailDeps } from "./adapters/email-send.server";
+import { emailExecutor } from "./adapters/email-send.server";
 import { httpRequestNode } from "./adapters/http-request";
 import { systemResolver, type EgressPolicy } from "./adapters/egress/guard.server";
 import { httpRequestExecutor } from "./adapters/http-request.server";
@@ -40,15 +40,12 @@ const truthy = (value: unknown) => (Array.isArray(value) ? value.length > 0 : Bo
 const STRICT_EGRESS: EgressPolicy = { allowlist: [], resolve: systemResolver };
 
 /**
- * The executors, given what the stateful ones need: the database (records), credentials (SMTP)
- * and the egress policy (http.request's allowlist).
+ * The executors, given what the stateful ones need: the database (records) and the egress
+ * policy (http.request's allowlist). Credentials reach executors through their context.
  */
-export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"]; egress?: () => Promise<EgressPolicy> }): ReadonlyMap<string, NodeExecutor> {
+export function createExecutors(deps: { db: Db; egress?: () => Promise<EgressPolicy> }): ReadonlyMap<string, NodeExecutor> {
   const records = recordsExecutors(deps.db);
   const memory = memoryExecutors(deps.db);
-  const noSmtp = async (name: string): Promise<never> => {
-    throw new PermanentError(`credential: no credentials are available here to resolve '${name}'`);
-  };
   return new Map([
     ...PURE,
     executor(httpRequestNode, httpRequestExecutor({ egress: deps.egress ?? (async () => STRICT_EGRESS) })),
@@ -56,7 +53,7 @@ export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"]; egress
     executor(findContactNode, records.findContact),
     executor(createInvoiceNode, records.createInvoice),
     executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
-    executor(emailSendNode, emailExecutor({ db: deps.db, smtp: deps.smtp ?? noSmtp })),
+    executor(emailSendNode, emailExecutor({ db: deps.db })),
     executor(rememberNode, memory.remember),
     executor(notifyOperatorNode, notifyExecutor(deps.db)),
   ]);

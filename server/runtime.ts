@@ -19,8 +19,8 @@ export function runtimeDeps(database: Database, options: { publicUrl?: string; n
     executors: createExecutors({
       db: database.db,
       egress: egressPolicySource(database.db, options.egressAllow),
-      ...(credentials ? { smtp: (name: string) => credentials.resolve(name, "smtp") } : {}),
     }),
+    ...(credentials ? { credentials: (name: string, kinds: readonly string[]) => credentials.open(name, kinds) } : {}),
     clock: { now: options.now ?? (() => new Date()) },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };

@@ -1,4 +1,4 @@
-import { PermanentError, RetryableError } from "../../engine/errors";
+import { ConfigurationError, isKeelError, PermanentError, RetryableError } from "../../engine/errors";
 import { formatBytes } from "../../engine/limits";
 import type { ExecutionContext, StepResult } from "../../engine/registry";
 import { renderIn } from "../expression-data";
@@ -13,6 +13,26 @@ export const MAX_REDIRECTS = 5;
 export interface HttpRequestDeps {
   /** The egress policy in force: the allowlist (briefly cached by the caller) and the resolver. */
   egress(): Promise<EgressPolicy>;
+}
+
+/** Credential kinds http.request can send, and how. */
+export const AUTH_KINDS = ["bearer", "basic", "header"] as const;
+
+/** The headers a credential adds; the engine redacts the secret from whatever the step stores. */
+async function authHeaders(ctx: ExecutionContext<Config>, credential: string): Promise<Record<string, string>> {
+  if (!ctx.credential) throw new ConfigurationError(`auth.credential: no credentials are available here to resolve '${credential}'`);
+  let opened;
+  try {
+    opened = await ctx.credential(credential, AUTH_KINDS);
+  } catch (error) {
+    // A rate limit or a store hiccup passes as it is; a missing or wrong credential names the field.
+    if (error instanceof RetryableError || !isKeelError(error) || error.kind === "configuration") throw error;
+    throw new PermanentError(`auth.${error.message}`);
+  }
+  const s = opened.secret as Record<string, string>;
+  if (opened.kind === "bearer") return { authorization: `Bearer ${s.token}` };
+  if (opened.kind === "basic") return { authorization: `Basic ${Buffer.from(`${s.user}:${s.password}`, "utf8").toString("base64")}` };
+  return { [s.name!.toLowerCase()]: s.value! };
 }
 
 /** Retry-After as milliseconds: either seconds or an HTTP date. */
@@ -37,6 +57,8 @@ export function httpRequestExecutor(deps: HttpRequestDeps) {
     if (parsed.username || parsed.password) throw new PermanentError("url: must not contain a user name or password; use auth with a credential instead");
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries((await renderIn(ctx, ctx.config.headers)) as Record<string, unknown>)) headers[name.toLowerCase()] = String(value);
+    const auth = ctx.config.auth ? await authHeaders(ctx, ctx.config.auth.credential) : {};
+    Object.assign(headers, auth);
     headers["idempotency-key"] = ctx.idempotencyKey;
     let body: string | undefined;
     if (ctx.config.body !== undefined && ctx.config.method !== "GET") {
@@ -48,7 +70,7 @@ export function httpRequestExecutor(deps: HttpRequestDeps) {
     let response: GuardedResponse;
     try {
       response = await sendGuarded(
-        { url: parsed, method: ctx.config.method, headers, body, signal: ctx.signal, maxBytes: ctx.config.maxResponseBytes, maxRedirects: MAX_REDIRECTS },
+        { url: parsed, method: ctx.config.method, headers, body, signal: ctx.signal, maxBytes: ctx.config.maxResponseBytes, maxRedirects: MAX_REDIRECTS, identityHeaders: Object.keys(auth) },
         await deps.egress(),
       );
     } catch (error) {

@@ -17,6 +17,11 @@ export const httpRequestNode = defineNode({
       url: z.string().min(1, "is required").max(2_000),
       headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "must be a header name"), z.string().max(8_000)).default({}),
       body: z.unknown().optional(),
+      /** A bearer, basic or header credential (Settings), added to the request; redacted from everything stored. */
+      auth: z
+        .object({ credential: z.string().min(1, "is required").max(63) })
+        .strict()
+        .optional(),
       /** The response body may be at most this large; it becomes the step's output. */
       maxResponseBytes: z
         .number()

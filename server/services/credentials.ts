@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
+import type { ResolvedCredential } from "../../engine/registry";
 import type { Db } from "../../engine/store";
 import type { Cipher } from "../secrets/cipher";
 import { audit } from "./audit";
@@ -21,9 +22,38 @@ export const SmtpSecretSchema = z
 
 export const SECRET_SCHEMAS = {
   smtp: SmtpSecretSchema,
+  /** Sent as `Authorization: Bearer <token>`. */
   bearer: z.object({ token: z.string().min(1, "is required") }).strict(),
+  /** Sent as `Authorization: Basic base64(user:password)`. */
+  basic: z.object({ user: z.string().min(1, "is required").regex(/^[^:]*$/, "must not contain ':'"), password: z.string().min(1, "is required") }).strict(),
+  /** Sent as `<name>: <value>`, e.g. `X-Api-Key`. */
+  header: z
+    .object({
+      name: z.string().regex(/^[A-Za-z0-9-]+$/, "must be a header name (letters, digits and -)").refine((n) => !/^(host|content-length|idempotency-key)$/i.test(n), "is set by Keel itself"),
+      value: z.string().min(1, "is required").regex(/^[^\r\n]*$/, "must be one line"),
+    })
+    .strict(),
 } as const;
 export type CredentialKind = keyof typeof SECRET_SCHEMAS;
+
+/**
+ * The strings in an opened secret the engine must redact from what it stores, with the derived
+ * forms that only the kind reveals (Basic and SMTP PLAIN auth encode user and password together).
+ */
+export function sensitiveValues(kind: CredentialKind, secret: Record<string, unknown>): string[] {
+  const s = secret as Record<string, string | undefined>;
+  const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+  switch (kind) {
+    case "smtp":
+      return s.password ? [s.password, b64(`${s.user ?? ""}:${s.password}`), b64(`\u0000${s.user ?? ""}\u0000${s.password}`)] : [];
+    case "bearer":
+      return [s.token!];
+    case "basic":
+      return [s.password!, b64(`${s.user}:${s.password}`)];
+    case "header":
+      return [s.value!];
+  }
+}
 
 export const CreateCredentialInput = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, "must be lowercase letters, digits, _ . or -"),
@@ -65,6 +95,20 @@ export function credentialService(db: Db, cipher: Cipher) {
       const { count } = await db.credential.deleteMany({ where: { name } });
       if (!count) throw new NotFoundError(`no credential '${name}'`);
       await audit(db, { actor, action: "credential.delete", targetType: "credential", targetId: name });
+    },
+
+    /**
+     * Server-side only: opens a credential of one of `kinds` for a step, with the values the
+     * engine must redact. Errors name the `credential` field.
+     */
+    async open(name: string, kinds: readonly string[]): Promise<ResolvedCredential> {
+      const row = await db.credential.findUnique({ where: { name } });
+      if (!row || RESERVED.test(name)) throw new NotFoundError(`credential: there is no credential named '${name}'; add it in Settings`);
+      if (!kinds.includes(row.kind)) throw new ValidationError(`credential: '${name}' is a ${row.kind} credential; this step needs ${kinds.join(" or ")}`);
+      const kind = row.kind as CredentialKind;
+      const secret = SECRET_SCHEMAS[kind].parse(JSON.parse(cipher.open(row))) as Record<string, unknown>;
+      await db.credential.update({ where: { name }, data: { lastUsedAt: new Date() } });
+      return { kind, secret, sensitive: sensitiveValues(kind, secret) };
     },
 
     /** Server-side only: the opened secret, for a step that uses it. */

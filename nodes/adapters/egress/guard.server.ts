@@ -89,6 +89,8 @@ export interface GuardedRequest {
   /** Bytes of response body to read; past that the response is refused. */
   maxBytes: number;
   maxRedirects: number;
+  /** Further headers that identify the caller (a credential's): dropped when a redirect leaves the origin. */
+  identityHeaders?: readonly string[];
 }
 
 export type GuardedResponse =
@@ -125,7 +127,10 @@ export async function sendGuarded(request: GuardedRequest, policy: EgressPolicy)
       body = undefined;
       for (const name of Object.keys(headers)) if (/^content-/i.test(name)) delete headers[name];
     }
-    if (next.origin !== url.origin) for (const name of Object.keys(headers)) if (IDENTITY_HEADERS.includes(name.toLowerCase())) delete headers[name];
+    if (next.origin !== url.origin) {
+      const identity = [...IDENTITY_HEADERS, ...(request.identityHeaders ?? []).map((h) => h.toLowerCase())];
+      for (const name of Object.keys(headers)) if (identity.includes(name.toLowerCase())) delete headers[name];
+    }
     url = next;
   }
 }
