@@ -179,6 +179,68 @@ function EgressAllowlist() {
   );
 }
 
+const EMPTY_API = { name: "", kind: "bearer" as "bearer" | "basic" | "header", token: "", user: "", password: "", header: "X-Api-Key", value: "", capacity: "", refill: "" };
+
+/** Credentials for HTTP request steps (`auth`), with an optional rate limit shared by all workers. */
+function ApiCredentialForm({ onSaved }: { onSaved: () => Promise<unknown> }) {
+  const trpc = useTRPC();
+  const [form, setForm] = useState(EMPTY_API);
+  const create = useMutation(trpc.credential.create.mutationOptions({ onSuccess: () => void onSaved().then(() => setForm(EMPTY_API)) }));
+  const field = (key: Exclude<keyof typeof EMPTY_API, "kind">) => ({ value: form[key], onChange: (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value }) });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const secret = form.kind === "bearer" ? { token: form.token } : form.kind === "basic" ? { user: form.user, password: form.password } : { name: form.header, value: form.value };
+    const limited = form.capacity !== "" || form.refill !== "";
+    create.mutate({ name: form.name, kind: form.kind, secret, ...(limited ? { rateLimit: { capacity: Number(form.capacity), refillPerSecond: Number(form.refill) } } : {}) });
+  };
+  return (
+    <>
+      <form onSubmit={submit} className="form" aria-label="New API credential">
+        <label htmlFor="api-name">Name (used as auth.credential in HTTP request steps)</label>
+        <input id="api-name" required {...field("name")} placeholder="shop-api" />
+        <label htmlFor="api-kind">Kind</label>
+        <select id="api-kind" value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value as typeof form.kind })}>
+          <option value="bearer">Bearer token</option>
+          <option value="basic">Basic (user and password)</option>
+          <option value="header">Header (name and value)</option>
+        </select>
+        {form.kind === "bearer" ? (
+          <>
+            <label htmlFor="api-token">Token</label>
+            <input id="api-token" type="password" autoComplete="new-password" required {...field("token")} />
+          </>
+        ) : form.kind === "basic" ? (
+          <>
+            <label htmlFor="api-user">User</label>
+            <input id="api-user" autoComplete="off" required {...field("user")} />
+            <label htmlFor="api-password">Password</label>
+            <input id="api-password" type="password" autoComplete="new-password" required {...field("password")} />
+          </>
+        ) : (
+          <>
+            <label htmlFor="api-header">Header name</label>
+            <input id="api-header" required {...field("header")} />
+            <label htmlFor="api-value">Header value</label>
+            <input id="api-value" type="password" autoComplete="new-password" required {...field("value")} />
+          </>
+        )}
+        <label htmlFor="api-capacity">Rate limit: burst (optional)</label>
+        <input id="api-capacity" inputMode="numeric" {...field("capacity")} placeholder="e.g. 10 requests" />
+        <label htmlFor="api-refill">Rate limit: requests per second (optional)</label>
+        <input id="api-refill" inputMode="decimal" {...field("refill")} placeholder="e.g. 2" />
+        <button type="submit" className="button-primary" disabled={create.isPending}>
+          Save API credential
+        </button>
+      </form>
+      {create.isError ? (
+        <p className="form-error" role="alert">
+          {create.error.message}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
 const EMPTY_SMTP = { name: "", host: "", port: "587", user: "", password: "", from: "" };
 
 function Credentials() {
@@ -201,13 +263,17 @@ function Credentials() {
   return (
     <section className="panel" aria-labelledby="credentials-heading">
       <h2 id="credentials-heading">Credentials</h2>
-      <p className="muted">Secrets that steps use (an SMTP login for email). They are encrypted at rest and never shown again after saving.</p>
+      <p className="muted">
+        Secrets that steps use (an SMTP login for email, a token for an API). They are encrypted at rest, never shown again after saving,
+        and replaced by <code>[redacted:name]</code> in anything a step stores.
+      </p>
       {list.data && list.data.length > 0 ? (
         <table className="table" data-testid="credential-table">
           <thead>
             <tr>
               <th>Name</th>
               <th>Kind</th>
+              <th>Rate limit</th>
               <th>Last used</th>
               <th />
             </tr>
@@ -219,6 +285,7 @@ function Credentials() {
                   <code>{c.name}</code>
                 </td>
                 <td>{c.kind}</td>
+                <td>{c.rateLimit ? `${c.rateLimit.capacity} burst, ${c.rateLimit.refillPerSecond}/s` : "none"}</td>
                 <td>{c.lastUsedAt ? new Date(c.lastUsedAt).toLocaleString() : "never"}</td>
                 <td>
                   <button type="button" className="button-quiet" onClick={() => remove.mutate({ name: c.name })}>
@@ -254,6 +321,7 @@ function Credentials() {
           {create.error.message}
         </p>
       ) : null}
+      <ApiCredentialForm onSaved={refresh} />
     </section>
   );
 }
