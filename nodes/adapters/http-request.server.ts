@@ -74,7 +74,7 @@ export function httpRequestExecutor(deps: HttpRequestDeps) {
         await deps.egress(),
       );
     } catch (error) {
-      if (ctx.signal.aborted || error instanceof PermanentError) throw error;
+      if (ctx.signal.aborted || error instanceof PermanentError || error instanceof RetryableError) throw error;
       throw new RetryableError(`${what}: ${(error as Error).message}`, undefined, { cause: error });
     }
     if (!response.ok) {

@@ -103,6 +103,14 @@ describe("the egress guard", () => {
     );
   });
 
+  it("fails for good on a name that does not exist, and retryably when the resolver is down", async () => {
+    expect(await refusal(call({}, { url: "http://no-such-host.test/" }))).toBe("url: no-such-host.test could not be resolved (ENOTFOUND)");
+    const down: Resolver = async () => {
+      throw Object.assign(new Error("timeout"), { code: "EAI_AGAIN" });
+    };
+    await expect(call({ resolve: down }, { url: "http://flaky-dns.test/" })).rejects.toMatchObject({ kind: "retryable", message: "url: flaky-dns.test could not be resolved (EAI_AGAIN)" });
+  });
+
   it("reaches an allowlisted address, by address or by name", async () => {
     const byAddress = await call({ allowlist: parseAllowlist([`127.0.0.1:${port}`]) }, { url: `${sink.url}/ok` });
     expect(byAddress.output).toMatchObject({ status: 200, body: { path: "/ok" } });

@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { PermanentError } from "../../../engine/errors";
+import { PermanentError, RetryableError } from "../../../engine/errors";
 import { allowsAddress, allowsHost, type AllowEntry } from "./allowlist";
 import { blockedRange, formatIp, parseIp, unmapped } from "./ip";
 
@@ -57,7 +57,10 @@ export async function checkDestination(url: URL, policy: EgressPolicy, field = "
   try {
     addresses = await policy.resolve(host);
   } catch (error) {
-    throw new PermanentError(`${field}: ${host} could not be resolved (${(error as { code?: string }).code ?? (error as Error).message})`, { cause: error });
+    const code = (error as { code?: string }).code;
+    const message = `${field}: ${host} could not be resolved (${code ?? (error as Error).message})`;
+    // A name that does not exist stays so; a resolver that timed out or failed may recover.
+    throw code === "ENOTFOUND" || code === "ENODATA" ? new PermanentError(message, { cause: error }) : new RetryableError(message, undefined, { cause: error });
   }
   if (addresses.length === 0) throw new PermanentError(`${field}: ${host} resolved to no address`);
   if (allowsHost(policy.allowlist, host, port)) return addresses[0]!;
