@@ -164,7 +164,7 @@ function EgressAllowlist() {
         <textarea id="egress-entries" rows={4} value={value} onChange={(e) => setText(e.target.value)} spellCheck={false} />
         <div>
           <button type="submit" className="button-primary" disabled={save.isPending || current.isPending}>
-            Save
+            Save allowlist
           </button>
         </div>
       </form>
