@@ -9,7 +9,7 @@ import { httpRequestExecutor } from "../../nodes/adapters/http-request.server";
 import { loadConfig } from "../../server/config";
 import { runtimeDeps } from "../../server/runtime";
 import { servicesFor } from "../../server/services";
-import { saveEgressAllowlist } from "../../server/services/egress";
+import { egressPolicySource, saveEgressAllowlist } from "../../server/services/egress";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 import { e, n } from "../support/graph-builders";
 import { startSink } from "../support/http-sink";
@@ -220,6 +220,22 @@ describe.each(databaseKinds())("the egress allowlist in Settings on $name", (kin
   afterAll(async () => {
     await sink.close();
     await env.dispose();
+  });
+
+  it("workers see an edit within the cache time, not before, and a broken stored value as an empty list", async () => {
+    let clock = 0;
+    const policy = egressPolicySource(env.database.db, ["*.from-env.example"], { cacheMs: 5_000, now: () => clock });
+    await saveEgressAllowlist(env.database.db, { entries: ["10.9.0.0/16"] }, "operator");
+    expect((await policy()).allowlist).toHaveLength(2);
+    await saveEgressAllowlist(env.database.db, { entries: ["10.9.0.0/16", "10.8.0.1"] }, "operator");
+    clock = 4_999;
+    expect((await policy()).allowlist).toHaveLength(2);
+    clock = 5_000;
+    expect((await policy()).allowlist).toHaveLength(3);
+    await env.database.db.setting.update({ where: { key: "egress.allowlist" }, data: { value: { entries: ["not a valid entry!"] } } });
+    clock = 10_000;
+    expect((await policy()).allowlist.map((e) => e.kind)).toEqual(["host"]);
+    await saveEgressAllowlist(env.database.db, { entries: [] }, "operator");
   });
 
   it("refuses loopback until the operator allows it; then the run reaches the sink", async () => {
