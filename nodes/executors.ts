@@ -1,9 +1,10 @@
 import { PermanentError } from "../engine/errors";
 import type { AnyNodeMeta, ExecutionContext, NodeExecutor, NodeMeta, StepResult } from "../engine/registry";
 import { emailSendNode } from "./adapters/email-send";
-import { emailExecutor, type EmailDeps } from "./adapters/email-send.server";
+import { emailExecutor } from "./adapters/email-send.server";
 import { httpRequestNode } from "./adapters/http-request";
-import { executeHttpRequest } from "./adapters/http-request.server";
+import { systemResolver, type EgressPolicy } from "./adapters/egress/guard.server";
+import { httpRequestExecutor } from "./adapters/http-request.server";
 import type { Db } from "../engine/store";
 import { setNode } from "./data/set";
 import { llmChatNode } from "./llm/chat";
@@ -40,26 +41,27 @@ function executor<M extends AnyNodeMeta>(meta: M, run: (ctx: ExecutionContext<Co
 
 const truthy = (value: unknown) => (Array.isArray(value) ? value.length > 0 : Boolean(value));
 
+/** Without an egress policy, nothing internal is allowed: the guard's strict default. */
+const STRICT_EGRESS: EgressPolicy = { allowlist: [], resolve: systemResolver };
+
 /**
  * The executors, given what the stateful ones need: the database (records, memory, LLM
- * settings), SMTP credentials, and the LLM endpoint's client (absent when none is configured:
- * LLM steps then fail as a configuration error).
+ * settings), the egress policy (http.request's allowlist) and the LLM endpoint's client (absent
+ * when none is configured: LLM steps then fail as a configuration error). Credentials reach
+ * executors through their context.
  */
-export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"]; llm?: LlmClient }): ReadonlyMap<string, NodeExecutor> {
+export function createExecutors(deps: { db: Db; egress?: () => Promise<EgressPolicy>; llm?: LlmClient }): ReadonlyMap<string, NodeExecutor> {
   const records = recordsExecutors(deps.db);
   const llm = llmExecutors({ db: deps.db, llm: deps.llm });
   const memory = memoryExecutors(deps.db);
-  const noSmtp = async (name: string): Promise<never> => {
-    throw new PermanentError(`credential: no credentials are available here to resolve '${name}'`);
-  };
   return new Map([
     ...PURE,
-    executor(httpRequestNode, executeHttpRequest),
+    executor(httpRequestNode, httpRequestExecutor({ egress: deps.egress ?? (async () => STRICT_EGRESS) })),
     executor(upsertContactNode, records.upsertContact),
     executor(findContactNode, records.findContact),
     executor(createInvoiceNode, records.createInvoice),
     executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
-    executor(emailSendNode, emailExecutor({ db: deps.db, smtp: deps.smtp ?? noSmtp })),
+    executor(emailSendNode, emailExecutor({ db: deps.db })),
     executor(llmChatNode, llm.chat),
     executor(llmExtractNode, llm.extract),
     executor(llmClassifyNode, llm.classify),

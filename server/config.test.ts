@@ -47,6 +47,14 @@ describe("configuration", () => {
     expect(config.publicUrl).toBe("https://ops.example.com");
   });
 
+  it("reads KEEL_EGRESS_ALLOW as a list of allowlist entries, naming the variable when one is wrong", () => {
+    expect(loadConfig({}, "/srv/keel").egressAllow).toEqual([]);
+    expect(loadConfig({ KEEL_EGRESS_ALLOW: " 127.0.0.1:8080, *.corp.example ,," }, "/srv/keel").egressAllow).toEqual(["127.0.0.1:8080", "*.corp.example"]);
+    const error = failure({ KEEL_EGRESS_ALLOW: "10.0.0.0/8, 10.0.0.0/99" });
+    expect(error.variable).toBe("KEEL_EGRESS_ALLOW");
+    expect(error.message).toBe("KEEL_EGRESS_ALLOW: '10.0.0.0/99' is not a valid IP address or CIDR range (e.g. 10.0.0.0/8, fd00::/8)");
+  });
+
   it("treats an API key alone as OpenAI itself", () => {
     expect(loadConfig({ OPENAI_API_KEY: "sk-x" }).openai).toEqual({ baseUrl: "https://api.openai.com/v1", apiKey: "sk-x" });
   });

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { ConfigurationError } from "../engine/errors";
 import { parseDatabaseUrl, type DatabaseTarget } from "../engine/store/database-url";
+import { parseAllowEntry } from "../nodes/adapters/egress/allowlist";
 
 // All configuration comes from the environment, validated by this one schema at start-up.
 // Bad configuration fails fast with one sentence naming the variable, before anything starts.
@@ -39,6 +40,17 @@ export const EnvSchema = z.object({
   KEEL_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   // When set, the operator password: applied at every start (sessions end when it changes).
   KEEL_PASSWORD: optionalString.pipe(z.string().min(10, "must be at least 10 characters").optional()),
+  // Egress allowlist entries added to the one in Settings, comma-separated (e.g. 127.0.0.1, *.corp.example).
+  KEEL_EGRESS_ALLOW: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((e) => e.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const parsed = parseAllowEntry(entry);
+        if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
+      }
+    }),
   KEEL_SESSION_HOURS: z.coerce.number({ message: "must be a number of hours" }).positive("must be positive").max(24 * 365).default(24 * 7),
 });
 
@@ -55,6 +67,8 @@ export interface KeelConfig {
   logLevel: "debug" | "info" | "warn" | "error";
   password: string | undefined;
   sessionTtlMs: number;
+  /** Egress allowlist entries from KEEL_EGRESS_ALLOW, added to the stored one. */
+  egressAllow: string[];
 }
 
 /** Parses the environment; throws ConfigurationError naming the first bad variable. */
@@ -86,5 +100,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.KEEL_LOG_LEVEL,
     password: e.KEEL_PASSWORD,
     sessionTtlMs: e.KEEL_SESSION_HOURS * 3_600_000,
+    egressAllow: e.KEEL_EGRESS_ALLOW,
   };
 }

@@ -8,6 +8,7 @@ import type { KeelConfig } from "./config";
 import { createCipher } from "./secrets/cipher";
 import { ensureSecret } from "./secret-key";
 import { credentialService } from "./services/credentials";
+import { egressPolicySource } from "./services/egress";
 
 /** How long one LLM request may take before it counts as a (retryable) timeout. */
 export const LLM_TIMEOUT_MS = 110_000;
@@ -19,14 +20,15 @@ export const LLM_TIMEOUT_MS = 110_000;
  */
 export function runtimeDeps(
   database: Database,
-  options: { publicUrl?: string; now?: () => Date; secret?: string; openai?: LlmEndpoint | undefined; llmTimeoutMs?: number } = {},
+  options: { publicUrl?: string; now?: () => Date; secret?: string; egressAllow?: readonly string[]; openai?: LlmEndpoint | undefined; llmTimeoutMs?: number } = {},
 ): RuntimeDeps {
   const credentials = options.secret ? credentialService(database.db, createCipher(options.secret)) : undefined;
   const llm = options.openai ? createLlmClient(options.openai, { timeoutMs: options.llmTimeoutMs ?? LLM_TIMEOUT_MS }) : undefined;
   return {
     store: new PrismaRunStore(database),
     registry,
-    executors: createExecutors({ db: database.db, ...(credentials ? { smtp: (name: string) => credentials.resolve(name, "smtp") } : {}), ...(llm ? { llm } : {}) }),
+    executors: createExecutors({ db: database.db, egress: egressPolicySource(database.db, options.egressAllow), ...(llm ? { llm } : {}) }),
+    ...(credentials ? { credentials: (name: string, kinds: readonly string[]) => credentials.open(name, kinds) } : {}),
     clock: { now: options.now ?? (() => new Date()) },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };
@@ -34,5 +36,5 @@ export function runtimeDeps(
 
 /** The engine's dependencies for this configuration: what `keel worker`, `keel run` and the web server's inline runs share. */
 export function runtimeDepsFor(config: KeelConfig, database: Database, options: { now?: () => Date } = {}): RuntimeDeps {
-  return runtimeDeps(database, { publicUrl: config.publicUrl, openai: config.openai, secret: ensureSecret(config.dataDir, config.secret).secret, ...options });
+  return runtimeDeps(database, { publicUrl: config.publicUrl, openai: config.openai, egressAllow: config.egressAllow, secret: ensureSecret(config.dataDir, config.secret).secret, ...options });
 }

@@ -84,6 +84,17 @@ export interface NodeMeta<Config = unknown> {
   deprecated?: boolean;
 }
 
+/** What a credential resolver returns: the opened secret and the strings in it that are sensitive. */
+export interface ResolvedCredential {
+  kind: string;
+  secret: Record<string, unknown>;
+  /** The sensitive strings, including derived forms only the resolver knows (user:password). */
+  sensitive: string[];
+}
+
+/** Opens a named credential of one of the given kinds for a step (provided by the server). */
+export type CredentialResolver = (name: string, kinds: readonly string[]) => Promise<ResolvedCredential>;
+
 /** What an executor gets for one attempt of one step. */
 export interface ExecutionContext<Config = unknown> {
   runId: string;
@@ -98,6 +109,11 @@ export interface ExecutionContext<Config = unknown> {
   /** What expressions see: the run input and the latest output of every node so far. */
   data: { input: unknown; outputs: Record<string, unknown> };
   signal: AbortSignal;
+  /**
+   * Opens a credential. The engine records every secret handed out this way and redacts it
+   * (and its encoded forms) from the step's output and error before anything is stored.
+   */
+  credential?: CredentialResolver;
 }
 
 export interface StepResult {

@@ -6,7 +6,8 @@ import { activeNodes, createWorkflowMachine, runStatus, type WorkflowContext, ty
 import type { CompiledWorkflow } from "../graph/compile";
 import type { GraphNode } from "../graph/schema";
 import { assertJsonWithin, LIMITS } from "../limits";
-import type { AnyNodeMeta, NodeExecutor, NodeRegistry, RetryPolicy } from "../registry";
+import type { AnyNodeMeta, CredentialResolver, NodeExecutor, NodeRegistry, RetryPolicy } from "../registry";
+import { recordingResolver, Redactor } from "./redact";
 import { backoffMs, describeError } from "./retry";
 import { LeaseLostError, type NewEvent, type RunRecord, type RunStore, type StepCommit } from "./store";
 
@@ -36,6 +37,8 @@ export interface RuntimeDeps {
   stepBudget?: number;
   /** Base URL for links in notifications. */
   publicUrl?: string;
+  /** Opens credentials for steps; what it hands out is redacted from everything stored. */
+  credentials?: CredentialResolver;
 }
 
 export type ProcessOutcome = "finished" | "waiting" | "sleeping" | "yielded" | "dead" | "lost";
@@ -386,10 +389,12 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
   const executor = deps.executors.get(`${x.meta.type}@${x.meta.version}`);
   const policy: RetryPolicy = { ...x.meta.retry, ...(x.node.retry ?? {}) };
   const timeout = AbortSignal.timeout(policy.timeoutMs);
+  // Secrets this attempt opens: redacted from its output and its error before either is stored.
+  const redactor = new Redactor();
   try {
     if (!executor) throw new PermanentError(`no executor is installed for ${x.meta.type}@${x.meta.version}`);
     const config = x.meta.config.parse(x.node.config);
-    const result = await executor({
+    const raw = await executor({
       runId: x.runId,
       nodeId: x.node.id,
       visit: x.visit,
@@ -398,7 +403,9 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
       config,
       data: { input: x.context.input, outputs: x.context.outputs },
       signal: AbortSignal.any([x.signal, timeout]),
+      credential: recordingResolver(deps.credentials, redactor),
     });
+    const result = { ...raw, output: redactor.apply(raw.output) };
     assertJsonWithin(`output of '${x.node.id}'`, result.output, LIMITS.stepPayloadBytes);
     await deps.hooks?.afterEffect?.(x.key);
     const cost = result.cost ? { run: { costTokens: result.cost.tokens ?? 0, costUnits: result.cost.units ?? 0 } } : {};
@@ -421,7 +428,7 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
   } catch (error) {
     // Our own abort (the lease was lost): stop without recording a failure.
     if (error instanceof LeaseLostError || x.signal.aborted) throw new LeaseLostError(x.runId);
-    const failure = timeout.aborted && !x.signal.aborted ? { message: `timed out after ${policy.timeoutMs} ms`, kind: "retryable" as const, name: "TimeoutError" } : describeError(error);
+    const failure = redactor.apply(timeout.aborted && !x.signal.aborted ? { message: `timed out after ${policy.timeoutMs} ms`, kind: "retryable" as const, name: "TimeoutError" } : describeError(error));
     if (pure) {
       await x.flush();
       attempt = (await store.beginEffect(ledger)).attempts;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import nodemailer from "nodemailer";
-import { PermanentError, RetryableError } from "../../engine/errors";
+import { ConfigurationError, PermanentError, RetryableError } from "../../engine/errors";
 import type { ExecutionContext, StepResult } from "../../engine/registry";
 import type { Db } from "../../engine/store";
 import { renderIn } from "../expression-data";
@@ -19,7 +19,6 @@ export interface SmtpSecret {
 
 export interface EmailDeps {
   db: Db;
-  smtp(credential: string): Promise<SmtpSecret>;
 }
 
 /** A stable Message-ID per step: the same key always gives the same id. */
@@ -43,7 +42,9 @@ export function emailExecutor(deps: EmailDeps) {
       await deps.db.emailMessage.create({ data: { messageId, runId: ctx.runId, nodeId: ctx.nodeId, status: "not_sent", from: OUTBOX_FROM, ...message } });
       return { port: "out", output: { messageId, status: "not_sent" } };
     }
-    const smtp = await deps.smtp(c.credential);
+    // Opened through the engine, which redacts the password from whatever this step stores.
+    if (!ctx.credential) throw new ConfigurationError(`credential: no credentials are available here to resolve '${c.credential}'`);
+    const smtp = (await ctx.credential(c.credential, ["smtp"])).secret as unknown as SmtpSecret;
     const transport = nodemailer.createTransport({
       host: smtp.host,
       port: smtp.port,
@@ -58,7 +59,7 @@ export function emailExecutor(deps: EmailDeps) {
     } catch (error) {
       const e = error as { responseCode?: number; code?: string; message?: string };
       // 4xx replies and connection trouble pass; 5xx replies (bad address, refused auth) do not.
-      const text = `SMTP ${smtp.host}:${smtp.port}: ${e.message ?? String(error)}`.replace(smtp.password ?? "\u0000", "***");
+      const text = `SMTP ${smtp.host}:${smtp.port}: ${e.message ?? String(error)}`;
       if (typeof e.responseCode === "number" && e.responseCode >= 500) throw new PermanentError(text);
       throw new RetryableError(text);
     } finally {

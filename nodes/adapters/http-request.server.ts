@@ -1,14 +1,42 @@
-import { PermanentError, RetryableError } from "../../engine/errors";
-import { formatBytes, LIMITS } from "../../engine/limits";
+import { ConfigurationError, isKeelError, PermanentError, RetryableError } from "../../engine/errors";
+import { formatBytes } from "../../engine/limits";
 import type { ExecutionContext, StepResult } from "../../engine/registry";
-import { readCapped } from "../../engine/stream";
 import { renderIn } from "../expression-data";
+import { sendGuarded, type EgressPolicy, type GuardedResponse } from "./egress/guard.server";
 import type { httpRequestNode } from "./http-request";
 
 type Config = ReturnType<(typeof httpRequestNode)["config"]["parse"]>;
 
+/** Redirects followed (each checked by the egress guard) before the step gives up. */
+export const MAX_REDIRECTS = 5;
+
+export interface HttpRequestDeps {
+  /** The egress policy in force: the allowlist (briefly cached by the caller) and the resolver. */
+  egress(): Promise<EgressPolicy>;
+}
+
+/** Credential kinds http.request can send, and how. */
+export const AUTH_KINDS = ["bearer", "basic", "header"] as const;
+
+/** The headers a credential adds; the engine redacts the secret from whatever the step stores. */
+async function authHeaders(ctx: ExecutionContext<Config>, credential: string): Promise<Record<string, string>> {
+  if (!ctx.credential) throw new ConfigurationError(`auth.credential: no credentials are available here to resolve '${credential}'`);
+  let opened;
+  try {
+    opened = await ctx.credential(credential, AUTH_KINDS);
+  } catch (error) {
+    // A rate limit or a store hiccup passes as it is; a missing or wrong credential names the field.
+    if (error instanceof RetryableError || !isKeelError(error) || error.kind === "configuration") throw error;
+    throw new PermanentError(`auth.${error.message}`);
+  }
+  const s = opened.secret as Record<string, string>;
+  if (opened.kind === "bearer") return { authorization: `Bearer ${s.token}` };
+  if (opened.kind === "basic") return { authorization: `Basic ${Buffer.from(`${s.user}:${s.password}`, "utf8").toString("base64")}` };
+  return { [s.name!.toLowerCase()]: s.value! };
+}
+
 /** Retry-After as milliseconds: either seconds or an HTTP date. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
   if (!header) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -16,44 +44,56 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-export async function executeHttpRequest(ctx: ExecutionContext<Config>): Promise<StepResult> {
-  const url = String(await renderIn(ctx, ctx.config.url));
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new PermanentError(`url: '${url}' is not a valid URL`);
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new PermanentError(`url: only http and https are allowed, not ${parsed.protocol}`);
-  const headers = new Headers((await renderIn(ctx, ctx.config.headers)) as Record<string, string>);
-  headers.set("idempotency-key", ctx.idempotencyKey);
-  let body: string | undefined;
-  if (ctx.config.body !== undefined && ctx.config.method !== "GET") {
-    const rendered = await renderIn(ctx, ctx.config.body);
-    body = typeof rendered === "string" ? rendered : JSON.stringify(rendered);
-    if (!headers.has("content-type")) headers.set("content-type", typeof rendered === "string" ? "text/plain" : "application/json");
-  }
-  let response: Response;
-  try {
-    response = await fetch(parsed, { method: ctx.config.method, headers, body, signal: ctx.signal, redirect: "manual" });
-  } catch (error) {
-    if (ctx.signal.aborted) throw error;
-    throw new RetryableError(`${ctx.config.method} ${parsed.host}: ${(error as Error).message}`, undefined, { cause: error });
-  }
-  const read = await readCapped(response.body, LIMITS.stepPayloadBytes);
-  if (!read.ok) throw new PermanentError(`the response is larger than ${formatBytes(LIMITS.stepPayloadBytes)}, the limit for a step's output`);
-  const text = read.bytes.toString("utf8");
-  if (response.status === 429 || response.status >= 500) {
-    throw new RetryableError(`${ctx.config.method} ${parsed.host} answered ${response.status}`, retryAfterMs(response.headers.get("retry-after")));
-  }
-  if (response.status >= 400) throw new PermanentError(`${ctx.config.method} ${parsed.host} answered ${response.status}: ${text.slice(0, 300)}`);
-  let data: unknown = text;
-  if ((response.headers.get("content-type") ?? "").includes("json") && text !== "") {
+export function httpRequestExecutor(deps: HttpRequestDeps) {
+  return async function executeHttpRequest(ctx: ExecutionContext<Config>): Promise<StepResult> {
+    const url = String(await renderIn(ctx, ctx.config.url));
+    let parsed: URL;
     try {
-      data = JSON.parse(text);
+      parsed = new URL(url);
     } catch {
-      data = text;
+      throw new PermanentError(`url: '${url}' is not a valid URL`);
     }
-  }
-  return { port: "out", output: { status: response.status, body: data, contentType: response.headers.get("content-type") } };
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new PermanentError(`url: only http and https are allowed, not ${parsed.protocol}`);
+    if (parsed.username || parsed.password) throw new PermanentError("url: must not contain a user name or password; use auth with a credential instead");
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries((await renderIn(ctx, ctx.config.headers)) as Record<string, unknown>)) headers[name.toLowerCase()] = String(value);
+    const auth = ctx.config.auth ? await authHeaders(ctx, ctx.config.auth.credential) : {};
+    Object.assign(headers, auth);
+    headers["idempotency-key"] = ctx.idempotencyKey;
+    let body: string | undefined;
+    if (ctx.config.body !== undefined && ctx.config.method !== "GET") {
+      const rendered = await renderIn(ctx, ctx.config.body);
+      body = typeof rendered === "string" ? rendered : JSON.stringify(rendered);
+      headers["content-type"] ??= typeof rendered === "string" ? "text/plain" : "application/json";
+    }
+    const what = `${ctx.config.method} ${parsed.host}`;
+    let response: GuardedResponse;
+    try {
+      response = await sendGuarded(
+        { url: parsed, method: ctx.config.method, headers, body, signal: ctx.signal, maxBytes: ctx.config.maxResponseBytes, maxRedirects: MAX_REDIRECTS, identityHeaders: Object.keys(auth) },
+        await deps.egress(),
+      );
+    } catch (error) {
+      if (ctx.signal.aborted || error instanceof PermanentError || error instanceof RetryableError) throw error;
+      throw new RetryableError(`${what}: ${(error as Error).message}`, undefined, { cause: error });
+    }
+    if (!response.ok) {
+      throw new PermanentError(`${what}: the response is larger than ${formatBytes(ctx.config.maxResponseBytes)} (maxResponseBytes)`);
+    }
+    const text = response.body.toString("utf8");
+    const contentType = response.headers["content-type"] ?? null;
+    if (response.status === 429 || response.status >= 500) {
+      throw new RetryableError(`${what} answered ${response.status}`, retryAfterMs(response.headers["retry-after"]));
+    }
+    if (response.status >= 400) throw new PermanentError(`${what} answered ${response.status}: ${text.slice(0, 300)}`);
+    let data: unknown = text;
+    if ((contentType ?? "").includes("json") && text !== "") {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = text;
+      }
+    }
+    return { port: "out", output: { status: response.status, body: data, contentType } };
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "../../engine/limits";
 import { DEFAULT_RETRY, defineNode, templatesIn } from "../define";
 
 export const httpRequestNode = defineNode({
@@ -6,7 +7,8 @@ export const httpRequestNode = defineNode({
   version: 1,
   title: "HTTP request",
   category: "adapter",
-  description: "Calls an HTTP API. Sends the step's idempotency key as Idempotency-Key; 429, 5xx and timeouts are retried, other 4xx fail.",
+  description:
+    "Calls an HTTP API. Sends the step's idempotency key as Idempotency-Key; 429, 5xx and timeouts are retried, other 4xx fail. Private and loopback addresses are refused unless allowlisted in Settings.",
   icon: "globe",
   behavior: "task",
   config: z
@@ -15,6 +17,18 @@ export const httpRequestNode = defineNode({
       url: z.string().min(1, "is required").max(2_000),
       headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "must be a header name"), z.string().max(8_000)).default({}),
       body: z.unknown().optional(),
+      /** A bearer, basic or header credential (Settings), added to the request; redacted from everything stored. */
+      auth: z
+        .object({ credential: z.string().min(1, "is required").max(63) })
+        .strict()
+        .optional(),
+      /** The response body may be at most this large; it becomes the step's output. */
+      maxResponseBytes: z
+        .number()
+        .int("must be a whole number of bytes")
+        .min(1, "must be at least 1 byte")
+        .max(LIMITS.stepPayloadBytes, `must be at most ${LIMITS.stepPayloadBytes} bytes (the limit for a step's output)`)
+        .default(LIMITS.stepPayloadBytes),
     })
     .strict(),
   errorPort: true,

@@ -14,6 +14,7 @@ import { ENGINE_PAUSED_SETTING, PrismaRunStore } from "../../engine/runtime/pris
 import { serverCapabilities } from "./capabilities";
 import { credentialService } from "./credentials";
 import { llmSettingsService } from "./llm-settings";
+import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
 import { deadLetterService } from "./dead-letters";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
@@ -58,6 +59,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
       saveRetention: (input: unknown, actor: string) => saveRetentionSettings(db, input, actor),
       llm: llm.read,
       saveLlm: llm.save,
+      egressAllowlist: () => readEgressAllowlist(db),
+      saveEgressAllowlist: (input: unknown, actor: string) => saveEgressAllowlist(db, input, actor),
       enginePaused: async () => (await db.setting.findUnique({ where: { key: ENGINE_PAUSED_SETTING } }))?.value === true,
       /** The global switch: while on, workers finish the step in hand and take no new runs. */
       async setEnginePaused(paused: boolean, actor: string) {

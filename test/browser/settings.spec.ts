@@ -122,3 +122,39 @@ test("the LLM settings: endpoint state, a default model and a price table, valid
   await expect(page.getByLabel("Input price 1")).toHaveValue("0.15");
   await expect(page.getByLabel("Output price 1")).toHaveValue("0.6");
 });
+
+test("the egress allowlist is validated per entry, saved and audited", async ({ page }) => {
+  await page.goto("/settings");
+  const entries = page.getByLabel("Allowed destinations");
+  await expect(entries).toHaveValue("");
+  await entries.fill("10.0.0.0/8\napi.internal:99999");
+  await page.getByRole("button", { name: "Save allowlist" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "api.internal:99999" })).toContainText("the port must be between 1 and 65535");
+  await entries.fill("10.0.0.0/8\n*.corp.example\n127.0.0.1:8080");
+  await page.getByRole("button", { name: "Save allowlist" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("Allowed destinations")).toHaveValue("10.0.0.0/8\n*.corp.example\n127.0.0.1:8080");
+  await page.goto("/audit");
+  await expect(page.getByTestId("audit-row").filter({ hasText: "egress.allowlist" }).first()).toBeVisible();
+});
+
+test("an API credential with a rate limit is saved without showing its token again", async ({ page }) => {
+  await page.goto("/settings");
+  const form = page.getByRole("form", { name: "New API credential" });
+  await form.getByLabel("Name (used as auth.credential in HTTP request steps)").fill("shop-api");
+  await form.getByLabel("Kind").selectOption("header");
+  await form.getByLabel("Header name").fill("X-Api-Key");
+  await form.getByLabel("Header value").fill("browser-api-key-value");
+  await form.getByLabel("Rate limit: burst (optional)").fill("10");
+  await form.getByLabel("Rate limit: requests per second (optional)").fill("2");
+  await form.getByRole("button", { name: "Save API credential" }).click();
+  const row = page.getByTestId("credential-table").getByRole("row").filter({ hasText: "shop-api" });
+  await expect(row).toContainText("header");
+  await expect(row).toContainText("10 burst, 2/s");
+  await page.reload();
+  await expect(page.locator("body")).not.toContainText("browser-api-key-value");
+  const listed = await (await page.request.get("/api/trpc/credential.list")).text();
+  expect(listed).toContain("shop-api");
+  expect(listed).not.toContain("browser-api-key-value");
+});

@@ -68,6 +68,8 @@ const SHAPES: ConfigShape[] = [
         url: fc.constantFrom("https://api.example.test/hook", "https://api.example.test/items/{{ input.id }}"),
         headers: fc.constantFrom({}, { "X-Trace": "{{ input.trace }}" }),
         body: fc.constantFrom({ id: 1 }, "{{ input }}"),
+        auth: fc.constantFrom({ credential: "shop-api" }),
+        maxResponseBytes: fc.integer({ min: 1, max: 1024 * 1024 }),
       },
       { requiredKeys: ["url"] },
     ),

@@ -6,6 +6,7 @@ import type { Graph } from "../../engine/graph/schema";
 import { loadConfig } from "../../server/config";
 import { servicesFor, type Services } from "../../server/services";
 import { databaseKinds, migratedDatabase } from "../support/databases";
+import { allowLoopback } from "../support/egress";
 import { startSink } from "../support/http-sink";
 import { runKeel } from "../support/keel-process";
 import { e, n } from "../support/graph-builders";
@@ -23,6 +24,7 @@ describe.each(databaseKinds())("crash recovery with real worker processes on $na
 
   beforeAll(async () => {
     env = await migratedDatabase(kind);
+    await allowLoopback(env.database.db);
     dataDir = mkdtempSync(join(tmpdir(), "keel-crash-"));
     workerEnv = { KEEL_DATA_DIR: dataDir, DATABASE_URL: env.scratch.target.url, KEEL_LEASE_MS: "1500", KEEL_WORKER_IDLE_MS: "100" };
     services = servicesFor(loadConfig(workerEnv), env.database);

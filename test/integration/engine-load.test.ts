@@ -8,6 +8,7 @@ import { loadConfig } from "../../server/config";
 import { runtimeDeps } from "../../server/runtime";
 import { servicesFor } from "../../server/services";
 import { databaseKinds, migratedDatabase } from "../support/databases";
+import { allowLoopback } from "../support/egress";
 import { startSink } from "../support/http-sink";
 import { runKeel } from "../support/keel-process";
 import { e, n } from "../support/graph-builders";
@@ -33,6 +34,7 @@ afterAll(() => {
 describe.each(databaseKinds().filter((k) => k.name === "postgres"))("many workers on $name", (kind) => {
   it("4 worker processes finish 500 runs of a 5-step workflow: every step once, no double claim, each worker a share", async () => {
     const env = await migratedDatabase(kind);
+    await allowLoopback(env.database.db);
     const sink = await startSink(() => ({ status: 200, body: { ok: true } }));
     const dataDir = mkdtempSync(join(tmpdir(), "keel-load-"));
     dirs.push(dataDir);
@@ -85,6 +87,7 @@ describe.each(databaseKinds().filter((k) => k.name === "postgres"))("many worker
 describe.each(databaseKinds().filter((k) => k.name === "sqlite"))("web and workers sharing one SQLite file", (kind) => {
   it("2 worker processes and this process writing at once: every run finishes, every step once", async () => {
     const env = await migratedDatabase(kind);
+    await allowLoopback(env.database.db);
     const sink = await startSink(() => ({ status: 200, body: { ok: true } }));
     const dataDir = mkdtempSync(join(tmpdir(), "keel-sqlite-load-"));
     dirs.push(dataDir);
@@ -129,6 +132,7 @@ describe.each(databaseKinds().filter((k) => k.name === "sqlite"))("web and worke
 describe.each(databaseKinds())("a flaky peer on $name", (kind) => {
   it("50 runs against 30 % 5xx, 10 % timeouts and 429 with Retry-After: ≥ 95 % succeed, the rest are dead letters, nothing lost", async () => {
     const env = await migratedDatabase(kind);
+    await allowLoopback(env.database.db);
     let seed = 42;
     const random = () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;

@@ -10,6 +10,7 @@ import { runtimeDeps } from "../../server/runtime";
 import { servicesFor, type Services } from "../../server/services";
 import { CONSTRUCTS } from "../graph/constructs.fixture";
 import { databaseKinds, migratedDatabase } from "../support/databases";
+import { allowLoopback } from "../support/egress";
 import { startSink } from "../support/http-sink";
 import { e, n } from "../support/graph-builders";
 
@@ -23,6 +24,7 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
 
   beforeAll(async () => {
     env = await migratedDatabase(kind);
+    await allowLoopback(env.database.db);
     const config = loadConfig({ KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), "keel-engine-")), DATABASE_URL: env.scratch.target.url });
     services = servicesFor(config, env.database);
     sink = await startSink();

@@ -39,6 +39,17 @@ describe.each(databaseKinds())("settings and audit procedures on $name", (kind) 
     expect(entries[0]).toMatchObject({ action: "settings.update", targetId: "llm", detail: { defaultModel: "llama3.1" } });
   });
 
+  it("keeps the egress allowlist: validates every entry by position, normalises, audits", async () => {
+    expect(await caller.settings.egressAllowlist()).toEqual({ entries: [] });
+    const error = await rejection(caller.settings.saveEgressAllowlist({ entries: ["10.0.0.0/8", "api.internal:99999"] }));
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.message).toBe("entries.1: 'api.internal:99999': the port must be between 1 and 65535");
+    expect(await caller.settings.saveEgressAllowlist({ entries: [" 10.0.0.0/8 ", "*.corp.example", "10.0.0.0/8", "[::1]:8080"] })).toEqual({ entries: ["10.0.0.0/8", "*.corp.example", "[::1]:8080"] });
+    expect(await caller.settings.egressAllowlist()).toEqual({ entries: ["10.0.0.0/8", "*.corp.example", "[::1]:8080"] });
+    const { entries } = await caller.audit.list({ limit: 1 });
+    expect(entries[0]).toMatchObject({ actor: "operator", action: "settings.update", targetId: "egress.allowlist", detail: { entries: ["10.0.0.0/8", "*.corp.example", "[::1]:8080"] } });
+  });
+
   it("pages through the audit log newest first without gaps or repeats", async () => {
     for (let i = 0; i < 7; i++) await caller.workflow.create({ name: `Audit ${i}` });
     const seen: string[] = [];

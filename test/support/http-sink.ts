@@ -5,6 +5,7 @@ export interface SinkCall {
   method: string;
   path: string;
   key: string | undefined;
+  headers: IncomingMessage["headers"];
   body: string;
   at: number;
   /** The client hung up before the answer was sent. */
@@ -15,8 +16,8 @@ export interface SinkCall {
 
 export type SinkResponder = (call: SinkCall, attemptForKey: number) => { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number };
 
-/** A real HTTP server on 127.0.0.1 that records every call with its Idempotency-Key. */
-export async function startSink(respond: SinkResponder = () => ({ status: 200, body: { ok: true } })) {
+/** A real HTTP server (on 127.0.0.1 unless told otherwise) that records every call with its Idempotency-Key. */
+export async function startSink(respond: SinkResponder = () => ({ status: 200, body: { ok: true } }), listen: { host?: string; port?: number } = {}) {
   const calls: SinkCall[] = [];
   const perKey = new Map<string, number>();
   let responder = respond;
@@ -24,7 +25,7 @@ export async function startSink(respond: SinkResponder = () => ({ status: 200, b
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const call: SinkCall = { method: req.method ?? "", path: req.url ?? "", key: req.headers["idempotency-key"] as string | undefined, body: Buffer.concat(chunks).toString("utf8"), at: Date.now(), aborted: false, status: 0 };
+      const call: SinkCall = { method: req.method ?? "", path: req.url ?? "", key: req.headers["idempotency-key"] as string | undefined, headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now(), aborted: false, status: 0 };
       res.once("close", () => {
         if (!res.writableEnded) call.aborted = true;
       });
@@ -42,10 +43,12 @@ export async function startSink(respond: SinkResponder = () => ({ status: 200, b
       else send();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = listen.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(listen.port ?? 0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
+    port,
     calls,
     callsFor: (key: string) => calls.filter((c) => c.key === key),
     setResponder(next: SinkResponder) {

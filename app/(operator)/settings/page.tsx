@@ -134,6 +134,114 @@ function Retention() {
   );
 }
 
+function EgressAllowlist() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const current = useQuery(trpc.settings.egressAllowlist.queryOptions());
+  const [text, setText] = useState<string | undefined>(undefined);
+  const save = useMutation(
+    trpc.settings.saveEgressAllowlist.mutationOptions({
+      onSuccess: (saved) => {
+        queryClient.setQueryData(trpc.settings.egressAllowlist.queryKey(), saved);
+        setText(undefined);
+      },
+    }),
+  );
+  const value = text ?? (current.data ? current.data.entries.join("\n") : "");
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate({ entries: value.split("\n").map((line) => line.trim()).filter(Boolean) });
+  };
+  return (
+    <section className="panel" aria-labelledby="egress-heading">
+      <h2 id="egress-heading">Egress allowlist</h2>
+      <p className="muted">
+        HTTP request steps refuse private, loopback and link-local addresses (your network, this machine, cloud metadata). List here the
+        internal services they may reach, one per line: a hostname (<code>api.internal</code>, <code>*.corp.example</code>), an address or a
+        range (<code>10.0.0.5</code>, <code>10.1.0.0/16</code>, <code>fd00::/8</code>), optionally with a port (<code>127.0.0.1:8080</code>).
+      </p>
+      <form onSubmit={submit} className="form">
+        <label htmlFor="egress-entries">Allowed destinations</label>
+        <textarea id="egress-entries" rows={4} value={value} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+        <div>
+          <button type="submit" className="button-primary" disabled={save.isPending || current.isPending}>
+            Save allowlist
+          </button>
+        </div>
+      </form>
+      {save.isError ? (
+        <p className="form-error" role="alert">
+          {save.error.message}
+        </p>
+      ) : save.isSuccess ? (
+        <p role="status">Saved.</p>
+      ) : null}
+    </section>
+  );
+}
+
+const EMPTY_API = { name: "", kind: "bearer" as "bearer" | "basic" | "header", token: "", user: "", password: "", header: "X-Api-Key", value: "", capacity: "", refill: "" };
+
+/** Credentials for HTTP request steps (`auth`), with an optional rate limit shared by all workers. */
+function ApiCredentialForm({ onSaved }: { onSaved: () => Promise<unknown> }) {
+  const trpc = useTRPC();
+  const [form, setForm] = useState(EMPTY_API);
+  const create = useMutation(trpc.credential.create.mutationOptions({ onSuccess: () => void onSaved().then(() => setForm(EMPTY_API)) }));
+  const field = (key: Exclude<keyof typeof EMPTY_API, "kind">) => ({ value: form[key], onChange: (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value }) });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const secret = form.kind === "bearer" ? { token: form.token } : form.kind === "basic" ? { user: form.user, password: form.password } : { name: form.header, value: form.value };
+    const limited = form.capacity !== "" || form.refill !== "";
+    create.mutate({ name: form.name, kind: form.kind, secret, ...(limited ? { rateLimit: { capacity: Number(form.capacity), refillPerSecond: Number(form.refill) } } : {}) });
+  };
+  return (
+    <>
+      <form onSubmit={submit} className="form" aria-label="New API credential">
+        <label htmlFor="api-name">Name (used as auth.credential in HTTP request steps)</label>
+        <input id="api-name" required {...field("name")} placeholder="shop-api" />
+        <label htmlFor="api-kind">Kind</label>
+        <select id="api-kind" value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value as typeof form.kind })}>
+          <option value="bearer">Bearer token</option>
+          <option value="basic">Basic (user and password)</option>
+          <option value="header">Header (name and value)</option>
+        </select>
+        {form.kind === "bearer" ? (
+          <>
+            <label htmlFor="api-token">Token</label>
+            <input id="api-token" type="password" autoComplete="new-password" required {...field("token")} />
+          </>
+        ) : form.kind === "basic" ? (
+          <>
+            <label htmlFor="api-user">User</label>
+            <input id="api-user" autoComplete="off" required {...field("user")} />
+            <label htmlFor="api-password">Password</label>
+            <input id="api-password" type="password" autoComplete="new-password" required {...field("password")} />
+          </>
+        ) : (
+          <>
+            <label htmlFor="api-header">Header name</label>
+            <input id="api-header" required {...field("header")} />
+            <label htmlFor="api-value">Header value</label>
+            <input id="api-value" type="password" autoComplete="new-password" required {...field("value")} />
+          </>
+        )}
+        <label htmlFor="api-capacity">Rate limit: burst (optional)</label>
+        <input id="api-capacity" inputMode="numeric" {...field("capacity")} placeholder="e.g. 10 requests" />
+        <label htmlFor="api-refill">Rate limit: requests per second (optional)</label>
+        <input id="api-refill" inputMode="decimal" {...field("refill")} placeholder="e.g. 2" />
+        <button type="submit" className="button-primary" disabled={create.isPending}>
+          Save API credential
+        </button>
+      </form>
+      {create.isError ? (
+        <p className="form-error" role="alert">
+          {create.error.message}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
 const EMPTY_SMTP = { name: "", host: "", port: "587", user: "", password: "", from: "" };
 
 function Credentials() {
@@ -156,13 +264,17 @@ function Credentials() {
   return (
     <section className="panel" aria-labelledby="credentials-heading">
       <h2 id="credentials-heading">Credentials</h2>
-      <p className="muted">Secrets that steps use (an SMTP login for email). They are encrypted at rest and never shown again after saving.</p>
+      <p className="muted">
+        Secrets that steps use (an SMTP login for email, a token for an API). They are encrypted at rest, never shown again after saving,
+        and replaced by <code>[redacted:name]</code> in anything a step stores.
+      </p>
       {list.data && list.data.length > 0 ? (
         <table className="table" data-testid="credential-table">
           <thead>
             <tr>
               <th>Name</th>
               <th>Kind</th>
+              <th>Rate limit</th>
               <th>Last used</th>
               <th />
             </tr>
@@ -174,6 +286,7 @@ function Credentials() {
                   <code>{c.name}</code>
                 </td>
                 <td>{c.kind}</td>
+                <td>{c.rateLimit ? `${c.rateLimit.capacity} burst, ${c.rateLimit.refillPerSecond}/s` : "none"}</td>
                 <td>{c.lastUsedAt ? new Date(c.lastUsedAt).toLocaleString() : "never"}</td>
                 <td>
                   <button type="button" className="button-quiet" onClick={() => remove.mutate({ name: c.name })}>
@@ -209,6 +322,7 @@ function Credentials() {
           {create.error.message}
         </p>
       ) : null}
+      <ApiCredentialForm onSaved={refresh} />
     </section>
   );
 }
@@ -244,6 +358,7 @@ export default function SettingsPage() {
       <Credentials />
       <LlmSettings />
       <Retention />
+      <EgressAllowlist />
       <EngineSwitch />
     </section>
   );

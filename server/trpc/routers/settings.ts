@@ -1,4 +1,5 @@
 import { LlmSettingsSchema } from "../../../nodes/llm/settings";
+import { EgressAllowlistSchema } from "../../../nodes/adapters/egress/allowlist";
 import { RetentionSettingsSchema } from "../../services/retention";
 import { operatorProcedure, router } from "../init";
 
@@ -11,4 +12,7 @@ export const settingsRouter = router({
   llm: operatorProcedure.query(({ ctx }) => ctx.services.settings.llm()),
   saveLlm: operatorProcedure.input(LlmSettingsSchema).mutation(({ ctx, input }) => ctx.services.settings.saveLlm(input, ctx.actor)),
   saveRetention: operatorProcedure.input(RetentionSettingsSchema).mutation(({ ctx, input }) => ctx.services.settings.saveRetention(input, ctx.actor)),
+  /** Destinations http.request may reach although they are private or loopback. */
+  egressAllowlist: operatorProcedure.query(({ ctx }) => ctx.services.settings.egressAllowlist()),
+  saveEgressAllowlist: operatorProcedure.input(EgressAllowlistSchema).mutation(({ ctx, input }) => ctx.services.settings.saveEgressAllowlist(input, ctx.actor)),
 });
