@@ -2,6 +2,7 @@ import { createRegistry, type AnyNodeMeta } from "../engine/registry";
 import { emailSendNode } from "./adapters/email-send";
 import { httpRequestNode } from "./adapters/http-request";
 import { approvalNode } from "./human/approval";
+import { recallNode } from "./memory/recall";
 import { rememberNode } from "./memory/remember";
 import { notifyOperatorNode } from "./notify/operator";
 import { createInvoiceNode } from "./records/create-invoice";
@@ -48,6 +49,7 @@ export const CATALOG: AnyNodeMeta[] = [
   updateInvoiceStatusNode,
   emailSendNode,
   rememberNode,
+  recallNode,
   notifyOperatorNode,
 ];
 

@@ -6,7 +6,8 @@ import { httpRequestNode } from "./adapters/http-request";
 import { executeHttpRequest } from "./adapters/http-request.server";
 import type { Db } from "../engine/store";
 import { setNode } from "./data/set";
-import { memoryExecutors } from "./memory/memory.server";
+import { memoryExecutors, type MemoryDeps } from "./memory/memory.server";
+import { recallNode } from "./memory/recall";
 import { notifyExecutor } from "./notify/notify.server";
 import { notifyOperatorNode } from "./notify/operator";
 import { rememberNode } from "./memory/remember";
@@ -35,10 +36,10 @@ function executor<M extends AnyNodeMeta>(meta: M, run: (ctx: ExecutionContext<Co
 
 const truthy = (value: unknown) => (Array.isArray(value) ? value.length > 0 : Boolean(value));
 
-/** The executors, given what the stateful ones need (the database, for records). */
-export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): ReadonlyMap<string, NodeExecutor> {
+/** The executors, given what the stateful ones need (the database for records, the index for memory). */
+export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"]; memory?: MemoryDeps }): ReadonlyMap<string, NodeExecutor> {
   const records = recordsExecutors(deps.db);
-  const memory = memoryExecutors(deps.db);
+  const memory = memoryExecutors(deps.db, deps.memory);
   const noSmtp = async (name: string): Promise<never> => {
     throw new PermanentError(`credential: no credentials are available here to resolve '${name}'`);
   };
@@ -51,6 +52,7 @@ export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): Rea
     executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
     executor(emailSendNode, emailExecutor({ db: deps.db, smtp: deps.smtp ?? noSmtp })),
     executor(rememberNode, memory.remember),
+    executor(recallNode, memory.recall),
     executor(notifyOperatorNode, notifyExecutor(deps.db)),
   ]);
 }

@@ -10,6 +10,8 @@ import { registry } from "../../nodes/catalog";
 import { ENGINE_PAUSED_SETTING, PrismaRunStore } from "../../engine/runtime/prisma-store";
 import { credentialService } from "./credentials";
 import { deadLetterService } from "./dead-letters";
+import { memoryService } from "./memory";
+import { memoryIndexFor } from "../memory/index-for";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { webhookService } from "./webhooks";
@@ -42,6 +44,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     runs,
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, ...options }),
+    memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {
       retention: () => readRetentionSettings(db),

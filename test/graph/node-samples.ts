@@ -100,6 +100,13 @@ const SHAPES: ConfigShape[] = [
     example: { subject: "contact:{{ input.email }}", text: "Signed up" },
     arbitrary: fc.record({ subject: fc.constantFrom("contact:{{ input.email }}", "project:blog"), kind: fc.constantFrom("note", "support"), text: fc.constantFrom("Signed up", "Said: {{ input.message }}") }),
   },
+  {
+    example: { query: "{{ input.question }}", subject: "contact:{{ input.email }}", topK: 3 },
+    arbitrary: fc.record(
+      { query: fc.constantFrom("{{ input.question }}", "billing problems"), subject: fc.constantFrom("contact:{{ input.email }}", "project:blog"), kinds: fc.constantFrom(["note"], ["note", "support"]), topK: fc.integer({ min: 1, max: 50 }), minScore: fc.constantFrom(0, 0.3) },
+      { requiredKeys: ["query"] },
+    ),
+  },
   { example: { number: "INV-000001", status: "paid" }, arbitrary: fc.record({ number: fc.constantFrom("INV-000001", "{{ input.invoice }}"), status: fc.constantFrom("sent", "paid", "void") }) },
 ];
 
