@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NotFoundError, PermanentError, ValidationError } from "../../engine/errors";
+import { ConfigurationError, NotFoundError, PermanentError, ValidationError } from "../../engine/errors";
 import { AnyNull, DbNull, json, type Database } from "../../engine/store";
 import type { MemoryIndex } from "../../nodes/memory/memory-index.server";
 import { countStale, parseSubject, recall, type RecallResult, type SubjectRef } from "../../nodes/memory/memory-store.server";
@@ -122,7 +122,7 @@ export function memoryService(database: Database, options: { index: MemoryIndex 
 
     /** Semantic search, the same as a memory.recall step. */
     async search(input: { query: string; subject?: string | undefined; kinds?: string[] | undefined; topK: number; minScore: number }): Promise<RecallResult> {
-      if (!index) throw new NotFoundError("memory search: no memory index is configured (set CHROMA_URL, or run under `keel start`, which starts Chroma)");
+      if (!index) throw new ConfigurationError("CHROMA_URL: no memory index is configured (set CHROMA_URL, or run under `keel start`, which starts Chroma)", "CHROMA_URL");
       return recall(db, index, { query: input.query, subject: input.subject ? subjectRef(input.subject) : undefined, kinds: input.kinds, topK: input.topK, minScore: input.minScore }, { now: now() });
     },
 
