@@ -16,7 +16,15 @@ const kindWord = z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be lowercase lette
 
 export const MemoryRetentionSchema = z.object({
   /** Days to keep items of each kind; kinds not listed are kept until forgotten. */
-  kinds: z.record(kindWord, z.number().int("must be a whole number of days").min(1, "must be at least 1 day").max(36_500, "must be at most 36500 days")).default({}),
+  kinds: z
+    .record(z.string(), z.number().int("must be a whole number of days").min(1, "must be at least 1 day").max(36_500, "must be at most 36500 days"))
+    // zod's own message for a bad record key is "Invalid key in record"; name what a kind is.
+    .superRefine((kinds, ctx) => {
+      for (const kind of Object.keys(kinds)) {
+        if (!kindWord.safeParse(kind).success) ctx.addIssue({ code: "custom", path: [kind], message: "a kind must be lowercase letters, digits, _ or -" });
+      }
+    })
+    .default({}),
 });
 
 export type MemoryRetention = z.output<typeof MemoryRetentionSchema>;

@@ -47,5 +47,5 @@ test("retention per kind is saved on the memory page and refused with the field 
   await page.getByLabel("Keep items of kind").fill("Not A Kind");
   await page.getByLabel("for", { exact: true }).fill("5");
   await page.getByRole("button", { name: "Save", exact: true }).click();
-  await expect(page.getByRole("alert")).toContainText("kinds");
+  await expect(page.getByRole("alert").filter({ hasText: "kinds" })).toContainText("kinds.Not A Kind: a kind must be lowercase letters, digits, _ or -");
 });

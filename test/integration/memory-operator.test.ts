@@ -72,6 +72,8 @@ describe.each(databaseKinds())("memory procedures and commands on $name", (kind)
     expect(entries[0]).toMatchObject({ actor: "operator", action: "settings.update", targetId: "memory.retention" });
     const error = await rejection(caller.memory.saveRetention({ kinds: { support: 0 } }));
     expect(error.code).toBe("BAD_REQUEST");
+    expect(error.message).toBe("kinds.support: must be at least 1 day");
+    expect((await rejection(caller.memory.saveRetention({ kinds: { "Not A Kind": 5 } }))).message).toBe("kinds.Not A Kind: a kind must be lowercase letters, digits, _ or -");
     expect(await caller.memory.retention()).toEqual({ kinds: { support: 180 } });
   });
 

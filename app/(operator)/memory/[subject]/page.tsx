@@ -17,7 +17,8 @@ function safeDecode(segment: string): string {
 
 export default function MemorySubjectPage() {
   const params = useParams<{ subject: string }>();
-  const subject = typeof params.subject === "string" ? safeDecode(params.subject) : "";
+  const raw = params?.subject;
+  const subject = typeof raw === "string" ? safeDecode(raw) : "";
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const router = useRouter();
@@ -85,7 +86,8 @@ export default function MemorySubjectPage() {
                     <td style={{ whiteSpace: "pre-wrap" }}>{item.text}</td>
                     <td>
                       {item.provenance.runId ? (
-                        <Link href={`/runs/${encodeURIComponent(item.provenance.runId)}`}>
+                        // No prefetch: a long timeline would fetch every run's page up front.
+                        <Link href={`/runs/${encodeURIComponent(item.provenance.runId)}`} prefetch={false}>
                           run {item.provenance.runId.slice(-8)}
                           {item.provenance.nodeId ? ` · ${item.provenance.nodeId}` : ""}
                         </Link>
