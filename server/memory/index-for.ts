@@ -26,7 +26,25 @@ export function memoryIndexFor(config: Pick<KeelConfig, "embedding" | "chromaUrl
   return index;
 }
 
-/** Extractive summaries with the configured embedder. (An LLM summarizer can take its place.) */
-export function summarizerFor(config: Pick<KeelConfig, "embedding">): Summarizer {
-  return extractiveSummarizer(embedderFor(config));
+/** What an LLM summarizer looks like (nodes/llm/summarizer.server.ts): items oldest first. */
+export interface ListSummarizer {
+  summarize(subject: string, items: { text: string; at?: Date }[], options?: { signal?: AbortSignal }): Promise<string>;
+}
+
+/** Puts a list-style summarizer (an LLM one) behind memory's Summarizer interface. */
+export function fromListSummarizer(method: string, inner: ListSummarizer): Summarizer {
+  return {
+    method,
+    summarize: ({ subject, items }, signal) =>
+      inner.summarize(
+        subject,
+        [...items].reverse().map((item) => ({ text: item.text, at: item.createdAt })),
+        signal ? { signal } : {},
+      ),
+  };
+}
+
+/** The LLM summarizer when one is given (an endpoint is configured), else extractive summaries with the embedder. */
+export function summarizerFor(config: Pick<KeelConfig, "embedding">, llm?: { model: string; summarizer: ListSummarizer }): Summarizer {
+  return llm ? fromListSummarizer(`llm:${llm.model}`, llm.summarizer) : extractiveSummarizer(embedderFor(config));
 }
