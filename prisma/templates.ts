@@ -84,7 +84,7 @@ export const TEMPLATES: Template[] = [
           label: "Classify intent",
           config: { model: "gpt-4o-mini", text: "{{ input.message }}", labels: ["billing", "bug", "question", "other"] },
         },
-        { id: "recall", type: "memory.recall", label: "Recall customer history", config: { subject: "contact:{{ input.email }}", query: "{{ input.message }}", limit: 5 } },
+        { id: "recall", type: "memory.recall", label: "Recall customer history", config: { subject: "contact:{{ input.email }}", query: "{{ input.message }}", topK: 5 } },
         {
           id: "draft",
           type: "llm.chat",

@@ -54,7 +54,9 @@ export function memoryExecutors(db: Db, deps: MemoryDeps = {}) {
       if (!query) throw new PermanentError("query: is empty after rendering");
       const subject = c.subject === undefined ? undefined : parseSubject(String(c.subject));
       const result = await recall(db, deps.index, { query, subject, kinds: ctx.config.kinds, topK: ctx.config.topK, minScore: ctx.config.minScore }, { signal: ctx.signal });
-      return { port: "out", output: { ...result, query, ...(subject ? { subject: `${subject.kind}:${subject.key}` } : {}) } };
+      // `text` is the same, ready for a prompt: the summary, then one line per item.
+      const text = [result.summary ? `Summary: ${result.summary.text}` : "", ...result.items.map((item) => `- ${item.text}`)].filter(Boolean).join("\n");
+      return { port: "out", output: { ...result, text, query, ...(subject ? { subject: `${subject.kind}:${subject.key}` } : {}) } };
     },
   };
 }

@@ -41,7 +41,11 @@ const recallGraph: Graph = {
   edges: [e("e1", "start", "recall"), e("e2", "recall", "done")],
 };
 
-type Recalled = { items: { id: string; text: string; kind: string; subject: string; score: number; provenance: { runId: string; nodeId: string } }[]; summary: { text: string } | null };
+type Recalled = {
+  items: { id: string; text: string; kind: string; subject: string; score: number; provenance: { runId: string; nodeId: string } }[];
+  summary: { text: string } | null;
+  text: string;
+};
 
 describe.each(databaseKinds())("memory with a real Chroma on $name", (kind) => {
   let env: Awaited<ReturnType<typeof migratedDatabase>>;
@@ -217,6 +221,7 @@ describe.each(databaseKinds())("memory with a real Chroma on $name", (kind) => {
     );
     const withSummary = await recallRun("ada@example.test", "hiking");
     expect(withSummary.summary?.text).toBe(ada.summary!.text);
+    expect(withSummary.text).toBe([`Summary: ${ada.summary!.text}`, ...withSummary.items.map((i) => `- ${i.text}`)].join("\n"));
   });
 
   it("prunes items past their kind's retention from the database and the index, and audits the change", async () => {
