@@ -27,8 +27,10 @@ export interface IndexFilter {
 }
 
 /** Chroma collection names allow [a-zA-Z0-9._-], 3–512 characters, alphanumeric at both ends. */
+const COLLECTION_PREFIX = "keel-memory-";
+
 export function collectionNameFor(embedderId: string): string {
-  return `keel-memory-${embedderId.replace(/[^a-zA-Z0-9._-]/g, "_")}`.slice(0, 500).replace(/[^a-zA-Z0-9]+$/, "");
+  return `${COLLECTION_PREFIX}${embedderId.replace(/[^a-zA-Z0-9._-]/g, "_")}`.slice(0, 500).replace(/[^a-zA-Z0-9]+$/, "");
 }
 
 function whereOf(filter: IndexFilter): Where | undefined {
@@ -93,6 +95,22 @@ export class MemoryIndex {
   async delete(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.withCollection((collection) => collection.delete({ ids }));
+  }
+
+  /**
+   * Deletes the ids from every memory collection, this embedder's and those of embedders used
+   * before: forgetting must not leave vectors behind in a collection no longer queried.
+   */
+  async deleteEverywhere(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      const collections = await this.client.listCollections({ limit: 1_000 });
+      for (const collection of collections) {
+        if (collection.name.startsWith(COLLECTION_PREFIX)) await collection.delete({ ids });
+      }
+    } catch (error) {
+      throw this.translate(error);
+    }
   }
 
   async count(): Promise<number> {

@@ -144,7 +144,7 @@ export function memoryService(database: Database, options: { index: MemoryIndex 
     },
 
     /**
-     * Forgets a subject: drops its vectors from the index first (if Chroma is down nothing is
+     * Forgets a subject: drops its vectors from every memory collection first (if Chroma is down nothing is
      * deleted and the operator tries again), then, in one transaction, tombstones the payloads
      * of the events and effects of the steps that produced its items and of every event or
      * effect that mentions its key, deletes the subject with its items and summary, and audits.
@@ -154,7 +154,7 @@ export function memoryService(database: Database, options: { index: MemoryIndex 
       const row = await db.memorySubject.findUnique({ where: { kind_key: ref } });
       if (!row) throw new NotFoundError(`subject: no memory about '${subject}'`);
       const items = await db.memoryItem.findMany({ where: { subjectId: row.id }, select: { id: true, runId: true, nodeId: true } });
-      if (index) await index.delete(items.map((i) => i.id));
+      if (index) await index.deleteEverywhere(items.map((i) => i.id));
 
       const steps = new Map<string, { runId: string; nodeId: string }>();
       for (const item of items) if (item.runId && item.nodeId) steps.set(`${item.runId}\u0000${item.nodeId}`, { runId: item.runId, nodeId: item.nodeId });
@@ -213,7 +213,7 @@ export function memoryService(database: Database, options: { index: MemoryIndex 
       for (;;) {
         const batch = (await db.memoryItem.findMany({ where, select: { id: true }, take: 500 })).map((r) => r.id);
         if (batch.length === 0) break;
-        if (index) await index.delete(batch);
+        if (index) await index.deleteEverywhere(batch);
         items += (await db.memoryItem.deleteMany({ where: { id: { in: batch } } })).count;
       }
       const summaries = items > 0 ? (await db.memorySummary.deleteMany({ where: { subject: { items: { none: {} } } } })).count : 0;

@@ -248,6 +248,11 @@ describe.each(databaseKinds())("memory with a real Chroma on $name", (kind) => {
     expect(await env.database.db.memorySummary.count({ where: { subject: { key: "ada@example.test" } } })).toBe(0);
     const hits = await index.queryVector((await local.embed(["email phone invoices hiking"]))[0]!, { n: 50 });
     for (const id of ids) expect(hits.map((h) => h.id)).not.toContain(id);
+    // Also gone from the collection of the embedder used before (reindexed above).
+    const before = new MemoryIndex(chroma.url, { id: "openai:keel-embed:96", dimension: 96, embed: () => Promise.reject(new Error("not used")) });
+    const old = (await before.queryVector(new Array<number>(96).fill(0.1), { n: 50 })).map((h) => h.id);
+    expect(old.length).toBeGreaterThan(0);
+    for (const id of ids) expect(old).not.toContain(id);
 
     // The steps that produced the items, and every event whose payload named her (run.started
     // with her email as input, the recall runs), keep their skeleton and lose their payload.
