@@ -43,7 +43,7 @@ export async function memoryCommand(args: string[]): Promise<number> {
       return 0;
     }
     const result = await memoryService(database, { index }).forget(subject!, "cli");
-    say(`forgot ${result.subject}: ${result.items} item(s) deleted, ${result.events} event payload(s) and ${result.effects} effect(s) tombstoned`);
+    say(`forgot ${result.subject}: ${result.items} item(s) deleted, ${result.events} event payload(s), ${result.effects} effect(s) and ${result.runs} run input(s) tombstoned`);
     return 0;
   } finally {
     await chroma.close();

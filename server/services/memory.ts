@@ -54,7 +54,7 @@ function mentionPattern(key: string): string {
 }
 
 /** Ids of rows whose JSON columns mention `key` (case-insensitively). */
-async function idsMentioning(database: Database, table: "RunEvent" | "Effect", columns: string[], key: string): Promise<string[]> {
+async function idsMentioning(database: Database, table: "RunEvent" | "Effect" | "Run", columns: string[], key: string): Promise<string[]> {
   const pg = database.provider === "postgresql";
   const test = columns.map((c) => (pg ? `"${c}"::text ILIKE $1 ESCAPE '\\'` : `"${c}" LIKE ? ESCAPE '\\'`)).join(" OR ");
   const pattern = mentionPattern(key);
@@ -67,6 +67,8 @@ export interface ForgetResult {
   items: number;
   events: number;
   effects: number;
+  /** Finished runs whose input or output carried the key. */
+  runs: number;
 }
 
 export interface MemoryPruneResult {
@@ -160,6 +162,7 @@ export function memoryService(database: Database, options: { index: MemoryIndex 
       for (const item of items) if (item.runId && item.nodeId) steps.set(`${item.runId}\u0000${item.nodeId}`, { runId: item.runId, nodeId: item.nodeId });
       const eventIds = await idsMentioning(database, "RunEvent", ["payload"], ref.key);
       const effectIds = await idsMentioning(database, "Effect", ["request", "result", "error"], ref.key);
+      const runIds = await idsMentioning(database, "Run", ["input", "output"], ref.key);
       const stamp = `forgotten ${now().toISOString()}`;
       const byStep = [...steps.values()];
 
@@ -173,6 +176,12 @@ export function memoryService(database: Database, options: { index: MemoryIndex 
             where: { OR: [...byStep, { id: { in: effectIds } }] },
             data: { request: DbNull, result: DbNull, error: DbNull },
           });
+          // Finished runs that carried the key keep their skeleton; their input and output become
+          // tombstones, as retention does. Open runs keep theirs: they still need them to go on.
+          const tombstone = json({ forgotten: stamp.slice("forgotten ".length) });
+          const finished = { id: { in: runIds }, finishedAt: { not: null } };
+          const runs = await tx.run.updateMany({ where: finished, data: { input: tombstone } });
+          await tx.run.updateMany({ where: { ...finished, NOT: { output: { equals: AnyNull } } }, data: { output: tombstone } });
           await tx.memorySubject.delete({ where: { id: row.id } });
           // The key may be personal data: the audit entry names the subject by id and kind only.
           await audit(tx, {
@@ -180,9 +189,9 @@ export function memoryService(database: Database, options: { index: MemoryIndex 
             action: "memory.forget",
             targetType: "memory_subject",
             targetId: row.id,
-            detail: { kind: ref.kind, items: items.length, events: events.count, effects: effects.count },
+            detail: { kind: ref.kind, items: items.length, events: events.count, effects: effects.count, runs: runs.count },
           });
-          return { subject: `${ref.kind}:${ref.key}`, items: items.length, events: events.count, effects: effects.count };
+          return { subject: `${ref.kind}:${ref.key}`, items: items.length, events: events.count, effects: effects.count, runs: runs.count };
         },
         { timeout: 120_000, maxWait: 30_000 },
       );

@@ -265,6 +265,14 @@ describe.each(databaseKinds())("memory with a real Chroma on $name", (kind) => {
     const stillMentioning = (await env.database.db.runEvent.findMany({ where: { tombstone: null } })).filter((ev) => JSON.stringify(ev.payload ?? null).includes("ada@example.test"));
     expect(stillMentioning).toEqual([]);
     expect((await env.database.db.effect.findMany({ where: { runId: { in: runIds }, nodeId: "remember" } })).every((ef) => ef.request === null && ef.result === null)).toBe(true);
+    // Her runs keep their status; their input (her email, the texts) is a tombstone now.
+    for (const run of await env.database.db.run.findMany({ where: { id: { in: runIds } } })) {
+      expect(run.status).toBe("succeeded");
+      expect(run.input).toEqual({ forgotten: expect.any(String) });
+    }
+    expect(result.runs).toBeGreaterThanOrEqual(runIds.length);
+    const stillInRuns = (await env.database.db.run.findMany()).filter((r) => JSON.stringify([r.input, r.output]).includes("ada@example.test"));
+    expect(stillInRuns).toEqual([]);
     // Bob is untouched.
     expect((await recall(env.database.db, index, { query: "phone calls", subject: { kind: "contact", key: "bob@example.test" }, topK: 1, minScore: 0 })).items).toHaveLength(1);
     const audit = await env.database.db.auditLog.findFirstOrThrow({ where: { action: "memory.forget" } });
