@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ValidationError } from "../../engine/errors";
 import { Worker } from "../../engine/runtime/worker";
+import { memoryIndexFor } from "../memory/index-for";
+import { runningChromaUrl } from "../process/chroma";
 import { runtimeDeps } from "../runtime";
 import { ensureSecret } from "../secret-key";
 import { withServices } from "./with-services";
@@ -40,7 +42,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     const started = await services.runs.start({ workflow, input, ...(values["idempotency-key"] ? { idempotencyKey: values["idempotency-key"] } : {}) }, "cli");
     if (values.wait) {
       const secret = ensureSecret(services.config.dataDir, services.config.secret).secret;
-      const worker = new Worker(runtimeDeps(services.database, { publicUrl: services.config.publicUrl, secret }), { id: `keel-run:${process.pid}`, concurrency: 1 });
+      // Memory steps use CHROMA_URL, or the local Chroma of a running Keel; without either,
+      // items are stored and indexed later by Keel's worker.
+      const index = memoryIndexFor(services.config, services.config.chromaUrl ?? (await runningChromaUrl(services.config.dataDir)));
+      const deps = runtimeDeps(services.database, { publicUrl: services.config.publicUrl, secret, memory: { index } });
+      const worker = new Worker(deps, { id: `keel-run:${process.pid}`, concurrency: 1 });
       for (;;) {
         const run = await services.runs.get(started.id);
         if (SETTLED.has(run.status)) break;

@@ -34,19 +34,25 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** The URL of the local Chroma of a `keel start` running on this data directory, if it answers. */
+export async function runningChromaUrl(dataDir: string): Promise<string | undefined> {
+  let url: string;
+  try {
+    url = readFileSync(urlFile(dataDir), "utf8").trim();
+  } catch {
+    return undefined;
+  }
+  return url && (await answers(url)) ? url : undefined;
+}
+
 /**
  * The Chroma a CLI command should use: CHROMA_URL, else the local one of a running `keel start`,
  * else a local one started for the command on the same data (stopped by `close`).
  */
 export async function chromaForCommand(config: { chromaUrl: string | undefined; dataDir: string }, log: (line: string) => void): Promise<{ url: string; close(): Promise<void> }> {
   if (config.chromaUrl) return { url: config.chromaUrl, close: async () => undefined };
-  let running: string | undefined;
-  try {
-    running = readFileSync(urlFile(config.dataDir), "utf8").trim();
-  } catch {
-    running = undefined;
-  }
-  if (running && (await answers(running))) return { url: running, close: async () => undefined };
+  const running = await runningChromaUrl(config.dataDir);
+  if (running) return { url: running, close: async () => undefined };
   const supervisor = new Supervisor(log);
   const url = await startLocalChroma(supervisor, config.dataDir, 0);
   return { url, close: () => supervisor.stopAll() };

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -95,6 +95,39 @@ describe.each(databaseKinds())("memory procedures and commands on $name", (kind)
     expect(await bad.exited).toBe(1);
     expect(bad.output().trim()).toBe("keel: memory forget: which subject? usage: keel memory reindex | keel memory forget KIND:KEY");
   }, 120_000);
+
+  it("`keel run --wait` remembers and recalls through the configured Chroma", async () => {
+    const path = join(dataDir, "recall.json");
+    const node = (id: string, type: string, config: Record<string, unknown> = {}) => ({ id, type, typeVersion: 1, label: id, position: { x: 0, y: 0 }, config });
+    writeFileSync(
+      path,
+      JSON.stringify({
+        format: "keel.workflow",
+        formatVersion: 1,
+        name: "Remember then recall",
+        graph: {
+          schemaVersion: 1,
+          nodes: [
+            node("start", "trigger.manual"),
+            node("remember", "memory.remember", { subject: "project:{{ input.project }}", text: "{{ input.text }}" }),
+            node("recall", "memory.recall", { subject: "project:{{ input.project }}", query: "{{ input.question }}", topK: 1 }),
+            node("done", "flow.end", { output: "{{ recall }}" }),
+          ],
+          edges: [
+            { id: "e1", source: "start", sourcePort: "out", target: "remember", targetPort: "in" },
+            { id: "e2", source: "remember", sourcePort: "out", target: "recall", targetPort: "in" },
+            { id: "e3", source: "recall", sourcePort: "out", target: "done", targetPort: "in" },
+          ],
+        },
+      }),
+    );
+    const input = JSON.stringify({ project: "garden", text: "The tomatoes need watering every evening.", question: "What do the plants need?" });
+    const run = runKeel(["run", path, "--input", input, "--wait"], { KEEL_DATA_DIR: dataDir, DATABASE_URL: env.scratch.target.url, CHROMA_URL: chroma.url });
+    expect(await run.exited, run.output()).toBe(0);
+    const result = JSON.parse(run.output().trim().split("\n").pop()!);
+    expect(result).toMatchObject({ status: "succeeded", output: { items: [{ text: "The tomatoes need watering every evening.", subject: "project:garden" }] } });
+    await caller.memory.forget({ subject: "project:garden" });
+  }, 60_000);
 
   it("forgets a subject from the page (tRPC) and from the CLI, each audited", async () => {
     expect(await caller.memory.forget({ subject: "contact:grace@example.test" })).toMatchObject({ items: 1 });
