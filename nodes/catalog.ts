@@ -5,6 +5,7 @@ import { approvalNode } from "./human/approval";
 import { llmChatNode } from "./llm/chat";
 import { llmClassifyNode } from "./llm/classify";
 import { llmExtractNode } from "./llm/extract";
+import { recallNode } from "./memory/recall";
 import { rememberNode } from "./memory/remember";
 import { notifyOperatorNode } from "./notify/operator";
 import { createInvoiceNode } from "./records/create-invoice";
@@ -54,6 +55,7 @@ export const CATALOG: AnyNodeMeta[] = [
   llmExtractNode,
   llmClassifyNode,
   rememberNode,
+  recallNode,
   notifyOperatorNode,
 ];
 

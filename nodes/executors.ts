@@ -12,7 +12,8 @@ import { llmClassifyNode } from "./llm/classify";
 import type { LlmClient } from "./llm/client.server";
 import { llmExtractNode } from "./llm/extract";
 import { llmExecutors } from "./llm/llm.server";
-import { memoryExecutors } from "./memory/memory.server";
+import { memoryExecutors, type MemoryDeps } from "./memory/memory.server";
+import { recallNode } from "./memory/recall";
 import { notifyExecutor } from "./notify/notify.server";
 import { notifyOperatorNode } from "./notify/operator";
 import { rememberNode } from "./memory/remember";
@@ -46,14 +47,14 @@ const STRICT_EGRESS: EgressPolicy = { allowlist: [], resolve: systemResolver };
 
 /**
  * The executors, given what the stateful ones need: the database (records, memory, LLM
- * settings), the egress policy (http.request's allowlist) and the LLM endpoint's client (absent
- * when none is configured: LLM steps then fail as a configuration error). Credentials reach
- * executors through their context.
+ * settings), the egress policy (http.request's allowlist), the LLM endpoint's client (absent
+ * when none is configured: LLM steps then fail as a configuration error) and the memory index.
+ * Credentials reach executors through their context.
  */
-export function createExecutors(deps: { db: Db; egress?: () => Promise<EgressPolicy>; llm?: LlmClient }): ReadonlyMap<string, NodeExecutor> {
+export function createExecutors(deps: { db: Db; egress?: () => Promise<EgressPolicy>; llm?: LlmClient; memory?: MemoryDeps }): ReadonlyMap<string, NodeExecutor> {
   const records = recordsExecutors(deps.db);
   const llm = llmExecutors({ db: deps.db, llm: deps.llm });
-  const memory = memoryExecutors(deps.db);
+  const memory = memoryExecutors(deps.db, deps.memory);
   return new Map([
     ...PURE,
     executor(httpRequestNode, httpRequestExecutor({ egress: deps.egress ?? (async () => STRICT_EGRESS) })),
@@ -66,6 +67,7 @@ export function createExecutors(deps: { db: Db; egress?: () => Promise<EgressPol
     executor(llmExtractNode, llm.extract),
     executor(llmClassifyNode, llm.classify),
     executor(rememberNode, memory.remember),
+    executor(recallNode, memory.recall),
     executor(notifyOperatorNode, notifyExecutor(deps.db)),
   ]);
 }

@@ -93,7 +93,7 @@ export const TEMPLATES: Template[] = [
             ],
           },
         },
-        { id: "recall", type: "memory.recall", label: "Recall customer history", config: { subject: "contact:{{ input.email }}", query: "{{ input.message }}", limit: 5 } },
+        { id: "recall", type: "memory.recall", label: "Recall customer history", config: { subject: "contact:{{ input.email }}", query: "{{ input.message }}", topK: 5 } },
         {
           id: "draft",
           type: "llm.chat",

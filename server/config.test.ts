@@ -73,10 +73,34 @@ describe("configuration", () => {
     [{ KEEL_PUBLIC_URL: "example.com" }, "KEEL_PUBLIC_URL", "KEEL_PUBLIC_URL: must be an http:// or https:// URL"],
     [{ KEEL_SECRET: "short" }, "KEEL_SECRET", "KEEL_SECRET: must be at least 32 characters (e.g. `openssl rand -hex 32`)"],
     [{ KEEL_LOG_LEVEL: "loud" }, "KEEL_LOG_LEVEL", 'KEEL_LOG_LEVEL: Invalid option: expected one of "debug"|"info"|"warn"|"error"'],
+    [{ KEEL_EMBEDDER: "openai" }, "KEEL_EMBEDDER", "KEEL_EMBEDDER: 'openai' needs OPENAI_BASE_URL or OPENAI_API_KEY"],
+    [
+      { OPENAI_BASE_URL: "http://127.0.0.1:11434/v1", KEEL_EMBEDDING_MODEL: "nomic-embed-text" },
+      "KEEL_EMBEDDING_DIMENSIONS",
+      "KEEL_EMBEDDING_DIMENSIONS: must be set for the embedding model 'nomic-embed-text' (its vector length)",
+    ],
   ])("rejects %o naming %s", (env, variable, message) => {
     const error = failure(env);
     expect(error.variable).toBe(variable);
     expect(error.message).toBe(message);
+  });
+
+  it("chooses memory's embedder: offline without an endpoint, the endpoint's with one unless told otherwise", () => {
+    expect(loadConfig({}, "/srv/keel").embedding).toEqual({ kind: "local" });
+    expect(loadConfig({ OPENAI_API_KEY: "sk-x" }, "/srv/keel").embedding).toEqual({
+      kind: "openai",
+      baseUrl: "https://api.openai.com/v1",
+      apiKey: "sk-x",
+      model: "text-embedding-3-small",
+      dimension: 1536,
+      requestDimensions: false,
+    });
+    expect(loadConfig({ OPENAI_API_KEY: "sk-x", KEEL_EMBEDDER: "local" }, "/srv/keel").embedding).toEqual({ kind: "local" });
+    expect(loadConfig({ OPENAI_BASE_URL: "http://127.0.0.1:11434/v1", KEEL_EMBEDDING_MODEL: "nomic-embed-text", KEEL_EMBEDDING_DIMENSIONS: "768" }, "/srv/keel").embedding).toMatchObject({
+      model: "nomic-embed-text",
+      dimension: 768,
+      requestDimensions: true,
+    });
   });
 
   it("treats empty variables as unset", () => {

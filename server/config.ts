@@ -24,6 +24,12 @@ export const EnvSchema = z.object({
   CHROMA_URL: optionalUrl.optional(),
   OPENAI_BASE_URL: optionalUrl.optional(),
   OPENAI_API_KEY: optionalString,
+  // Which embedder memory uses: auto = the OpenAI-compatible endpoint when one is configured,
+  // else the built-in offline one. Changing it needs `keel memory reindex`.
+  KEEL_EMBEDDER: z.enum(["auto", "local", "openai"]).default("auto"),
+  KEEL_EMBEDDING_MODEL: z.string().trim().min(1).default("text-embedding-3-small"),
+  // Needed for models whose dimension Keel does not know; also sent as `dimensions` when set.
+  KEEL_EMBEDDING_DIMENSIONS: z.coerce.number({ message: "must be a whole number" }).int("must be a whole number").min(1).max(16_384).optional(),
   KEEL_SECRET: optionalString.pipe(
     z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
   ),
@@ -60,6 +66,7 @@ export interface KeelConfig {
   chromaUrl: string | undefined;
   chromaPort: number;
   openai: { baseUrl: string; apiKey: string | undefined } | undefined;
+  embedding: EmbeddingConfig;
   secret: string | undefined;
   host: string;
   port: number;
@@ -69,6 +76,27 @@ export interface KeelConfig {
   sessionTtlMs: number;
   /** Egress allowlist entries from KEEL_EGRESS_ALLOW, added to the stored one. */
   egressAllow: string[];
+}
+
+export type EmbeddingConfig =
+  | { kind: "local" }
+  | { kind: "openai"; baseUrl: string; apiKey: string | undefined; model: string; dimension: number; requestDimensions: boolean };
+
+// Dimensions of the usual OpenAI embedding models; any other model needs KEEL_EMBEDDING_DIMENSIONS.
+const KNOWN_DIMENSIONS: Record<string, number> = { "text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536 };
+
+function embeddingConfig(e: z.output<typeof EnvSchema>, openai: KeelConfig["openai"]): EmbeddingConfig {
+  const kind = e.KEEL_EMBEDDER === "auto" ? (openai ? "openai" : "local") : e.KEEL_EMBEDDER;
+  if (kind === "local") return { kind };
+  if (!openai) throw new ConfigurationError("KEEL_EMBEDDER: 'openai' needs OPENAI_BASE_URL or OPENAI_API_KEY", "KEEL_EMBEDDER");
+  const dimension = e.KEEL_EMBEDDING_DIMENSIONS ?? KNOWN_DIMENSIONS[e.KEEL_EMBEDDING_MODEL];
+  if (!dimension) {
+    throw new ConfigurationError(
+      `KEEL_EMBEDDING_DIMENSIONS: must be set for the embedding model '${e.KEEL_EMBEDDING_MODEL}' (its vector length)`,
+      "KEEL_EMBEDDING_DIMENSIONS",
+    );
+  }
+  return { kind, ...openai, model: e.KEEL_EMBEDDING_MODEL, dimension, requestDimensions: e.KEEL_EMBEDDING_DIMENSIONS !== undefined };
 }
 
 /** Parses the environment; throws ConfigurationError naming the first bad variable. */
@@ -82,17 +110,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const dataDir = resolve(cwd, e.KEEL_DATA_DIR);
   const database = parseDatabaseUrl(e.DATABASE_URL ?? `file:${resolve(dataDir, "keel.db")}`, cwd);
+  // An API key alone means OpenAI itself; a base URL means any compatible server (Ollama, vLLM…).
+  const openai =
+    e.OPENAI_BASE_URL || e.OPENAI_API_KEY ? { baseUrl: e.OPENAI_BASE_URL ?? "https://api.openai.com/v1", apiKey: e.OPENAI_API_KEY } : undefined;
   const publicUrl = (e.KEEL_PUBLIC_URL ?? `http://${e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, "");
   return {
     dataDir,
     database,
     chromaUrl: e.CHROMA_URL,
     chromaPort: e.KEEL_CHROMA_PORT,
-    // An API key alone means OpenAI itself; a base URL means any compatible server (Ollama, vLLM…).
-    openai:
-      e.OPENAI_BASE_URL || e.OPENAI_API_KEY
-        ? { baseUrl: e.OPENAI_BASE_URL ?? "https://api.openai.com/v1", apiKey: e.OPENAI_API_KEY }
-        : undefined,
+    openai,
+    embedding: embeddingConfig(e, openai),
     secret: e.KEEL_SECRET,
     host: e.HOST,
     port: e.PORT,

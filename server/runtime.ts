@@ -2,6 +2,7 @@ import type { RuntimeDeps } from "../engine/runtime/process-run";
 import { PrismaRunStore } from "../engine/runtime/prisma-store";
 import type { Database } from "../engine/store";
 import { createExecutors } from "../nodes/executors";
+import type { MemoryDeps } from "../nodes/memory/memory.server";
 import { registry } from "../nodes/catalog";
 import { createLlmClient, type LlmEndpoint } from "../nodes/llm/client.server";
 import type { KeelConfig } from "./config";
@@ -16,18 +17,20 @@ export const LLM_TIMEOUT_MS = 110_000;
 /**
  * The engine's dependencies as this server provides them: the registry and executors are
  * parameters. With the master secret, steps can use credentials (opened only when a step runs);
- * with an OpenAI-compatible endpoint (config.openai), LLM steps can run.
+
+ * with an OpenAI-compatible endpoint (config.openai), LLM steps can run; with a memory index,
+ * memory steps index and recall.
  */
 export function runtimeDeps(
   database: Database,
-  options: { publicUrl?: string; now?: () => Date; secret?: string; egressAllow?: readonly string[]; openai?: LlmEndpoint | undefined; llmTimeoutMs?: number } = {},
+  options: { publicUrl?: string; now?: () => Date; secret?: string; egressAllow?: readonly string[]; openai?: LlmEndpoint | undefined; llmTimeoutMs?: number; memory?: MemoryDeps } = {},
 ): RuntimeDeps {
   const credentials = options.secret ? credentialService(database.db, createCipher(options.secret)) : undefined;
   const llm = options.openai ? createLlmClient(options.openai, { timeoutMs: options.llmTimeoutMs ?? LLM_TIMEOUT_MS }) : undefined;
   return {
     store: new PrismaRunStore(database),
     registry,
-    executors: createExecutors({ db: database.db, egress: egressPolicySource(database.db, options.egressAllow), ...(llm ? { llm } : {}) }),
+    executors: createExecutors({ db: database.db, egress: egressPolicySource(database.db, options.egressAllow), ...(llm ? { llm } : {}), ...(options.memory ? { memory: options.memory } : {}) }),
     ...(credentials ? { credentials: (name: string, kinds: readonly string[]) => credentials.open(name, kinds) } : {}),
     clock: { now: options.now ?? (() => new Date()) },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
@@ -35,6 +38,6 @@ export function runtimeDeps(
 }
 
 /** The engine's dependencies for this configuration: what `keel worker`, `keel run` and the web server's inline runs share. */
-export function runtimeDepsFor(config: KeelConfig, database: Database, options: { now?: () => Date } = {}): RuntimeDeps {
+export function runtimeDepsFor(config: KeelConfig, database: Database, options: { now?: () => Date; memory?: MemoryDeps } = {}): RuntimeDeps {
   return runtimeDeps(database, { publicUrl: config.publicUrl, openai: config.openai, egressAllow: config.egressAllow, secret: ensureSecret(config.dataDir, config.secret).secret, ...options });
 }

@@ -8,6 +8,7 @@ import { useTRPC } from "../_trpc/client";
 
 const NAV = [
   { href: "/", label: "Workflows", match: (p: string) => p === "/" || p.startsWith("/workflows") },
+  { href: "/memory", label: "Memory", match: (p: string) => p.startsWith("/memory") },
   { href: "/outbox", label: "Email", match: (p: string) => p.startsWith("/outbox") },
   { href: "/audit", label: "Audit log", match: (p: string) => p.startsWith("/audit") },
   { href: "/settings", label: "Settings", match: (p: string) => p.startsWith("/settings") },

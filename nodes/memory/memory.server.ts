@@ -1,28 +1,62 @@
-import { PermanentError } from "../../engine/errors";
+import { ConfigurationError, PermanentError } from "../../engine/errors";
 import type { ExecutionContext, StepResult } from "../../engine/registry";
 import type { Db } from "../../engine/store";
 import { renderIn } from "../expression-data";
+import type { MemoryIndex } from "./memory-index.server";
+import { indexItems, parseSubject, recall } from "./memory-store.server";
+import type { recallNode } from "./recall";
 import type { rememberNode } from "./remember";
 
 type RememberConfig = ReturnType<(typeof rememberNode)["config"]["parse"]>;
+type RecallConfig = ReturnType<(typeof recallNode)["config"]["parse"]>;
+
+export interface MemoryDeps {
+  /** Absent when no Chroma is configured: items are still stored, and indexed once it is. */
+  index?: MemoryIndex | undefined;
+  /** Told when inline indexing fails (the sweeper indexes the item later). */
+  onIndexError?: (error: unknown) => void;
+}
 
 /** Memory items in the database, with provenance; the index in Chroma is built from these. */
-export function memoryExecutors(db: Db) {
+export function memoryExecutors(db: Db, deps: MemoryDeps = {}) {
+  // Indexing right away makes an item recallable in the next step; when Chroma is down the
+  // step still succeeds (the database has the item) and the sweeper indexes it later.
+  const indexNow = async (itemId: string, signal: AbortSignal) => {
+    if (!deps.index) return;
+    try {
+      await indexItems(db, deps.index, [itemId], new Date(), signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      deps.onIndexError?.(error);
+    }
+  };
   return {
     async remember(ctx: ExecutionContext<RememberConfig>): Promise<StepResult> {
       const existing = await db.memoryItem.findUnique({ where: { sourceKey: ctx.idempotencyKey }, include: { subject: true } });
-      if (existing) return { port: "out", output: { itemId: existing.id, subject: `${existing.subject!.kind}:${existing.subject!.key}` } };
+      if (existing) {
+        if (!existing.indexedAt || existing.embedder !== deps.index?.embedder.id) await indexNow(existing.id, ctx.signal);
+        return { port: "out", output: { itemId: existing.id, subject: `${existing.subject!.kind}:${existing.subject!.key}` } };
+      }
       const c = (await renderIn(ctx, ctx.config)) as RememberConfig;
-      const subject = String(c.subject);
-      const colon = subject.indexOf(":");
-      const kind = subject.slice(0, colon);
-      const key = subject.slice(colon + 1).trim();
-      if (!key) throw new PermanentError(`subject: '${subject}' has an empty key after rendering`);
+      const { kind, key } = parseSubject(String(c.subject));
       const text = String(c.text).trim();
       if (!text) throw new PermanentError("text: is empty after rendering");
       const row = await db.memorySubject.upsert({ where: { kind_key: { kind, key } }, create: { kind, key, name: key }, update: {} });
       const item = await db.memoryItem.create({ data: { subjectId: row.id, kind: c.kind, text, runId: ctx.runId, nodeId: ctx.nodeId, sourceKey: ctx.idempotencyKey } });
+      await indexNow(item.id, ctx.signal);
       return { port: "out", output: { itemId: item.id, subject: `${kind}:${key}` } };
+    },
+
+    async recall(ctx: ExecutionContext<RecallConfig>): Promise<StepResult> {
+      if (!deps.index) throw new ConfigurationError("memory.recall: no memory index is configured (set CHROMA_URL, or run under `keel start`, which starts Chroma)", "CHROMA_URL");
+      const c = (await renderIn(ctx, { query: ctx.config.query, subject: ctx.config.subject })) as { query: string; subject?: string };
+      const query = String(c.query).trim();
+      if (!query) throw new PermanentError("query: is empty after rendering");
+      const subject = c.subject === undefined ? undefined : parseSubject(String(c.subject));
+      const result = await recall(db, deps.index, { query, subject, kinds: ctx.config.kinds, topK: ctx.config.topK, minScore: ctx.config.minScore }, { signal: ctx.signal });
+      // `text` is the same, ready for a prompt: the summary, then one line per item.
+      const text = [result.summary ? `Summary: ${result.summary.text}` : "", ...result.items.map((item) => `- ${item.text}`)].filter(Boolean).join("\n");
+      return { port: "out", output: { ...result, text, query, ...(subject ? { subject: `${subject.kind}:${subject.key}` } : {}) } };
     },
   };
 }

@@ -1,7 +1,10 @@
 import { createInterface } from "node:readline/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ValidationError } from "../../engine/errors";
-import { connectionError, migrate, openDatabase } from "../../engine/store";
+import { connectionError, migrate, openDatabase, type Database } from "../../engine/store";
+import { memoryIndexFor } from "../memory/index-for";
+import { chromaForCommand } from "../process/chroma";
+import { memoryService } from "../services/memory";
 import { loadConfig, type KeelConfig } from "../config";
 import { PROJECT_ROOT } from "../process/paths";
 import { migrationsDir } from "../services";
@@ -33,6 +36,17 @@ function formatBytes(size: number): string {
   if (size < 1024) return `${size} B`;
   if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KiB`;
   return `${(size / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Memory retention per kind: items past it leave the database and the index. */
+async function pruneMemory(config: KeelConfig, database: Database) {
+  if ((await memoryService(database, { index: undefined }).expiredCount()) === 0) return undefined;
+  const chroma = await chromaForCommand(config, warn);
+  try {
+    return await memoryService(database, { index: memoryIndexFor(config, chroma.url) }).prune("cli");
+  } finally {
+    await chroma.close();
+  }
 }
 
 /** Turns "cannot reach the database" into the usual one line naming DATABASE_URL. */
@@ -113,11 +127,13 @@ export async function pruneCommand(args: string[]): Promise<number> {
     await migrate(config.database, migrationsDir(config.database.provider, PROJECT_ROOT));
     const database = await openDatabase(config.database);
     try {
-      return await runRetention(database, { now: new Date(), days, actor: "cli" });
+      const runs = await runRetention(database, { now: new Date(), days, actor: "cli" });
+      return { runs, memory: await pruneMemory(config, database) };
     } finally {
       await database.close();
     }
   });
-  say(describeRetention(result));
+  say(describeRetention(result.runs));
+  if (result.memory) say(`deleted ${result.memory.items} memory item(s) past their kind's retention`);
   return 0;
 }

@@ -3,6 +3,7 @@ import { isKeelError, ValidationError } from "../../engine/errors";
 import { loadConfig } from "../config";
 import { backupCommand, pruneCommand, restoreCommand } from "./data-safety";
 import { compileCommand, exportCommand, importCommand, publishCommand, schemaCommand, validateCommand } from "./graph-commands";
+import { memoryCommand } from "./memory";
 import { prepareDatabase } from "./prepare";
 import { resetPassword } from "./reset-password";
 import { rotateKeyCommand } from "./rotate-key";
@@ -39,6 +40,10 @@ commands:
   run FILE|WORKFLOW [--input JSON] [--idempotency-key K] [--wait]
              start a run (a file is published first) and print it as JSON
   rotate-key seal every stored secret under a new key file
+  memory reindex
+             rebuild the memory index of the current embedder from the database
+  memory forget KIND:KEY
+             delete a subject's memory, drop it from the index, tombstone its run payloads
   help       show this text
 `;
 
@@ -83,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(argv.slice(argv.indexOf(command) + 1));
     case "rotate-key":
       return rotateKeyCommand();
+    case "memory":
+      return memoryCommand(argv.slice(argv.indexOf(command) + 1));
     case "help":
     case "--help":
     case "-h":

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ValidationError } from "../../engine/errors";
 import { Worker } from "../../engine/runtime/worker";
+import { memoryIndexFor } from "../memory/index-for";
+import { runningChromaUrl } from "../process/chroma";
 import { runtimeDepsFor } from "../runtime";
 import { withServices } from "./with-services";
 import { publishCommand } from "./graph-commands";
@@ -38,7 +40,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   return withServices(async (services) => {
     const started = await services.runs.start({ workflow, input, ...(values["idempotency-key"] ? { idempotencyKey: values["idempotency-key"] } : {}) }, "cli");
     if (values.wait) {
-      const worker = new Worker(runtimeDepsFor(services.config, services.database), { id: `keel-run:${process.pid}`, concurrency: 1 });
+      // Memory steps use CHROMA_URL, or the local Chroma of a running Keel; without either,
+      // items are stored and indexed later by Keel's worker.
+      const index = memoryIndexFor(services.config, services.config.chromaUrl ?? (await runningChromaUrl(services.config.dataDir)));
+      const worker = new Worker(runtimeDepsFor(services.config, services.database, { memory: { index } }), { id: `keel-run:${process.pid}`, concurrency: 1 });
       for (;;) {
         const run = await services.runs.get(started.id);
         if (SETTLED.has(run.status)) break;

@@ -4,6 +4,8 @@ import { ValidationError } from "../../engine/errors";
 import { Worker } from "../../engine/runtime/worker";
 import { openDatabase } from "../../engine/store";
 import { loadConfig } from "../config";
+import { memoryIndexFor, workerSummarizer } from "../memory/index-for";
+import { startMemoryMaintenance } from "../memory/maintenance";
 import { runtimeDepsFor } from "../runtime";
 import { prepareDatabase } from "./prepare";
 
@@ -31,8 +33,13 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const database = await openDatabase(config.database);
   const id = values.id ?? `${hostname()}:${process.pid}`;
   const hooks = crashHooks(process.env.KEEL_CRASH_AT);
+  // Under `keel start` CHROMA_URL names the local Chroma it started; without any, memory items
+  // are still stored and indexed once an index is configured.
+  const index = memoryIndexFor(config);
+  const log = (line: string) => console.error(`keel worker: ${line}`);
+  const memory = { index, onIndexError: (error: unknown) => log(`memory item not indexed yet (the sweeper retries): ${error instanceof Error ? error.message : String(error)}`) };
   const worker = new Worker(
-    { ...runtimeDepsFor(config, database), ...(hooks ? { hooks } : {}) },
+    { ...runtimeDepsFor(config, database, { memory }), ...(hooks ? { hooks } : {}) },
     {
       id,
       concurrency,
@@ -42,12 +49,13 @@ export async function workerCommand(argv: string[]): Promise<number> {
     },
   );
   worker.start();
+  const upkeep = startMemoryMaintenance(database, { index, summarizer: await workerSummarizer(config, database.db), intervalMs: Number(process.env.KEEL_MEMORY_UPKEEP_MS ?? 60_000), log });
   console.log(`keel worker ${id}: running (concurrency ${concurrency})`);
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
   });
   console.log(`keel worker ${id}: stopping after the current steps`);
-  await worker.stop();
+  await Promise.all([worker.stop(), upkeep.stop()]);
   await database.close();
   return 0;
 }

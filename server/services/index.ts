@@ -16,6 +16,8 @@ import { credentialService } from "./credentials";
 import { llmSettingsService } from "./llm-settings";
 import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
 import { deadLetterService } from "./dead-letters";
+import { memoryService } from "./memory";
+import { memoryIndexFor } from "../memory/index-for";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { webhookService } from "./webhooks";
@@ -41,7 +43,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   // A worker of the web process's own, for runs a caller waits on (synchronous webhooks); made
   // when first needed, so pages that never start such a run never load the executors.
   let inline: Worker | undefined;
-  const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, options), { id: `web:${hostname()}:${process.pid}` }));
+  const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), { id: `web:${hostname()}:${process.pid}` }));
   return {
     config,
     database,
@@ -53,6 +55,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     runs,
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
+    memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {
       retention: () => readRetentionSettings(db),

@@ -3,6 +3,7 @@ import { auditRouter } from "./routers/audit";
 import { credentialRouter } from "./routers/credential";
 import { authRouter } from "./routers/auth";
 import { approvalRouter, deadLetterRouter, runRouter } from "./routers/run";
+import { memoryRouter } from "./routers/memory";
 import { outboxRouter } from "./routers/outbox";
 import { settingsRouter } from "./routers/settings";
 import { webhookRouter } from "./routers/webhook";
@@ -16,6 +17,7 @@ export const appRouter = router({
   deadLetter: deadLetterRouter,
   audit: auditRouter,
   credential: credentialRouter,
+  memory: memoryRouter,
   outbox: outboxRouter,
   settings: settingsRouter,
   webhook: webhookRouter,

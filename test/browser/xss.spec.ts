@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { rememberThroughRuns } from "../support/browser-memory";
 import { appRoutes, fillRoute } from "../support/routes";
 
 // Renders script and markup payloads in every text the app shows, on every page the app has
@@ -46,11 +47,14 @@ test("no page runs or renders injected markup from the data it shows", async ({ 
   });
   for (const payload of PAYLOADS) await api(page, "auth.tokens.create", { name: payload.slice(0, 80) });
   await api(page, "settings.saveLlm", { prices: { [PAYLOADS[4]!]: { input: 1, output: 2 } } });
+  // Memory: a subject key and item texts (the memory page, a subject's timeline, its summary).
+  const subject = `contact:${PAYLOADS[0]}`;
+  await rememberThroughRuns(page, subject, PAYLOADS.slice(1));
 
   const pages = appRoutes().filter((r) => r.kind === "page");
   expect(pages.length).toBeGreaterThan(3);
   for (const route of pages) {
-    const url = fillRoute(route.pattern, { id: workflow.id });
+    const url = fillRoute(route.pattern, { id: workflow.id, subject });
     await page.goto(url);
     await page.waitForLoadState("networkidle");
     expect(await page.locator("[data-xss]").count(), url).toBe(0);
@@ -67,6 +71,10 @@ test("no page runs or renders injected markup from the data it shows", async ({ 
   await page.goto("/settings");
   await expect(page.getByTestId("token-table")).toContainText(PAYLOADS[3]!);
   await expect(page.getByLabel("Model 1")).toHaveValue(PAYLOADS[4]!);
+  await page.goto("/memory");
+  await expect(page.getByTestId("memory-subject-row").filter({ hasText: PAYLOADS[0]! })).toBeVisible();
+  await page.goto(`/memory/${encodeURIComponent(subject)}`);
+  await expect(page.getByTestId("memory-item").filter({ hasText: PAYLOADS[4]! })).toBeVisible();
   expect(await page.locator("[data-xss]").count()).toBe(0);
   expect(dialogs).toEqual([]);
 });

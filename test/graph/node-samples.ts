@@ -128,6 +128,13 @@ const SHAPES: ConfigShape[] = [
       labels: fc.uniqueArray(fc.constantFrom("high", "low", "mid", "vip", "other", "b2b"), { minLength: 2, maxLength: 4 }),
     }),
   },
+  {
+    example: { query: "{{ input.question }}", subject: "contact:{{ input.email }}", topK: 3 },
+    arbitrary: fc.record(
+      { query: fc.constantFrom("{{ input.question }}", "billing problems"), subject: fc.constantFrom("contact:{{ input.email }}", "project:blog"), kinds: fc.constantFrom(["note"], ["note", "support"]), topK: fc.integer({ min: 1, max: 50 }), minScore: fc.constantFrom(0, 0.3) },
+      { requiredKeys: ["query"] },
+    ),
+  },
   { example: { number: "INV-000001", status: "paid" }, arbitrary: fc.record({ number: fc.constantFrom("INV-000001", "{{ input.invoice }}"), status: fc.constantFrom("sent", "paid", "void") }) },
 ];
 

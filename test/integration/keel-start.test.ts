@@ -75,6 +75,8 @@ describe("keel start", () => {
         expect(existsSync(join(dir, "keel.db"))).toBe(true);
         expect(existsSync(join(dir, "keel.key"))).toBe(true);
         expect(existsSync(join(dir, "chroma"))).toBe(true);
+        // How `keel memory …` finds this Chroma while Keel runs.
+        expect(readFileSync(join(dir, "chroma.url"), "utf8")).toBe(`http://127.0.0.1:${chromaPort}`);
         // keel.pid names the running Keel: a backup works while it runs, a restore refuses.
         expect(readFileSync(join(dir, "keel.pid"), "utf8").trim()).toBe(String(keel.child.pid));
         if (round === 1) {
@@ -89,6 +91,7 @@ describe("keel start", () => {
         keel.child.kill("SIGINT");
         expect(await keel.exited).toBe(0);
         expect(existsSync(join(dir, "keel.pid"))).toBe(false);
+        expect(existsSync(join(dir, "chroma.url"))).toBe(false);
         expect(await listening(port)).toBe(false);
         expect(await listening(chromaPort)).toBe(false);
         expect(processesMentioning(dir)).toEqual([]);

@@ -1,0 +1,65 @@
+import { createEmbedder, type Embedder } from "../../nodes/memory/embedders.server";
+import { MemoryIndex } from "../../nodes/memory/memory-index.server";
+import { extractiveSummarizer, type Summarizer } from "../../nodes/memory/summaries.server";
+import type { Db } from "../../engine/store";
+import { createLlmClient } from "../../nodes/llm/client.server";
+import { readLlmSettings } from "../../nodes/llm/llm.server";
+import { llmSummarizer } from "../../nodes/llm/summarizer.server";
+import type { KeelConfig } from "../config";
+import { LLM_TIMEOUT_MS } from "../runtime";
+
+// One embedder and one index handle per process and configuration: the web server, the worker
+// and the CLI each build theirs from the same configuration, so they agree on the collection.
+
+const embedders = new Map<string, Embedder>();
+const indexes = new Map<string, MemoryIndex>();
+
+export function embedderFor(config: Pick<KeelConfig, "embedding">): Embedder {
+  const key = JSON.stringify(config.embedding);
+  let embedder = embedders.get(key);
+  if (!embedder) embedders.set(key, (embedder = createEmbedder(config.embedding)));
+  return embedder;
+}
+
+/** The memory index at `chromaUrl` (default: the configured one); undefined without Chroma. */
+export function memoryIndexFor(config: Pick<KeelConfig, "embedding" | "chromaUrl">, chromaUrl = config.chromaUrl): MemoryIndex | undefined {
+  if (!chromaUrl) return undefined;
+  const embedder = embedderFor(config);
+  const key = `${chromaUrl} ${embedder.id}`;
+  let index = indexes.get(key);
+  if (!index) indexes.set(key, (index = new MemoryIndex(chromaUrl, embedder)));
+  return index;
+}
+
+/** What an LLM summarizer looks like (nodes/llm/summarizer.server.ts): items oldest first. */
+export interface ListSummarizer {
+  summarize(subject: string, items: { text: string; at?: Date }[], options?: { signal?: AbortSignal }): Promise<string>;
+}
+
+/** Puts a list-style summarizer (an LLM one) behind memory's Summarizer interface. */
+export function fromListSummarizer(method: string, inner: ListSummarizer): Summarizer {
+  return {
+    method,
+    summarize: ({ subject, items }, signal) =>
+      inner.summarize(
+        subject,
+        [...items].reverse().map((item) => ({ text: item.text, at: item.createdAt })),
+        signal ? { signal } : {},
+      ),
+  };
+}
+
+/** The LLM summarizer when one is given (an endpoint is configured), else extractive summaries with the embedder. */
+export function summarizerFor(config: Pick<KeelConfig, "embedding">, llm?: { model: string; summarizer: ListSummarizer }): Summarizer {
+  return llm ? fromListSummarizer(`llm:${llm.model}`, llm.summarizer) : extractiveSummarizer(embedderFor(config));
+}
+
+/**
+ * Hot summaries for a worker: written by the LLM when an endpoint is configured and the LLM
+ * settings name a default model (read at start), else extractive.
+ */
+export async function workerSummarizer(config: Pick<KeelConfig, "embedding" | "openai">, db: Db): Promise<Summarizer> {
+  const model = config.openai ? (await readLlmSettings(db)).defaultModel : undefined;
+  if (!config.openai || !model) return summarizerFor(config);
+  return summarizerFor(config, { model, summarizer: llmSummarizer(createLlmClient(config.openai, { timeoutMs: LLM_TIMEOUT_MS }), { model }) });
+}
