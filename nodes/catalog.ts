@@ -21,6 +21,7 @@ import { switchNode } from "./logic/switch";
 import { forEachNode } from "./loops/for-each";
 import { untilNode } from "./loops/until";
 import { manualTrigger } from "./triggers/manual";
+import { scheduleTrigger } from "./triggers/schedule";
 import { webhookTrigger } from "./triggers/webhook";
 
 // THE list of node types. The palette, config forms, validation, the compiler and the engine
@@ -28,6 +29,7 @@ import { webhookTrigger } from "./triggers/webhook";
 export const CATALOG: AnyNodeMeta[] = [
   manualTrigger,
   webhookTrigger,
+  scheduleTrigger,
   ifNode,
   switchNode,
   mergeNode,

@@ -6,6 +6,8 @@ import { openDatabase } from "../../engine/store";
 import { loadConfig } from "../config";
 import { runtimeDeps } from "../runtime";
 import { ensureSecret } from "../secret-key";
+import { runService } from "../services/runs";
+import { schedulerService, startScheduler } from "../services/scheduler";
 import { prepareDatabase } from "./prepare";
 
 // `keel worker`: claims runs and advances them until SIGINT/SIGTERM, then finishes the step in
@@ -32,8 +34,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const database = await openDatabase(config.database);
   const id = values.id ?? `${hostname()}:${process.pid}`;
   const hooks = crashHooks(process.env.KEEL_CRASH_AT);
+  const deps = runtimeDeps(database, { publicUrl: config.publicUrl, secret: ensureSecret(config.dataDir, config.secret).secret });
   const worker = new Worker(
-    { ...runtimeDeps(database, { publicUrl: config.publicUrl, secret: ensureSecret(config.dataDir, config.secret).secret }), ...(hooks ? { hooks } : {}) },
+    { ...deps, ...(hooks ? { hooks } : {}) },
     {
       id,
       concurrency,
@@ -43,11 +46,17 @@ export async function workerCommand(argv: string[]): Promise<number> {
     },
   );
   worker.start();
+  // Every worker also fires schedules; they agree through the database, so N workers fire each instant once.
+  const scheduler = startScheduler(schedulerService(database.db, { runs: runService(database.db, { store: deps.store, onRunnable: () => worker.poke() }) }), {
+    intervalMs: Number(process.env.KEEL_SCHEDULER_INTERVAL_MS ?? 5_000),
+    onError: (error) => console.error(`keel worker: scheduler: ${error instanceof Error ? error.message : String(error)}`),
+  });
   console.log(`keel worker ${id}: running (concurrency ${concurrency})`);
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
   });
   console.log(`keel worker ${id}: stopping after the current steps`);
+  await scheduler.stop();
   await worker.stop();
   await database.close();
   return 0;

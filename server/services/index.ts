@@ -12,6 +12,7 @@ import { credentialService } from "./credentials";
 import { deadLetterService } from "./dead-letters";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
+import { schedulerService } from "./scheduler";
 import { webhookService } from "./webhooks";
 import { workflowService } from "./workflows";
 
@@ -40,6 +41,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     credentials: credentialService(db, cipher),
     publishing: publishingService(db, { registry, workflows }),
     runs,
+    scheduler: schedulerService(db, { runs, ...options }),
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, ...options }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },

@@ -73,6 +73,18 @@ const SHAPES: ConfigShape[] = [
     ),
   },
   { example: { outcome: "failure" }, arbitrary: fc.record({ outcome: fc.constantFrom("success", "failure") }) },
+  {
+    example: { cron: "0 9 * * 1-5", timezone: "Europe/Berlin" },
+    arbitrary: fc.record(
+      {
+        cron: fc.constantFrom("0 9 * * 1-5", "*/15 * * * *", "30 2 1 * *"),
+        timezone: fc.constantFrom("UTC", "Europe/Berlin", "America/New_York"),
+        missedFire: fc.constantFrom("skip", "runOnce"),
+        overlap: fc.constantFrom("skip", "queue"),
+      },
+      { requiredKeys: ["cron"] },
+    ),
+  },
   { example: { respond: "result" }, arbitrary: fc.record({ respond: fc.constantFrom("accepted", "result"), timeoutSeconds: fc.integer({ min: 1, max: 120 }) }) },
   {
     example: { email: "{{ input.email }}", name: "Ada" },
