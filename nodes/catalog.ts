@@ -2,6 +2,7 @@ import { createRegistry, type AnyNodeMeta } from "../engine/registry";
 import { emailSendNode } from "./adapters/email-send";
 import { httpRequestNode } from "./adapters/http-request";
 import { approvalNode } from "./human/approval";
+import { formNode } from "./human/form";
 import { rememberNode } from "./memory/remember";
 import { notifyOperatorNode } from "./notify/operator";
 import { createInvoiceNode } from "./records/create-invoice";
@@ -40,6 +41,7 @@ export const CATALOG: AnyNodeMeta[] = [
   forkNode,
   joinNode,
   approvalNode,
+  formNode,
   delayNode,
   subworkflowNode,
   endNode,

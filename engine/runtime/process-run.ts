@@ -272,16 +272,31 @@ async function approvalStep(
   advance: Advance,
   commit: Commit,
 ): Promise<{ wait: boolean; wakeAt?: Date | null }> {
-  const config = node.config as { title: string; instructions?: string; proposal?: unknown; risk?: string; deadline?: string; onDeadline?: "reject" | "approve" | "escalate" };
+  const config = node.config as {
+    title: string;
+    instructions?: string;
+    proposal?: unknown;
+    risk?: string;
+    deadline?: string;
+    onDeadline?: "reject" | "approve" | "escalate" | "decline" | "submitDefaults";
+    /** A form's fields (human.form): the packet carries them, and its proposal is their defaults. */
+    fields?: { name: string; type?: string; default?: unknown }[];
+  };
   const approval = await deps.store.approval(runId, node.id, visit);
   const now = deps.clock.now();
   if (!approval) {
     const deadlineAt = config.deadline ? new Date(now.getTime() + parseDuration(config.deadline)!) : null;
     const data = runData(context.input, context.outputs);
+    const fields = config.fields ? ((await renderValue(config.fields, data)) as { name: string; type?: string; default?: unknown }[]) : undefined;
     const packet = {
+      ...(fields ? { kind: "form", fields } : {}),
       title: await renderValue(config.title, data),
       instructions: await renderValue(config.instructions ?? "", data),
-      proposal: config.proposal === undefined ? context.outputs : await renderValue(config.proposal, data),
+      proposal: fields
+        ? Object.fromEntries(fields.map((f) => [f.name, f.default ?? (f.type === "boolean" ? false : null)]))
+        : config.proposal === undefined
+          ? context.outputs
+          : await renderValue(config.proposal, data),
       input: context.input,
       risk: config.risk ?? "medium",
       deadline: deadlineAt?.toISOString() ?? null,
@@ -314,7 +329,7 @@ async function approvalStep(
       });
       return { wait: true, wakeAt: null };
     }
-    const approve = action === "approve";
+    const approve = action === "approve" || action === "submitDefaults";
     await advance(
       approve ? { type: "APPROVE", node: node.id, output: (approval.packet as { proposal?: unknown } | null)?.proposal ?? null } : { type: "REJECT", node: node.id },
       [{ type: approve ? "approval.approved" : "approval.rejected", nodeId: node.id, payload: { by: "deadline" } }],

@@ -10,6 +10,7 @@ import { registry } from "../../nodes/catalog";
 import { ENGINE_PAUSED_SETTING, PrismaRunStore } from "../../engine/runtime/prisma-store";
 import { credentialService } from "./credentials";
 import { deadLetterService } from "./dead-letters";
+import { formService } from "./forms";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { schedulerService } from "./scheduler";
@@ -41,6 +42,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     credentials: credentialService(db, cipher),
     publishing: publishingService(db, { registry, workflows }),
     runs,
+    forms: formService(db, { runs }),
     scheduler: schedulerService(db, { runs, ...options }),
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, ...options }),

@@ -144,9 +144,14 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
     },
 
     /** Approve, reject or edit-and-approve; exactly one decision wins, and the run resumes once. */
-    async decide(raw: z.input<typeof DecideInput>, actor = "operator") {
+    async decide(raw: z.input<typeof DecideInput>, actor = "operator", kind: "approval" | "form" = "approval") {
       const input = DecideInput.parse(raw);
       if (input.decision === "edit" && input.data === undefined) throw new ValidationError("data: is required to edit and approve", [{ path: "data", message: "is required" }]);
+      // A form's values are checked against its fields (the form service) before they get here.
+      const target = await db.approval.findUnique({ where: { id: input.approvalId }, select: { packet: true } });
+      if (target && ((target.packet as { kind?: string } | null)?.kind === "form") !== (kind === "form")) {
+        throw new ValidationError(`approvalId: '${input.approvalId}' is ${kind === "form" ? "an approval, not a form" : "a form: fill it in on its form page"}`, [{ path: "approvalId", message: "is of another kind" }]);
+      }
       const decided = await db.$transaction(async (tx) => {
         const { count } = await tx.approval.updateMany({
           where: { id: input.approvalId, status: "pending" },

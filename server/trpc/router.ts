@@ -1,6 +1,7 @@
 import { publicProcedure, router } from "./init";
 import { auditRouter } from "./routers/audit";
 import { credentialRouter } from "./routers/credential";
+import { formRouter } from "./routers/form";
 import { authRouter } from "./routers/auth";
 import { approvalRouter, deadLetterRouter, runRouter } from "./routers/run";
 import { outboxRouter } from "./routers/outbox";
@@ -14,6 +15,7 @@ export const appRouter = router({
   approval: approvalRouter,
   run: runRouter,
   deadLetter: deadLetterRouter,
+  form: formRouter,
   audit: auditRouter,
   credential: credentialRouter,
   outbox: outboxRouter,

@@ -85,6 +85,25 @@ const SHAPES: ConfigShape[] = [
       { requiredKeys: ["cron"] },
     ),
   },
+  {
+    example: { title: "Shipping details", fields: [{ name: "address", label: "Address", type: "textarea", required: true }] },
+    arbitrary: fc.record(
+      {
+        title: fc.constantFrom("Shipping details", "Details for {{ input.name }}"),
+        fields: fc.constantFrom(
+          [{ name: "address", label: "Address", type: "textarea", required: true }],
+          [
+            { name: "plan", label: "Plan", type: "select", options: ["basic", "pro"], default: "basic" },
+            { name: "seats", label: "Seats", type: "number", default: 1 },
+            { name: "email", label: "Billing email", type: "email", default: "{{ input.email }}" },
+          ],
+        ),
+        deadline: duration,
+        onDeadline: fc.constantFrom("decline", "escalate"),
+      },
+      { requiredKeys: ["title", "fields"] },
+    ),
+  },
   { example: { respond: "result" }, arbitrary: fc.record({ respond: fc.constantFrom("accepted", "result"), timeoutSeconds: fc.integer({ min: 1, max: 120 }) }) },
   {
     example: { email: "{{ input.email }}", name: "Ada" },
