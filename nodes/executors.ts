@@ -36,7 +36,7 @@ function executor<M extends AnyNodeMeta>(meta: M, run: (ctx: ExecutionContext<Co
 const truthy = (value: unknown) => (Array.isArray(value) ? value.length > 0 : Boolean(value));
 
 /** The executors, given what the stateful ones need (the database, for records). */
-export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): ReadonlyMap<string, NodeExecutor> {
+export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"]; publicUrl?: string | undefined }): ReadonlyMap<string, NodeExecutor> {
   const records = recordsExecutors(deps.db);
   const memory = memoryExecutors(deps.db);
   const noSmtp = async (name: string): Promise<never> => {
@@ -51,7 +51,7 @@ export function createExecutors(deps: { db: Db; smtp?: EmailDeps["smtp"] }): Rea
     executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
     executor(emailSendNode, emailExecutor({ db: deps.db, smtp: deps.smtp ?? noSmtp })),
     executor(rememberNode, memory.remember),
-    executor(notifyOperatorNode, notifyExecutor(deps.db)),
+    executor(notifyOperatorNode, notifyExecutor({ db: deps.db, smtp: deps.smtp, publicUrl: deps.publicUrl })),
   ]);
 }
 

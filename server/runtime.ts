@@ -15,7 +15,7 @@ export function runtimeDeps(database: Database, options: { publicUrl?: string; n
   return {
     store: new PrismaRunStore(database),
     registry,
-    executors: createExecutors({ db: database.db, ...(credentials ? { smtp: (name: string) => credentials.resolve(name, "smtp") } : {}) }),
+    executors: createExecutors({ db: database.db, publicUrl: options.publicUrl, ...(credentials ? { smtp: (name: string) => credentials.resolve(name, "smtp") } : {}) }),
     clock: { now: options.now ?? (() => new Date()) },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };

@@ -263,6 +263,11 @@ async function subworkflowStep(
 type Advance = (event: WorkflowEvent, events: NewEvent[], extra?: Partial<StepCommit>) => Promise<void>;
 type Commit = (step: Omit<StepCommit, "runId" | "workerId" | "firstSeq" | "checkpoint"> & { snapshot?: Snapshot }) => Promise<void>;
 
+/** Where the operator acts on a waiting approval or form: a path in Keel (the approval page is still to come). */
+function waitingLink(approvalId: string, form: boolean): string {
+  return form ? `/forms/${approvalId}` : `/approvals/${approvalId}`;
+}
+
 async function approvalStep(
   deps: RuntimeDeps,
   runId: string,
@@ -301,10 +306,19 @@ async function approvalStep(
       risk: config.risk ?? "medium",
       deadline: deadlineAt?.toISOString() ?? null,
     };
+    // Chosen here so the notification can link to it in the same commit.
+    const id = globalThis.crypto.randomUUID();
     await commit({
       events: [{ type: "approval.requested", nodeId: node.id, payload: { visit, deadline: packet.deadline } }],
-      approval: { nodeId: node.id, visit, packet, risk: packet.risk, deadlineAt },
-      notification: { kind: "approval", title: `Approval needed: ${String(packet.title)}`, body: String(packet.instructions), link: deps.publicUrl ? `${deps.publicUrl}/approvals` : null },
+      approval: { id, nodeId: node.id, visit, packet, risk: packet.risk, deadlineAt },
+      notification: {
+        kind: fields ? "form" : "approval",
+        title: `${fields ? "Form to fill in" : "Approval needed"}: ${String(packet.title)}`,
+        body: String(packet.instructions),
+        link: waitingLink(id, !!fields),
+      },
+      // The operator is reminded once at 80% of the time to the deadline (the server's notifier fires it).
+      ...(deadlineAt ? { timer: { key: `${runId}:${node.id}:${visit}:remind`, kind: "notification" as const, nodeId: node.id, fireAt: new Date(now.getTime() + Math.round((deadlineAt.getTime() - now.getTime()) * 0.8)) } } : {}),
     });
     return { wait: true, wakeAt: deadlineAt };
   }
@@ -325,7 +339,12 @@ async function approvalStep(
     if (action === "escalate") {
       await commit({
         events: [{ type: "approval.escalated", nodeId: node.id }],
-        notification: { kind: "approval_overdue", title: `Overdue approval: ${config.title}`, body: "Its deadline passed; it still waits for you.", link: deps.publicUrl ? `${deps.publicUrl}/approvals` : null },
+        notification: {
+          kind: config.fields ? "form_overdue" : "approval_overdue",
+          title: `${config.fields ? "Overdue form" : "Overdue approval"}: ${config.title}`,
+          body: "Its deadline passed; it still waits for you.",
+          link: waitingLink(approval.id, !!config.fields),
+        },
       });
       return { wait: true, wakeAt: null };
     }

@@ -7,7 +7,11 @@ import { loadConfig } from "../config";
 import { runtimeDeps } from "../runtime";
 import { ensureSecret } from "../secret-key";
 import { runService } from "../services/runs";
-import { schedulerService, startScheduler } from "../services/scheduler";
+import { notifierService } from "../services/notifications";
+import { schedulerService } from "../services/scheduler";
+import { startTicker } from "../services/ticker";
+import { createCipher } from "../secrets/cipher";
+import { credentialService } from "../services/credentials";
 import { prepareDatabase } from "./prepare";
 
 // `keel worker`: claims runs and advances them until SIGINT/SIGTERM, then finishes the step in
@@ -34,7 +38,8 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const database = await openDatabase(config.database);
   const id = values.id ?? `${hostname()}:${process.pid}`;
   const hooks = crashHooks(process.env.KEEL_CRASH_AT);
-  const deps = runtimeDeps(database, { publicUrl: config.publicUrl, secret: ensureSecret(config.dataDir, config.secret).secret });
+  const secret = ensureSecret(config.dataDir, config.secret).secret;
+  const deps = runtimeDeps(database, { publicUrl: config.publicUrl, secret });
   const worker = new Worker(
     { ...deps, ...(hooks ? { hooks } : {}) },
     {
@@ -46,17 +51,21 @@ export async function workerCommand(argv: string[]): Promise<number> {
     },
   );
   worker.start();
-  // Every worker also fires schedules; they agree through the database, so N workers fire each instant once.
-  const scheduler = startScheduler(schedulerService(database.db, { runs: runService(database.db, { store: deps.store, onRunnable: () => worker.poke() }) }), {
-    intervalMs: Number(process.env.KEEL_SCHEDULER_INTERVAL_MS ?? 5_000),
-    onError: (error) => console.error(`keel worker: scheduler: ${error instanceof Error ? error.message : String(error)}`),
-  });
+  // Every worker also fires schedules and reminders; they agree through the database, so N
+  // workers fire each schedule instant and each reminder once.
+  const intervalMs = Number(process.env.KEEL_SCHEDULER_INTERVAL_MS ?? 5_000);
+  const logError = (what: string) => (error: unknown) => console.error(`keel worker: ${what}: ${error instanceof Error ? error.message : String(error)}`);
+  const credentials = credentialService(database.db, createCipher(secret));
+  const tickers = [
+    startTicker(schedulerService(database.db, { runs: runService(database.db, { store: deps.store, onRunnable: () => worker.poke() }) }), { intervalMs, onError: logError("scheduler") }),
+    startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl }), { intervalMs, onError: logError("notifier") }),
+  ];
   console.log(`keel worker ${id}: running (concurrency ${concurrency})`);
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
   });
   console.log(`keel worker ${id}: stopping after the current steps`);
-  await scheduler.stop();
+  await Promise.all(tickers.map((t) => t.stop()));
   await worker.stop();
   await database.close();
   return 0;

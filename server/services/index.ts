@@ -14,6 +14,7 @@ import { formService } from "./forms";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { schedulerService } from "./scheduler";
+import { notificationService, notifierService } from "./notifications";
 import { webhookService } from "./webhooks";
 import { workflowService } from "./workflows";
 
@@ -33,17 +34,20 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   const workflows = workflowService(db);
   const store = new PrismaRunStore(database);
   const runs = runService(db, { store });
+  const credentials = credentialService(db, cipher);
   return {
     config,
     database,
     registry,
     auth,
     workflows,
-    credentials: credentialService(db, cipher),
+    credentials,
     publishing: publishingService(db, { registry, workflows }),
     runs,
     forms: formService(db, { runs }),
     scheduler: schedulerService(db, { runs, ...options }),
+    notifications: notificationService(db),
+    notifier: notifierService(db, { smtp: (name: string) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, ...options }),
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, ...options }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },

@@ -159,20 +159,3 @@ export function schedulerService(db: Db, deps: { runs: RunService; now?: () => D
 }
 
 export type SchedulerService = ReturnType<typeof schedulerService>;
-
-/** Ticks every `intervalMs` (never two ticks at once) until stopped; errors go to `onError`. */
-export function startScheduler(scheduler: SchedulerService, options: { intervalMs: number; onError(error: unknown): void }): { stop(): Promise<void> } {
-  let current: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    current ??= scheduler
-      .tick()
-      .catch(options.onError)
-      .finally(() => (current = undefined));
-  }, options.intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await current;
-    },
-  };
-}

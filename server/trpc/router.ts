@@ -4,6 +4,7 @@ import { credentialRouter } from "./routers/credential";
 import { formRouter } from "./routers/form";
 import { authRouter } from "./routers/auth";
 import { approvalRouter, deadLetterRouter, runRouter } from "./routers/run";
+import { notificationRouter } from "./routers/notification";
 import { outboxRouter } from "./routers/outbox";
 import { settingsRouter } from "./routers/settings";
 import { webhookRouter } from "./routers/webhook";
@@ -18,6 +19,7 @@ export const appRouter = router({
   form: formRouter,
   audit: auditRouter,
   credential: credentialRouter,
+  notification: notificationRouter,
   outbox: outboxRouter,
   settings: settingsRouter,
   webhook: webhookRouter,
