@@ -16,6 +16,24 @@ function safeHref(link: string): string | undefined {
   }
 }
 
+/** The title, as a link when it has a safe one; not prefetched (the approval page is still to come). */
+function Title({ title, link }: { title: string; link: string | null }) {
+  const href = link ? safeHref(link) : undefined;
+  if (!href) return <>{title}</>;
+  if (href.startsWith("/")) {
+    return (
+      <Link href={href} prefetch={false}>
+        {title}
+      </Link>
+    );
+  }
+  return (
+    <a href={href} rel="noreferrer noopener">
+      {title}
+    </a>
+  );
+}
+
 export default function NotificationsPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -39,12 +57,11 @@ export default function NotificationsPage() {
         {(items) => (
           <ul className="card-list" data-testid="notification-list">
             {items.map((n) => {
-              const href = n.link ? safeHref(n.link) : undefined;
               return (
                 <li key={n.id} className="card" data-testid="notification" data-unread={n.readAt ? undefined : "true"}>
                   <div className="card-main">
                     <span className="card-title">
-                      {n.readAt ? null : <span className="badge badge-warning">unread</span>} {href ? (href.startsWith("/") ? <Link href={href}>{n.title}</Link> : <a href={href} rel="noreferrer noopener">{n.title}</a>) : n.title}
+                      {n.readAt ? null : <span className="badge badge-warning">unread</span>} <Title title={n.title} link={n.link} />
                     </span>
                     {n.body ? <p className="card-description">{n.body}</p> : null}
                     <span className="card-meta">{new Date(n.createdAt).toLocaleString()}</span>

@@ -158,13 +158,13 @@ function Notifications() {
         When an approval or a form starts waiting, before its deadline, and for Notify me steps that ask for it, Keel also emails this
         address. Without an SMTP credential the email stays in the outbox, marked not sent.
       </p>
-      <form onSubmit={submit} className="form">
+      <form onSubmit={submit} className="form" noValidate>
         <label htmlFor="operator-email">Operator email</label>
         <input id="operator-email" type="email" value={value.operatorEmail} onChange={(e) => setDraft({ ...value, operatorEmail: e.target.value })} placeholder="you@example.com" maxLength={320} />
         <label htmlFor="notification-smtp">SMTP credential (name)</label>
         <input id="notification-smtp" value={value.smtpCredential} onChange={(e) => setDraft({ ...value, smtpCredential: e.target.value })} placeholder="e.g. mail" maxLength={200} />
         <button type="submit" className="button-primary" disabled={save.isPending || current.isPending}>
-          Save
+          Save email settings
         </button>
       </form>
       {save.isError ? (
