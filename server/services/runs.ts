@@ -105,7 +105,13 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
 
     async pendingApprovals() {
       const rows = await db.approval.findMany({ where: { status: "pending" }, orderBy: { createdAt: "asc" }, select: { id: true, runId: true, nodeId: true, packet: true, risk: true, deadlineAt: true, createdAt: true } });
-      return rows.map((r) => ({ ...r, deadlineAt: r.deadlineAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString() }));
+      return rows.map((r) => ({
+        ...r,
+        // Forms wait as approvals too; a queue shows them apart and sends them to their form page.
+        kind: (r.packet as { kind?: string } | null)?.kind === "form" ? ("form" as const) : ("approval" as const),
+        deadlineAt: r.deadlineAt?.toISOString() ?? null,
+        createdAt: r.createdAt.toISOString(),
+      }));
     },
 
     /**

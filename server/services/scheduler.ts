@@ -49,21 +49,30 @@ export function schedulerService(db: Db, deps: { runs: RunService; now?: () => D
   const now = deps.now ?? (() => new Date());
   const graceMs = deps.graceMs ?? DEFAULT_GRACE_MS;
 
+  // Versions are immutable, so the schedule triggers of each are read from its graph once.
+  const triggersByVersion = new Map<string, Omit<Wanted, "workflowId">[]>();
+
+  async function triggersOf(versionId: string): Promise<Omit<Wanted, "workflowId">[]> {
+    const cached = triggersByVersion.get(versionId);
+    if (cached) return cached;
+    const version = await db.workflowVersion.findUnique({ where: { id: versionId }, select: { graph: true } });
+    const nodes = (version?.graph as { nodes?: { id: string; type: string; typeVersion: number; config?: unknown }[] } | undefined)?.nodes ?? [];
+    const found: Omit<Wanted, "workflowId">[] = [];
+    for (const node of nodes) {
+      if (node.type !== scheduleTrigger.type || node.typeVersion !== scheduleTrigger.version) continue;
+      // Published graphs were validated; a config this version no longer accepts is left alone.
+      const parsed = scheduleTrigger.config.safeParse(node.config ?? {});
+      if (parsed.success) found.push({ nodeId: node.id, config: parsed.data, spec: `${parsed.data.cron}|${parsed.data.timezone}` });
+    }
+    triggersByVersion.set(versionId, found);
+    return found;
+  }
+
   async function wanted(): Promise<Wanted[]> {
-    const workflows = await db.workflow.findMany({
-      where: { archivedAt: null, currentVersionId: { not: null } },
-      select: { id: true, currentVersion: { select: { graph: true } } },
-    });
+    const workflows = await db.workflow.findMany({ where: { archivedAt: null, currentVersionId: { not: null } }, select: { id: true, currentVersionId: true } });
     const out: Wanted[] = [];
     for (const wf of workflows) {
-      const nodes = (wf.currentVersion?.graph as { nodes?: { id: string; type: string; typeVersion: number; config?: unknown }[] } | undefined)?.nodes ?? [];
-      for (const node of nodes) {
-        if (node.type !== scheduleTrigger.type || node.typeVersion !== scheduleTrigger.version) continue;
-        // Published graphs were validated; a config this version no longer accepts is left alone.
-        const parsed = scheduleTrigger.config.safeParse(node.config ?? {});
-        if (!parsed.success) continue;
-        out.push({ workflowId: wf.id, nodeId: node.id, config: parsed.data, spec: `${parsed.data.cron}|${parsed.data.timezone}` });
-      }
+      for (const trigger of await triggersOf(wf.currentVersionId!)) out.push({ ...trigger, workflowId: wf.id });
     }
     return out;
   }

@@ -75,6 +75,7 @@ describe.each(databaseKinds())("forms on $name", (kind) => {
       ["start", "date", false],
       ["billing", "email", false],
     ]);
+    expect((await services.runs.pendingApprovals()).find((a) => a.id === formId)?.kind).toBe("form");
     expect(form.defaults).toEqual({ address: null, seats: 1, plan: "basic", insured: false, start: null, billing: "ada@example.test" });
 
     await services.forms.submit({ id: formId, values: { address: "1 Main St", seats: 3, plan: "pro", insured: true, start: "2026-12-01", billing: "" } }, "alice");
