@@ -73,26 +73,29 @@ export function notifierService(db: Db, deps: { smtp?: ((credential: string) => 
         where: { runId_nodeId_visit: { runId: timer.runId, nodeId: timer.nodeId, visit } },
         select: { id: true, status: true, packet: true, deadlineAt: true, run: { select: { status: true } } },
       });
-      if (approval && approval.status === "pending" && approval.run.status !== "cancelled") {
-        const packet = approval.packet as { kind?: string; title?: unknown };
-        const form = packet.kind === "form";
-        try {
-          // The id comes from the timer: whoever creates it first reminds; a repeat (another
-          // notifier, or this one after a crash before marking the timer) finds it taken.
-          await db.notification.create({
-            data: {
-              id: `reminder-${timer.id}`,
-              kind: form ? "form_reminder" : "approval_reminder",
-              title: `Reminder: ${form ? "form to fill in" : "approval needed"}: ${String(packet.title ?? "")}`.slice(0, 300),
-              body: approval.deadlineAt ? `Its deadline is ${approval.deadlineAt.toISOString()}.` : "",
-              link: form ? `/forms/${approval.id}` : `/approvals/${approval.id}`,
-              runId: timer.runId,
-            },
-          });
-          left++;
-        } catch (error) {
-          if ((error as { code?: string }).code !== "P2002") throw error;
-        }
+      if (!approval || approval.status !== "pending" || approval.run.status === "cancelled") {
+        // Nothing waits any more: the reminder is dropped, not fired.
+        await db.timer.deleteMany({ where: { id: timer.id, firedAt: null } });
+        continue;
+      }
+      const packet = approval.packet as { kind?: string; title?: unknown };
+      const form = packet.kind === "form";
+      try {
+        // The id comes from the timer: whoever creates it first reminds; a repeat (another
+        // notifier, or this one after a crash before marking the timer) finds it taken.
+        await db.notification.create({
+          data: {
+            id: `reminder-${timer.id}`,
+            kind: form ? "form_reminder" : "approval_reminder",
+            title: `Reminder: ${form ? "form to fill in" : "approval needed"}: ${String(packet.title ?? "")}`.slice(0, 300),
+            body: approval.deadlineAt ? `Its deadline is ${approval.deadlineAt.toISOString()}.` : "",
+            link: form ? `/forms/${approval.id}` : `/approvals/${approval.id}`,
+            runId: timer.runId,
+          },
+        });
+        left++;
+      } catch (error) {
+        if ((error as { code?: string }).code !== "P2002") throw error;
       }
       await db.timer.updateMany({ where: { id: timer.id, firedAt: null }, data: { firedAt: at } });
     }

@@ -146,10 +146,12 @@ export function schedulerService(db: Db, deps: { runs: RunService; now?: () => D
       const stale = states.filter((s) => !keep.has(`${s.workflowId}\u0000${s.nodeId}`)).map((s) => s.id);
       if (stale.length) await db.scheduleState.deleteMany({ where: { id: { in: stale } } });
       const started: string[] = [];
+      let failure: unknown;
       for (const w of list) {
         const state = byKey.get(`${w.workflowId}\u0000${w.nodeId}`);
         if (state) {
-          await advance(w, state, at, started);
+          // One schedule failing (its workflow unpublished a moment ago) does not hold up the others.
+          await advance(w, state, at, started).catch((error: unknown) => (failure ??= error));
           continue;
         }
         // A schedule seen for the first time starts with its next instant, never one in the past.
@@ -162,6 +164,7 @@ export function schedulerService(db: Db, deps: { runs: RunService; now?: () => D
           if ((error as { code?: string }).code !== "P2002") throw error;
         }
       }
+      if (failure) throw failure;
       return { started };
     },
   };

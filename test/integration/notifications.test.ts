@@ -13,6 +13,7 @@ import { servicesFor, type Services } from "../../server/services";
 import { notifierService } from "../../server/services/notifications";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 import { e, n } from "../support/graph-builders";
+import { runKeel } from "../support/keel-process";
 import { startSmtpSink } from "../support/smtp-sink";
 
 // Operator notifications on real databases with a real SMTP server: one notification when an
@@ -165,6 +166,38 @@ describe.each(databaseKinds())("operator notifications on $name", (kind) => {
     expect(smtp.received.filter((m) => m.raw.includes("Signup: Linus"))).toHaveLength(0);
     await expect(services.notifications.saveSettings({ operatorEmail: "not an address" })).rejects.toThrow(/operatorEmail/);
   });
+
+  it("real keel worker processes remind once across a restart (the notifier runs in the worker)", async () => {
+    const workerEnv = { KEEL_DATA_DIR: services.config.dataDir, DATABASE_URL: env.scratch.target.url, KEEL_WORKER_IDLE_MS: "100", KEEL_SCHEDULER_INTERVAL_MS: "200" };
+    const wf = await services.workflows.create({
+      name: "Quick deadline",
+      graph: graph([n("start", "trigger.manual"), n("ask", "human.approval", { title: "Quick one?", deadline: "PT3S" }), n("done", "flow.end")], [e("e1", "start", "ask"), e("e2", "ask", "done", "approved")]),
+    });
+    await services.publishing.publish({ id: wf.id });
+    const run = await services.runs.start({ workflow: wf.id });
+    const reminders = () => env.database.db.notification.count({ where: { runId: run.id, kind: "approval_reminder" } });
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 300 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      return check();
+    };
+    const first = runKeel(["worker", "--id", "notify-1"], workerEnv);
+    try {
+      // 80% of 3 s after the approval started waiting, the worker's notifier reminds.
+      expect(await until(async () => (await reminders()) > 0)).toBe(true);
+    } finally {
+      first.child.kill("SIGKILL");
+      await first.exited;
+    }
+    const second = runKeel(["worker", "--id", "notify-2"], workerEnv);
+    try {
+      // The second worker goes on with the run (the deadline escalates) and does not remind again.
+      expect(await until(async () => (await env.database.db.runEvent.count({ where: { runId: run.id, type: "approval.escalated" } })) > 0)).toBe(true);
+      expect(await reminders()).toBe(1);
+    } finally {
+      second.child.kill("SIGINT");
+      await second.exited;
+    }
+  }, 90_000);
 
   it("lists unread first, marks read one or all, and counts the unread", async () => {
     const all = await services.notifications.list();
