@@ -1,4 +1,4 @@
-import { NotFoundError } from "../../engine/errors";
+import { NotFoundError, ValidationError } from "../../engine/errors";
 import { json, type Db } from "../../engine/store";
 import { messageIdFor, type SmtpSecret } from "../../nodes/adapters/email-send.server";
 import { absoluteLink, emailOperator, readNotificationSettings } from "../../nodes/notify/operator-email.server";
@@ -50,6 +50,13 @@ export function notificationService(db: Db) {
     settings: () => readNotificationSettings(db),
     async saveSettings(input: unknown, actor = "operator"): Promise<NotificationSettings> {
       const settings = NotificationSettingsSchema.parse(input);
+      if (settings.smtpCredential) {
+        const credential = await db.credential.findUnique({ where: { name: settings.smtpCredential }, select: { kind: true } });
+        if (credential?.kind !== "smtp") {
+          const message = credential ? `'${settings.smtpCredential}' is a ${credential.kind} credential, not smtp` : `no credential named '${settings.smtpCredential}'`;
+          throw new ValidationError(`smtpCredential: ${message}`, [{ path: "smtpCredential", message }]);
+        }
+      }
       await db.setting.upsert({ where: { key: NOTIFICATION_SETTING_KEY }, create: { key: NOTIFICATION_SETTING_KEY, value: json(settings) }, update: { value: json(settings) } });
       await audit(db, { actor, action: "settings.notifications", targetType: "setting", targetId: NOTIFICATION_SETTING_KEY, detail: { email: settings.operatorEmail !== "", smtp: settings.smtpCredential !== "" } });
       return settings;

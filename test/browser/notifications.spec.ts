@@ -65,7 +65,10 @@ test("the operator's email for notifications is checked and saved in Settings", 
   await panel.getByRole("button", { name: "Save email settings" }).click();
   await expect(panel.getByRole("alert")).toContainText("operatorEmail");
   await panel.getByLabel("Operator email").fill("owner@example.test");
-  await panel.getByLabel("SMTP credential (name)").fill("mail");
+  await panel.getByLabel("SMTP credential (name)").fill("no-such-credential");
+  await panel.getByRole("button", { name: "Save email settings" }).click();
+  await expect(panel.getByRole("alert")).toContainText("smtpCredential: no credential named 'no-such-credential'");
+  await panel.getByLabel("SMTP credential (name)").fill("");
   await panel.getByRole("button", { name: "Save email settings" }).click();
   await expect(panel.getByRole("status")).toHaveText("Saved.");
   await page.reload();

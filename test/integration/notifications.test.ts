@@ -165,6 +165,7 @@ describe.each(databaseKinds())("operator notifications on $name", (kind) => {
     expect(((await services.runs.get(quiet.id)).output as { tell: unknown }).tell).toMatchObject({ email: "no_recipient" });
     expect(smtp.received.filter((m) => m.raw.includes("Signup: Linus"))).toHaveLength(0);
     await expect(services.notifications.saveSettings({ operatorEmail: "not an address" })).rejects.toThrow(/operatorEmail/);
+    await expect(services.notifications.saveSettings({ operatorEmail: "owner@example.test", smtpCredential: "nope" })).rejects.toThrow("smtpCredential: no credential named 'nope'");
   });
 
   it("real keel worker processes remind once across a restart (the notifier runs in the worker)", async () => {
