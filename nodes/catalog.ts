@@ -6,6 +6,7 @@ import { llmChatNode } from "./llm/chat";
 import { llmClassifyNode } from "./llm/classify";
 import { llmExtractNode } from "./llm/extract";
 import { recallNode } from "./memory/recall";
+import { formNode } from "./human/form";
 import { rememberNode } from "./memory/remember";
 import { notifyOperatorNode } from "./notify/operator";
 import { createInvoiceNode } from "./records/create-invoice";
@@ -25,6 +26,7 @@ import { switchNode } from "./logic/switch";
 import { forEachNode } from "./loops/for-each";
 import { untilNode } from "./loops/until";
 import { manualTrigger } from "./triggers/manual";
+import { scheduleTrigger } from "./triggers/schedule";
 import { webhookTrigger } from "./triggers/webhook";
 
 // THE list of node types. The palette, config forms, validation, the compiler and the engine
@@ -32,6 +34,7 @@ import { webhookTrigger } from "./triggers/webhook";
 export const CATALOG: AnyNodeMeta[] = [
   manualTrigger,
   webhookTrigger,
+  scheduleTrigger,
   ifNode,
   switchNode,
   mergeNode,
@@ -42,6 +45,7 @@ export const CATALOG: AnyNodeMeta[] = [
   forkNode,
   joinNode,
   approvalNode,
+  formNode,
   delayNode,
   subworkflowNode,
   endNode,

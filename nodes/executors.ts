@@ -48,10 +48,11 @@ const STRICT_EGRESS: EgressPolicy = { allowlist: [], resolve: systemResolver };
 /**
  * The executors, given what the stateful ones need: the database (records, memory, LLM
  * settings), the egress policy (http.request's allowlist), the LLM endpoint's client (absent
- * when none is configured: LLM steps then fail as a configuration error) and the memory index.
- * Credentials reach executors through their context.
+ * when none is configured: LLM steps then fail as a configuration error), the memory index and
+ * the public URL (links in notification emails). Credentials reach executors through their
+ * context.
  */
-export function createExecutors(deps: { db: Db; egress?: () => Promise<EgressPolicy>; llm?: LlmClient; memory?: MemoryDeps }): ReadonlyMap<string, NodeExecutor> {
+export function createExecutors(deps: { db: Db; egress?: () => Promise<EgressPolicy>; llm?: LlmClient; memory?: MemoryDeps; publicUrl?: string | undefined }): ReadonlyMap<string, NodeExecutor> {
   const records = recordsExecutors(deps.db);
   const llm = llmExecutors({ db: deps.db, llm: deps.llm });
   const memory = memoryExecutors(deps.db, deps.memory);
@@ -68,7 +69,7 @@ export function createExecutors(deps: { db: Db; egress?: () => Promise<EgressPol
     executor(llmClassifyNode, llm.classify),
     executor(rememberNode, memory.remember),
     executor(recallNode, memory.recall),
-    executor(notifyOperatorNode, notifyExecutor(deps.db)),
+    executor(notifyOperatorNode, notifyExecutor({ db: deps.db, publicUrl: deps.publicUrl })),
   ]);
 }
 

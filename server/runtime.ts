@@ -30,7 +30,13 @@ export function runtimeDeps(
   return {
     store: new PrismaRunStore(database),
     registry,
-    executors: createExecutors({ db: database.db, egress: egressPolicySource(database.db, options.egressAllow), ...(llm ? { llm } : {}), ...(options.memory ? { memory: options.memory } : {}) }),
+    executors: createExecutors({
+      db: database.db,
+      egress: egressPolicySource(database.db, options.egressAllow),
+      publicUrl: options.publicUrl,
+      ...(llm ? { llm } : {}),
+      ...(options.memory ? { memory: options.memory } : {}),
+    }),
     ...(credentials ? { credentials: (name: string, kinds: readonly string[]) => credentials.open(name, kinds) } : {}),
     clock: { now: options.now ?? (() => new Date()) },
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
@@ -9,6 +9,7 @@ import { useTRPC } from "../_trpc/client";
 const NAV = [
   { href: "/", label: "Workflows", match: (p: string) => p === "/" || p.startsWith("/workflows") },
   { href: "/memory", label: "Memory", match: (p: string) => p.startsWith("/memory") },
+  { href: "/notifications", label: "Notifications", match: (p: string) => p.startsWith("/notifications") },
   { href: "/outbox", label: "Email", match: (p: string) => p.startsWith("/outbox") },
   { href: "/audit", label: "Audit log", match: (p: string) => p.startsWith("/audit") },
   { href: "/settings", label: "Settings", match: (p: string) => p.startsWith("/settings") },
@@ -17,6 +18,8 @@ const NAV = [
 export function OperatorShell({ children }: { children: ReactNode }) {
   const pathname = usePathname();
   const trpc = useTRPC();
+  // Refreshed now and then, so something that starts waiting shows up without a reload.
+  const unread = useQuery(trpc.notification.unreadCount.queryOptions(undefined, { refetchInterval: 15_000 })).data?.unread ?? 0;
   const logout = useMutation(
     trpc.auth.logout.mutationOptions({
       onSettled: () => window.location.assign("/login"),
@@ -32,6 +35,11 @@ export function OperatorShell({ children }: { children: ReactNode }) {
           {NAV.map((item) => (
             <Link key={item.href} href={item.href} className={item.match(pathname) ? "active" : undefined}>
               {item.label}
+              {item.href === "/notifications" && unread > 0 ? (
+                <span className="badge badge-warning" data-testid="unread-count" aria-label={`${unread} unread`}>
+                  {unread}
+                </span>
+              ) : null}
             </Link>
           ))}
         </nav>

@@ -99,12 +99,16 @@ export function compileGraph(graph: Graph, registry: NodeRegistry): CompiledWork
         state.type = "final";
         state.entry = [visit, { type: "recordEnd", params: { node: id, outcome: String((node.config as { outcome?: string }).outcome ?? "success") } }];
         return state;
-      case "approval":
+      case "approval": {
+        // The first output port takes APPROVE and EDIT, the second REJECT: approved/rejected
+        // for an approval, submitted/declined for a form.
+        const [yes = "approved", no = "rejected"] = meta.outputs(meta.config.parse(node.config)).map((p) => p.id);
         for (const type of ["APPROVE", "EDIT"]) {
-          on[type] = [{ guard: { type: "isNode", params: { node: id } }, target: follow("approved"), reenter: true, actions: [{ type: "recordOutput", params: { node: id } }] }];
+          on[type] = [{ guard: { type: "isNode", params: { node: id } }, target: follow(yes), reenter: true, actions: [{ type: "recordOutput", params: { node: id } }] }];
         }
-        on.REJECT = [{ guard: { type: "isNode", params: { node: id } }, target: follow("rejected"), reenter: true, actions: [{ type: "recordOutput", params: { node: id } }] }];
+        on.REJECT = [{ guard: { type: "isNode", params: { node: id } }, target: follow(no), reenter: true, actions: [{ type: "recordOutput", params: { node: id } }] }];
         break;
+      }
       case "delay":
         on.WAKE = [{ guard: { type: "isNode", params: { node: id } }, target: follow("out"), reenter: true }];
         break;

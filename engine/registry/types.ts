@@ -9,7 +9,7 @@ export type NodeCategory = "trigger" | "logic" | "human" | "adapter";
  * How the compiler turns a node into states, and how the engine drives it:
  * - trigger: where a run starts; completes at once with the run input.
  * - task: the engine runs its executor; it completes on one of its ports, or fails.
- * - approval: waits for APPROVE / REJECT / EDIT from a person.
+ * - approval: waits for APPROVE / EDIT (its first output port) or REJECT (its second) from a person.
  * - delay: sleeps until the engine's durable timer sends WAKE.
  * - fork: starts its outgoing branches in parallel; join: waits for all of them.
  * - loop: a task that guards a cycle (every cycle must pass through one).

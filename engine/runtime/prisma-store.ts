@@ -314,7 +314,7 @@ export class PrismaRunStore implements RunStore {
     }
     if (step.approval) {
       await tx.approval.create({
-        data: { runId: step.runId, nodeId: step.approval.nodeId, visit: step.approval.visit, packet: json(step.approval.packet), risk: step.approval.risk, deadlineAt: step.approval.deadlineAt },
+        data: { ...(step.approval.id ? { id: step.approval.id } : {}), runId: step.runId, nodeId: step.approval.nodeId, visit: step.approval.visit, packet: json(step.approval.packet), risk: step.approval.risk, deadlineAt: step.approval.deadlineAt },
       });
     }
     if (step.timer) {

@@ -293,6 +293,11 @@ type CommitOptions = { deferrable?: boolean };
 type Advance = (event: WorkflowEvent, events: NewEvent[], extra?: Partial<StepCommit>, options?: CommitOptions) => Promise<void>;
 type Commit = (step: Omit<StepCommit, "runId" | "workerId" | "firstSeq" | "checkpoint"> & { snapshot?: Snapshot }, options?: CommitOptions) => Promise<void>;
 
+/** Where the operator acts on a waiting approval or form: a path in Keel (the approval page is still to come). */
+function waitingLink(approvalId: string, form: boolean): string {
+  return form ? `/forms/${approvalId}` : `/approvals/${approvalId}`;
+}
+
 async function approvalStep(
   deps: RuntimeDeps,
   runId: string,
@@ -302,24 +307,48 @@ async function approvalStep(
   advance: Advance,
   commit: Commit,
 ): Promise<{ wait: boolean; wakeAt?: Date | null }> {
-  const config = node.config as { title: string; instructions?: string; proposal?: unknown; risk?: string; deadline?: string; onDeadline?: "reject" | "approve" | "escalate" };
+  const config = node.config as {
+    title: string;
+    instructions?: string;
+    proposal?: unknown;
+    risk?: string;
+    deadline?: string;
+    onDeadline?: "reject" | "approve" | "escalate" | "decline" | "submitDefaults";
+    /** A form's fields (human.form): the packet carries them, and its proposal is their defaults. */
+    fields?: { name: string; type?: string; default?: unknown }[];
+  };
   const approval = await deps.store.approval(runId, node.id, visit);
   const now = deps.clock.now();
   if (!approval) {
     const deadlineAt = config.deadline ? new Date(now.getTime() + parseDuration(config.deadline)!) : null;
     const data = runData(context.input, context.outputs);
+    const fields = config.fields ? ((await renderValue(config.fields, data)) as { name: string; type?: string; default?: unknown }[]) : undefined;
     const packet = {
+      ...(fields ? { kind: "form", fields } : {}),
       title: await renderValue(config.title, data),
       instructions: await renderValue(config.instructions ?? "", data),
-      proposal: config.proposal === undefined ? context.outputs : await renderValue(config.proposal, data),
+      proposal: fields
+        ? Object.fromEntries(fields.map((f) => [f.name, f.default ?? (f.type === "boolean" ? false : null)]))
+        : config.proposal === undefined
+          ? context.outputs
+          : await renderValue(config.proposal, data),
       input: context.input,
       risk: config.risk ?? "medium",
       deadline: deadlineAt?.toISOString() ?? null,
     };
+    // Chosen here so the notification can link to it in the same commit.
+    const id = globalThis.crypto.randomUUID();
     await commit({
       events: [{ type: "approval.requested", nodeId: node.id, payload: { visit, deadline: packet.deadline } }],
-      approval: { nodeId: node.id, visit, packet, risk: packet.risk, deadlineAt },
-      notification: { kind: "approval", title: `Approval needed: ${String(packet.title)}`, body: String(packet.instructions), link: deps.publicUrl ? `${deps.publicUrl}/approvals` : null },
+      approval: { id, nodeId: node.id, visit, packet, risk: packet.risk, deadlineAt },
+      notification: {
+        kind: fields ? "form" : "approval",
+        title: `${fields ? "Form to fill in" : "Approval needed"}: ${String(packet.title)}`,
+        body: String(packet.instructions),
+        link: waitingLink(id, !!fields),
+      },
+      // The operator is reminded once at 80% of the time to the deadline (the server's notifier fires it).
+      ...(deadlineAt ? { timer: { key: `${runId}:${node.id}:${visit}:remind`, kind: "notification" as const, nodeId: node.id, fireAt: new Date(now.getTime() + Math.round((deadlineAt.getTime() - now.getTime()) * 0.8)) } } : {}),
     });
     return { wait: true, wakeAt: deadlineAt };
   }
@@ -340,11 +369,16 @@ async function approvalStep(
     if (action === "escalate") {
       await commit({
         events: [{ type: "approval.escalated", nodeId: node.id }],
-        notification: { kind: "approval_overdue", title: `Overdue approval: ${config.title}`, body: "Its deadline passed; it still waits for you.", link: deps.publicUrl ? `${deps.publicUrl}/approvals` : null },
+        notification: {
+          kind: config.fields ? "form_overdue" : "approval_overdue",
+          title: `${config.fields ? "Overdue form" : "Overdue approval"}: ${config.title}`,
+          body: "Its deadline passed; it still waits for you.",
+          link: waitingLink(approval.id, !!config.fields),
+        },
       });
       return { wait: true, wakeAt: null };
     }
-    const approve = action === "approve";
+    const approve = action === "approve" || action === "submitDefaults";
     await advance(
       approve ? { type: "APPROVE", node: node.id, output: (approval.packet as { proposal?: unknown } | null)?.proposal ?? null } : { type: "REJECT", node: node.id },
       [{ type: approve ? "approval.approved" : "approval.rejected", nodeId: node.id, payload: { by: "deadline" } }],

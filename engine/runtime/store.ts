@@ -80,8 +80,9 @@ export interface StepCommit {
   release?: boolean;
   /** A run to queue if it waits (a parent whose sub-workflow just finished). */
   wakeRun?: string | null;
-  approval?: { nodeId: string; visit: number; packet: unknown; risk: string; deadlineAt: Date | null };
-  timer?: { key: string; kind: "delay" | "retry" | "approval_deadline"; nodeId: string; fireAt: Date };
+  /** `id` when the step links to the approval before it exists (its notification does). */
+  approval?: { id?: string; nodeId: string; visit: number; packet: unknown; risk: string; deadlineAt: Date | null };
+  timer?: { key: string; kind: "delay" | "retry" | "approval_deadline" | "notification"; nodeId: string; fireAt: Date };
   deadLetter?: { nodeId: string; packet: unknown };
   /** A pending approval settled by its deadline. */
   approvalUpdate?: { id: string; status: "approved" | "rejected" | "expired"; decidedBy: string };

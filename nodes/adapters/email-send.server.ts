@@ -26,7 +26,31 @@ export function messageIdFor(key: string): string {
   return `<${createHash("sha256").update(key).digest("hex").slice(0, 32)}@keel.local>`;
 }
 
-const OUTBOX_FROM = "keel-outbox@localhost";
+/** The sender of email kept in the outbox (never sent). */
+export const OUTBOX_FROM = "keel-outbox@localhost";
+
+/** Sends one message; a 5xx reply is permanent, anything else (4xx, connection trouble) retryable. */
+export async function sendThroughSmtp(smtp: SmtpSecret, message: { messageId: string; to: string; subject: string; text: string; html?: string | null }): Promise<void> {
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? "" } } : {}),
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  try {
+    await transport.sendMail({ messageId: message.messageId, from: smtp.from, to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
+  } catch (error) {
+    const e = error as { responseCode?: number; code?: string; message?: string };
+    const text = `SMTP ${smtp.host}:${smtp.port}: ${e.message ?? String(error)}`.replace(smtp.password ?? "\u0000", "***");
+    if (typeof e.responseCode === "number" && e.responseCode >= 500) throw new PermanentError(text);
+    throw new RetryableError(text);
+  } finally {
+    transport.close();
+  }
+}
 
 export function emailExecutor(deps: EmailDeps) {
   return async function sendEmail(ctx: ExecutionContext<Config>): Promise<StepResult> {
@@ -45,26 +69,7 @@ export function emailExecutor(deps: EmailDeps) {
     // Opened through the engine, which redacts the password from whatever this step stores.
     if (!ctx.credential) throw new ConfigurationError(`credential: no credentials are available here to resolve '${c.credential}'`);
     const smtp = (await ctx.credential(c.credential, ["smtp"])).secret as unknown as SmtpSecret;
-    const transport = nodemailer.createTransport({
-      host: smtp.host,
-      port: smtp.port,
-      secure: smtp.secure,
-      ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? "" } } : {}),
-      connectionTimeout: 10_000,
-      greetingTimeout: 10_000,
-      socketTimeout: 20_000,
-    });
-    try {
-      await transport.sendMail({ messageId, from: smtp.from, to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
-    } catch (error) {
-      const e = error as { responseCode?: number; code?: string; message?: string };
-      // 4xx replies and connection trouble pass; 5xx replies (bad address, refused auth) do not.
-      const text = `SMTP ${smtp.host}:${smtp.port}: ${e.message ?? String(error)}`;
-      if (typeof e.responseCode === "number" && e.responseCode >= 500) throw new PermanentError(text);
-      throw new RetryableError(text);
-    } finally {
-      transport.close();
-    }
+    await sendThroughSmtp(smtp, { messageId, ...message });
     await deps.db.emailMessage.create({ data: { messageId, runId: ctx.runId, nodeId: ctx.nodeId, status: "sent", from: smtp.from, credential: c.credential, sentAt: new Date(), ...message } });
     return { port: "out", output: { messageId, status: "sent" } };
   };

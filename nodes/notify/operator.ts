@@ -6,7 +6,7 @@ export const notifyOperatorNode = defineNode({
   version: 1,
   title: "Notify me",
   category: "human",
-  description: "Leaves a notification for the operator in Keel, with an optional link (a path in Keel or a full URL). The run goes on.",
+  description: "Leaves a notification for the operator in Keel, with an optional link (a path in Keel or a full URL), and optionally emails it. The run goes on.",
   icon: "bell",
   behavior: "task",
   config: z
@@ -14,6 +14,8 @@ export const notifyOperatorNode = defineNode({
       title: z.string().min(1, "is required").max(200),
       body: z.string().max(5_000).default(""),
       link: z.string().max(2_000).optional(),
+      /** Also email it to the operator's address (Settings → Notifications). */
+      email: z.boolean().default(false),
     })
     .strict(),
   expressions: (c) => templatesIn(c, ""),

@@ -7,6 +7,13 @@ import { loadConfig } from "../config";
 import { memoryIndexFor, workerSummarizer } from "../memory/index-for";
 import { startMemoryMaintenance } from "../memory/maintenance";
 import { runtimeDepsFor } from "../runtime";
+import { ensureSecret } from "../secret-key";
+import { createCipher } from "../secrets/cipher";
+import { credentialService } from "../services/credentials";
+import { notifierService } from "../services/notifications";
+import { runService } from "../services/runs";
+import { schedulerService } from "../services/scheduler";
+import { startTicker } from "../services/ticker";
 import { prepareDatabase } from "./prepare";
 
 // `keel worker`: claims runs and advances them until SIGINT/SIGTERM, then finishes the step in
@@ -38,8 +45,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const index = memoryIndexFor(config);
   const log = (line: string) => console.error(`keel worker: ${line}`);
   const memory = { index, onIndexError: (error: unknown) => log(`memory item not indexed yet (the sweeper retries): ${error instanceof Error ? error.message : String(error)}`) };
+  const deps = runtimeDepsFor(config, database, { memory });
   const worker = new Worker(
-    { ...runtimeDepsFor(config, database, { memory }), ...(hooks ? { hooks } : {}) },
+    { ...deps, ...(hooks ? { hooks } : {}) },
     {
       id,
       concurrency,
@@ -50,12 +58,22 @@ export async function workerCommand(argv: string[]): Promise<number> {
   );
   worker.start();
   const upkeep = startMemoryMaintenance(database, { index, summarizer: await workerSummarizer(config, database.db), intervalMs: Number(process.env.KEEL_MEMORY_UPKEEP_MS ?? 60_000), log });
+  // Every worker also fires schedules and reminders; they agree through the database, so N
+  // workers fire each schedule instant and each reminder once.
+  const intervalMs = Number(process.env.KEEL_SCHEDULER_INTERVAL_MS ?? 5_000);
+  const logError = (what: string) => (error: unknown) => log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  const credentials = credentialService(database.db, createCipher(ensureSecret(config.dataDir, config.secret).secret));
+  const tickers = [
+    startTicker(schedulerService(database.db, { runs: runService(database.db, { store: deps.store, onRunnable: () => worker.poke() }) }), { intervalMs, onError: logError("scheduler") }),
+    startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl }), { intervalMs, onError: logError("notifier") }),
+  ];
   console.log(`keel worker ${id}: running (concurrency ${concurrency})`);
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
   });
   console.log(`keel worker ${id}: stopping after the current steps`);
-  await Promise.all([worker.stop(), upkeep.stop()]);
+  await Promise.all([...tickers.map((t) => t.stop()), upkeep.stop()]);
+  await worker.stop();
   await database.close();
   return 0;
 }

@@ -18,8 +18,11 @@ import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
 import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
 import { memoryIndexFor } from "../memory/index-for";
+import { formService } from "./forms";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
+import { schedulerService } from "./scheduler";
+import { notificationService, notifierService } from "./notifications";
 import { webhookService } from "./webhooks";
 import { workflowService } from "./workflows";
 
@@ -44,15 +47,20 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   // when first needed, so pages that never start such a run never load the executors.
   let inline: Worker | undefined;
   const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), { id: `web:${hostname()}:${process.pid}` }));
+  const credentials = credentialService(db, cipher);
   return {
     config,
     database,
     registry,
     auth,
     workflows,
-    credentials: credentialService(db, cipher),
+    credentials,
     publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
     runs,
+    forms: formService(db, { runs }),
+    scheduler: schedulerService(db, { runs, ...options }),
+    notifications: notificationService(db),
+    notifier: notifierService(db, { smtp: (name: string) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, ...options }),
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),

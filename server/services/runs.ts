@@ -105,7 +105,13 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
 
     async pendingApprovals() {
       const rows = await db.approval.findMany({ where: { status: "pending" }, orderBy: { createdAt: "asc" }, select: { id: true, runId: true, nodeId: true, packet: true, risk: true, deadlineAt: true, createdAt: true } });
-      return rows.map((r) => ({ ...r, deadlineAt: r.deadlineAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString() }));
+      return rows.map((r) => ({
+        ...r,
+        // Forms wait as approvals too; a queue shows them apart and sends them to their form page.
+        kind: (r.packet as { kind?: string } | null)?.kind === "form" ? ("form" as const) : ("approval" as const),
+        deadlineAt: r.deadlineAt?.toISOString() ?? null,
+        createdAt: r.createdAt.toISOString(),
+      }));
     },
 
     /**
@@ -144,9 +150,14 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
     },
 
     /** Approve, reject or edit-and-approve; exactly one decision wins, and the run resumes once. */
-    async decide(raw: z.input<typeof DecideInput>, actor = "operator") {
+    async decide(raw: z.input<typeof DecideInput>, actor = "operator", kind: "approval" | "form" = "approval") {
       const input = DecideInput.parse(raw);
       if (input.decision === "edit" && input.data === undefined) throw new ValidationError("data: is required to edit and approve", [{ path: "data", message: "is required" }]);
+      // A form's values are checked against its fields (the form service) before they get here.
+      const target = await db.approval.findUnique({ where: { id: input.approvalId }, select: { packet: true } });
+      if (target && ((target.packet as { kind?: string } | null)?.kind === "form") !== (kind === "form")) {
+        throw new ValidationError(`approvalId: '${input.approvalId}' is ${kind === "form" ? "an approval, not a form" : "a form: fill it in on its form page"}`, [{ path: "approvalId", message: "is of another kind" }]);
+      }
       const decided = await db.$transaction(async (tx) => {
         const { count } = await tx.approval.updateMany({
           where: { id: input.approvalId, status: "pending" },

@@ -1,9 +1,11 @@
 import { publicProcedure, router } from "./init";
 import { auditRouter } from "./routers/audit";
 import { credentialRouter } from "./routers/credential";
+import { formRouter } from "./routers/form";
 import { authRouter } from "./routers/auth";
 import { approvalRouter, deadLetterRouter, runRouter } from "./routers/run";
 import { memoryRouter } from "./routers/memory";
+import { notificationRouter } from "./routers/notification";
 import { outboxRouter } from "./routers/outbox";
 import { settingsRouter } from "./routers/settings";
 import { webhookRouter } from "./routers/webhook";
@@ -15,9 +17,11 @@ export const appRouter = router({
   approval: approvalRouter,
   run: runRouter,
   deadLetter: deadLetterRouter,
+  form: formRouter,
   audit: auditRouter,
   credential: credentialRouter,
   memory: memoryRouter,
+  notification: notificationRouter,
   outbox: outboxRouter,
   settings: settingsRouter,
   webhook: webhookRouter,

@@ -51,10 +51,50 @@ test("no page runs or renders injected markup from the data it shows", async ({ 
   const subject = `contact:${PAYLOADS[0]}`;
   await rememberThroughRuns(page, subject, PAYLOADS.slice(1));
 
+  // A pending form whose title, instructions, labels, help, options and defaults are payloads.
+  const formFlow = await api(page, "workflow.create", {
+    name: "Form probe",
+    graph: {
+      schemaVersion: 1,
+      nodes: [
+        { id: "start", type: "trigger.manual", typeVersion: 1, label: "", position: { x: 0, y: 0 }, config: {} },
+        {
+          id: "ask",
+          type: "human.form",
+          typeVersion: 1,
+          label: "",
+          position: { x: 200, y: 0 },
+          config: {
+            title: PAYLOADS[4]!,
+            // Not the {{ … }} payload: form texts are templates, and that one is refused at publishing (tested elsewhere).
+            instructions: PAYLOADS.filter((p) => !p.startsWith("{{")).join(" "),
+            fields: [
+              { name: "a", label: PAYLOADS[0]!, type: "text", default: PAYLOADS[1]!, help: PAYLOADS[2]! },
+              { name: "b", label: PAYLOADS[3]!, type: "select", options: PAYLOADS.slice(0, 3), default: PAYLOADS[0]!, help: PAYLOADS[6]! },
+              { name: "c", label: PAYLOADS[6]!, type: "textarea", default: PAYLOADS[3]! },
+            ],
+          },
+        },
+      ],
+      edges: [{ id: "e1", source: "start", sourcePort: "out", target: "ask", targetPort: "in" }],
+    },
+  });
+  await api(page, "workflow.publish", { id: formFlow.id });
+  const formRun = await api(page, "run.start", { workflow: formFlow.id, input: {} });
+  let formId: string | undefined;
+  await expect
+    .poll(async () => {
+      const pending = (await (await page.request.get("/api/trpc/approval.pending")).json()).result.data as { id: string; runId: string }[];
+      formId = pending.find((a) => a.runId === formRun.id)?.id;
+      return formId;
+    })
+    .toBeDefined();
+  const idFor = (pattern: string) => (pattern.startsWith("/forms/") ? formId! : workflow.id);
+
   const pages = appRoutes().filter((r) => r.kind === "page");
   expect(pages.length).toBeGreaterThan(3);
   for (const route of pages) {
-    const url = fillRoute(route.pattern, { id: workflow.id, subject });
+    const url = fillRoute(route.pattern, { id: idFor(route.pattern), subject });
     await page.goto(url);
     await page.waitForLoadState("networkidle");
     expect(await page.locator("[data-xss]").count(), url).toBe(0);
@@ -75,6 +115,10 @@ test("no page runs or renders injected markup from the data it shows", async ({ 
   await expect(page.getByTestId("memory-subject-row").filter({ hasText: PAYLOADS[0]! })).toBeVisible();
   await page.goto(`/memory/${encodeURIComponent(subject)}`);
   await expect(page.getByTestId("memory-item").filter({ hasText: PAYLOADS[4]! })).toBeVisible();
+  await page.goto(`/forms/${formId}`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(PAYLOADS[4]!);
+  await expect(page.getByLabel(PAYLOADS[0]!)).toHaveValue(PAYLOADS[1]!);
+  await expect(page.locator("#field-a-help")).toHaveText(PAYLOADS[2]!);
   expect(await page.locator("[data-xss]").count()).toBe(0);
   expect(dialogs).toEqual([]);
 });

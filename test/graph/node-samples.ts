@@ -75,6 +75,37 @@ const SHAPES: ConfigShape[] = [
     ),
   },
   { example: { outcome: "failure" }, arbitrary: fc.record({ outcome: fc.constantFrom("success", "failure") }) },
+  {
+    example: { cron: "0 9 * * 1-5", timezone: "Europe/Berlin" },
+    arbitrary: fc.record(
+      {
+        cron: fc.constantFrom("0 9 * * 1-5", "*/15 * * * *", "30 2 1 * *"),
+        timezone: fc.constantFrom("UTC", "Europe/Berlin", "America/New_York"),
+        missedFire: fc.constantFrom("skip", "runOnce"),
+        overlap: fc.constantFrom("skip", "queue"),
+      },
+      { requiredKeys: ["cron"] },
+    ),
+  },
+  {
+    example: { title: "Shipping details", fields: [{ name: "address", label: "Address", type: "textarea", required: true }] },
+    arbitrary: fc.record(
+      {
+        title: fc.constantFrom("Shipping details", "Details for {{ input.name }}"),
+        fields: fc.constantFrom(
+          [{ name: "address", label: "Address", type: "textarea", required: true }],
+          [
+            { name: "plan", label: "Plan", type: "select", options: ["basic", "pro"], default: "basic" },
+            { name: "seats", label: "Seats", type: "number", default: 1 },
+            { name: "email", label: "Billing email", type: "email", default: "{{ input.email }}" },
+          ],
+        ),
+        deadline: duration,
+        onDeadline: fc.constantFrom("decline", "escalate"),
+      },
+      { requiredKeys: ["title", "fields"] },
+    ),
+  },
   { example: { respond: "result" }, arbitrary: fc.record({ respond: fc.constantFrom("accepted", "result"), timeoutSeconds: fc.integer({ min: 1, max: 120 }) }) },
   {
     example: { email: "{{ input.email }}", name: "Ada" },

@@ -121,9 +121,9 @@ function portFor(state: RefState, event: WorkflowEvent): string | undefined {
       return state.program.targets(node.id, ERROR_PORT.id).length > 0 ? ERROR_PORT.id : undefined;
     case "APPROVE":
     case "EDIT":
-      return behavior === "approval" ? "approved" : undefined;
+      return behavior === "approval" ? node.outputs[0] : undefined;
     case "REJECT":
-      return behavior === "approval" ? "rejected" : undefined;
+      return behavior === "approval" ? node.outputs[1] : undefined;
     case "WAKE":
       return behavior === "delay" ? "out" : undefined;
     case "START":

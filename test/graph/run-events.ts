@@ -46,7 +46,7 @@ export function invalidEvents(state: RefState): WorkflowEvent[] {
     if (node.ports.includes(ERROR_PORT.id)) events.push({ type: "NODE.DONE", node: id, port: ERROR_PORT.id, output: null });
     if (state.program.targets(id, ERROR_PORT.id).length === 0) events.push({ type: "NODE.FAILED", node: id, error: { message: "no edge" } });
     // Events for another behavior.
-    if (behavior === "approval") events.push({ type: "NODE.DONE", node: id, port: "approved", output: null }, { type: "WAKE", node: id });
+    if (behavior === "approval") events.push({ type: "NODE.DONE", node: id, port: node.outputs[0]!, output: null }, { type: "WAKE", node: id });
     else if (behavior === "delay") events.push({ type: "NODE.DONE", node: id, port: "out", output: null }, { type: "APPROVE", node: id, output: null });
     else events.push({ type: "APPROVE", node: id, output: null }, { type: "REJECT", node: id }, { type: "WAKE", node: id });
   }

@@ -134,6 +134,51 @@ function Retention() {
   );
 }
 
+function Notifications() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const current = useQuery(trpc.settings.notifications.queryOptions());
+  const [draft, setDraft] = useState<{ operatorEmail: string; smtpCredential: string } | undefined>(undefined);
+  const save = useMutation(
+    trpc.settings.saveNotifications.mutationOptions({
+      onSuccess: (saved) => {
+        queryClient.setQueryData(trpc.settings.notifications.queryKey(), saved);
+        setDraft(undefined);
+      },
+    }),
+  );
+  const value = draft ?? current.data ?? { operatorEmail: "", smtpCredential: "" };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate(value);
+  };
+  return (
+    <section className="panel" aria-labelledby="notifications-heading">
+      <h2 id="notifications-heading">Notifications by email</h2>
+      <p className="muted">
+        When an approval or a form starts waiting, before its deadline, and for Notify me steps that ask for it, Keel also emails this
+        address. Without an SMTP credential the email stays in the outbox, marked not sent.
+      </p>
+      <form onSubmit={submit} className="form" noValidate>
+        <label htmlFor="operator-email">Operator email</label>
+        <input id="operator-email" type="email" value={value.operatorEmail} onChange={(e) => setDraft({ ...value, operatorEmail: e.target.value })} placeholder="you@example.com" maxLength={320} />
+        <label htmlFor="notification-smtp">SMTP credential (name)</label>
+        <input id="notification-smtp" value={value.smtpCredential} onChange={(e) => setDraft({ ...value, smtpCredential: e.target.value })} placeholder="e.g. mail" maxLength={200} />
+        <button type="submit" className="button-primary" disabled={save.isPending || current.isPending}>
+          Save email settings
+        </button>
+      </form>
+      {save.isError ? (
+        <p className="form-error" role="alert">
+          {save.error.message}
+        </p>
+      ) : save.isSuccess ? (
+        <p role="status">Saved.</p>
+      ) : null}
+    </section>
+  );
+}
+
 function EgressAllowlist() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -357,6 +402,7 @@ export default function SettingsPage() {
       <ApiTokens />
       <Credentials />
       <LlmSettings />
+      <Notifications />
       <Retention />
       <EgressAllowlist />
       <EngineSwitch />

@@ -1,5 +1,6 @@
 import { LlmSettingsSchema } from "../../../nodes/llm/settings";
 import { EgressAllowlistSchema } from "../../../nodes/adapters/egress/allowlist";
+import { NotificationSettingsSchema } from "../../../nodes/notify/settings";
 import { RetentionSettingsSchema } from "../../services/retention";
 import { operatorProcedure, router } from "../init";
 
@@ -11,6 +12,8 @@ export const settingsRouter = router({
   retention: operatorProcedure.query(({ ctx }) => ctx.services.settings.retention()),
   llm: operatorProcedure.query(({ ctx }) => ctx.services.settings.llm()),
   saveLlm: operatorProcedure.input(LlmSettingsSchema).mutation(({ ctx, input }) => ctx.services.settings.saveLlm(input, ctx.actor)),
+  notifications: operatorProcedure.query(({ ctx }) => ctx.services.notifications.settings()),
+  saveNotifications: operatorProcedure.input(NotificationSettingsSchema).mutation(({ ctx, input }) => ctx.services.notifications.saveSettings(input, ctx.actor)),
   saveRetention: operatorProcedure.input(RetentionSettingsSchema).mutation(({ ctx, input }) => ctx.services.settings.saveRetention(input, ctx.actor)),
   /** Destinations http.request may reach although they are private or loopback. */
   egressAllowlist: operatorProcedure.query(({ ctx }) => ctx.services.settings.egressAllowlist()),

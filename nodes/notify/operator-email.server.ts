@@ -1,0 +1,46 @@
+import type { Db } from "../../engine/store";
+import { messageIdFor, OUTBOX_FROM, sendThroughSmtp, type SmtpSecret } from "../adapters/email-send.server";
+import { NOTIFICATION_SETTING_KEY, NotificationSettingsSchema, type NotificationSettings } from "./settings";
+
+// Email to the operator, for notify.operator (email: true) and for approvals and forms that
+// wait. The same path as email.send: SMTP through a credential, or the outbox marked not sent
+// when no credential is set. The Message-ID comes from `key`, so a repeat finds its message.
+
+export type OperatorEmailStatus = "sent" | "not_sent" | "no_recipient";
+
+export async function readNotificationSettings(db: Db): Promise<NotificationSettings> {
+  const row = await db.setting.findUnique({ where: { key: NOTIFICATION_SETTING_KEY } });
+  const parsed = NotificationSettingsSchema.safeParse(row?.value ?? {});
+  return parsed.success ? parsed.data : NotificationSettingsSchema.parse({});
+}
+
+/** A link as the email shows it: paths in Keel become full URLs under KEEL_PUBLIC_URL. */
+export function absoluteLink(link: string | null | undefined, publicUrl: string | undefined): string | null {
+  if (!link) return null;
+  return link.startsWith("/") && publicUrl ? `${publicUrl.replace(/\/$/, "")}${link}` : link;
+}
+
+export async function emailOperator(
+  deps: { db: Db; smtp?: ((credential: string) => Promise<SmtpSecret>) | undefined },
+  message: { key: string; subject: string; text: string; runId?: string | null; nodeId?: string | null },
+): Promise<OperatorEmailStatus> {
+  const settings = await readNotificationSettings(deps.db);
+  if (!settings.operatorEmail) return "no_recipient";
+  const messageId = messageIdFor(message.key);
+  const existing = await deps.db.emailMessage.findUnique({ where: { messageId }, select: { status: true } });
+  if (existing) return existing.status;
+  const row = { messageId, runId: message.runId ?? null, nodeId: message.nodeId ?? null, to: settings.operatorEmail, subject: message.subject.slice(0, 500), text: message.text };
+  if (!settings.smtpCredential || !deps.smtp) {
+    await deps.db.emailMessage.create({ data: { ...row, status: "not_sent", from: OUTBOX_FROM } });
+    return "not_sent";
+  }
+  const smtp = await deps.smtp(settings.smtpCredential);
+  await sendThroughSmtp(smtp, row);
+  try {
+    await deps.db.emailMessage.create({ data: { ...row, status: "sent", from: smtp.from, credential: settings.smtpCredential, sentAt: new Date() } });
+  } catch (error) {
+    // Sent twice at once (the receiver drops the repeat by its Message-ID); one row is enough.
+    if ((error as { code?: string }).code !== "P2002") throw error;
+  }
+  return "sent";
+}

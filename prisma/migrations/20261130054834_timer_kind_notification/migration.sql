@@ -1,0 +1,1 @@
+-- SQLite keeps enum values as text: TimerKind's new value 'notification' needs no change here.

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "TimerKind" ADD VALUE 'notification';
