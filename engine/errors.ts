@@ -54,6 +54,17 @@ export class RetryableError extends KeelError {
   }
 }
 
+/**
+ * Held back by Keel's own limit (a credential's rate limit), not by a failure: the step waits
+ * `retryAfterMs` and tries again, and the wait does not use up one of its attempts.
+ */
+export class ThrottledError extends RetryableError {
+  readonly throttled = true;
+  constructor(message: string, retryAfterMs: number) {
+    super(message, retryAfterMs);
+  }
+}
+
 /** Keel is set up wrongly (an environment variable, a missing endpoint); the operator must act. */
 export class ConfigurationError extends KeelError {
   readonly kind = "configuration" as const;

@@ -309,6 +309,7 @@ export class PrismaRunStore implements RunStore {
           ...(step.effect.status === "completed" ? { completedAt: now } : {}),
           ...(step.effect.costTokens ? { costTokens: step.effect.costTokens } : {}),
           ...(step.effect.costUnits ? { costUnits: step.effect.costUnits } : {}),
+          ...(step.effect.attemptNotCounted ? { attempts: { decrement: 1 } } : {}),
         },
       });
     }

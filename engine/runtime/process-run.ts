@@ -1,6 +1,6 @@
 import { initialTransition, transition } from "xstate";
 import { parseDuration } from "../duration";
-import { PermanentError } from "../errors";
+import { PermanentError, ThrottledError } from "../errors";
 import { renderValue, runData } from "../expressions";
 import { activeNodes, createWorkflowMachine, runStatus, type WorkflowContext, type WorkflowEvent } from "../graph/machine";
 import type { CompiledWorkflow } from "../graph/compile";
@@ -468,6 +468,17 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
       attempt = (await store.beginEffect(ledger)).attempts;
     }
     const failedEvent: NewEvent = { type: "node.failed", nodeId: x.node.id, payload: { attempt, error: failure } };
+    if (error instanceof ThrottledError) {
+      // Keel's own rate limit held the call back: wait for the next token; no attempt is spent.
+      const wakeAt = new Date(clock.now().getTime() + (error.retryAfterMs ?? 1_000));
+      await commit({
+        events: [{ type: "node.throttled", nodeId: x.node.id, payload: { attempt, message: failure.message, until: wakeAt.toISOString() } }],
+        effect: { key: x.key, status: "failed", error: failure, attemptNotCounted: true },
+        run: { status: "sleeping", wakeAt },
+        release: true,
+      });
+      return "stop-sleeping";
+    }
     if (failure.kind === "retryable" && attempt < policy.attempts) {
       const delay = backoffMs(policy, attempt, deps.random ?? Math.random, (error as { retryAfterMs?: number }).retryAfterMs);
       const wakeAt = new Date(clock.now().getTime() + delay);

@@ -66,7 +66,8 @@ export interface StepCommit {
   /** The first of `events` gets this seq; the checkpoint gets the last one's. */
   firstSeq: number;
   checkpoint: { snapshot: unknown; machineHash: string } | null;
-  effect?: { key: string; status: "completed" | "failed"; result?: unknown; error?: unknown; costTokens?: number; costUnits?: number };
+  /** `attemptNotCounted`: the attempt was held back by a rate limit, so it is taken back. */
+  effect?: { key: string; status: "completed" | "failed"; result?: unknown; error?: unknown; costTokens?: number; costUnits?: number; attemptNotCounted?: true };
   run?: {
     status?: RunStatus;
     output?: unknown;

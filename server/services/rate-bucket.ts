@@ -1,4 +1,4 @@
-import { RetryableError } from "../../engine/errors";
+import { ThrottledError } from "../../engine/errors";
 import type { Db } from "../../engine/store";
 
 // A token bucket per credential, kept in the Credential row so every worker shares it. A take
@@ -37,10 +37,10 @@ export async function takeToken(db: Db, name: string, now: () => number = Date.n
   return { ok: false, retryAfterMs: 100 };
 }
 
-/** Throws a RetryableError naming the credential when its bucket is empty. */
+/** Throws a ThrottledError naming the credential when its bucket is empty. */
 export async function takeTokenOrWait(db: Db, name: string, now?: () => number): Promise<void> {
   const take = await takeToken(db, name, now);
   if (!take.ok) {
-    throw new RetryableError(`credential: '${name}' is rate limited; the next request may go in ${Math.max(1, Math.round(take.retryAfterMs))} ms`, take.retryAfterMs);
+    throw new ThrottledError(`credential: '${name}' is rate limited; the next request may go in ${Math.max(1, Math.round(take.retryAfterMs))} ms`, take.retryAfterMs);
   }
 }

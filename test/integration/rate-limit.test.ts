@@ -83,11 +83,26 @@ describe.each(databaseKinds())("credential rate limits on $name", (kind) => {
       expect(runs.map((r) => r.status).sort()).toEqual(["sleeping", "succeeded"]);
       expect(sink.calls).toHaveLength(1);
       const waiting = runs.find((r) => r.status === "sleeping")!;
-      const failed = await env.database.db.runEvent.findFirstOrThrow({ where: { runId: waiting.id, type: "node.failed" } });
-      expect((failed.payload as { error: { message: string; kind: string } }).error).toMatchObject({ kind: "retryable", message: expect.stringMatching(/^credential: 'slow-api' is rate limited; the next request may go in \d+ ms$/) });
-      const scheduled = await env.database.db.runEvent.findFirstOrThrow({ where: { runId: waiting.id, type: "node.retry_scheduled" } });
+      // Held back, not failed: no attempt is spent, however long the limit holds it.
+      const throttled = await env.database.db.runEvent.findFirstOrThrow({ where: { runId: waiting.id, type: "node.throttled" } });
+      expect((throttled.payload as { message: string }).message).toMatch(/^credential: 'slow-api' is rate limited; the next request may go in \d+ ms$/);
+      expect(await env.database.db.runEvent.count({ where: { runId: waiting.id, type: "node.failed" } })).toBe(0);
+      expect((await env.database.db.effect.findFirstOrThrow({ where: { runId: waiting.id } })).attempts).toBe(0);
       // Not before the next token: 1 / 0.01 per second = 100 s.
-      expect((scheduled.payload as { delayMs: number }).delayMs).toBeGreaterThan(90_000);
+      expect(waiting.wakeAt!.getTime() - Date.now()).toBeGreaterThan(90_000);
+
+      // Throttled more times than the node has attempts (the worker's clock passes each wake-up;
+      // the bucket, on real time, stays empty), it still runs once a token is there.
+      const later = (ms: number) => () => new Date(Date.now() + ms);
+      for (let i = 1; i <= 6; i++) await new Worker(runtimeDeps(env.database, { secret, now: later(i * 101_000) }), { id: "rate" }).drain();
+      expect(await env.database.db.runEvent.count({ where: { runId: waiting.id, type: "node.throttled" } })).toBe(7);
+      expect(await env.database.db.runEvent.count({ where: { runId: waiting.id, type: "node.failed" } })).toBe(0);
+      expect((await env.database.db.run.findUniqueOrThrow({ where: { id: waiting.id } })).status).toBe("sleeping");
+      await services.credentials.setRateLimit({ name: "slow-api", rateLimit: { capacity: 1, refillPerSecond: 0.01 } }, "operator");
+      await new Worker(runtimeDeps(env.database, { secret, now: later(7 * 101_000) }), { id: "rate" }).drain();
+      expect((await env.database.db.run.findUniqueOrThrow({ where: { id: waiting.id } })).status).toBe("succeeded");
+      expect((await env.database.db.effect.findFirstOrThrow({ where: { runId: waiting.id } })).attempts).toBe(1);
+      expect(sink.calls).toHaveLength(2);
     } finally {
       await sink.close();
     }
