@@ -11,6 +11,7 @@ import { appRouter } from "../../server/trpc/router";
 import { operatorContext } from "../support/context";
 import { databaseKinds, type DatabaseKind } from "../support/databases";
 import { e, n } from "../support/graph-builders";
+import { startChroma, type ChromaServer } from "../support/chroma-server";
 import { startSink } from "../support/http-sink";
 import { runKeel } from "../support/keel-process";
 
@@ -18,7 +19,8 @@ import { runKeel } from "../support/keel-process";
 // bearer and a basic credential against a local peer that echoes the Authorization header back
 // (raw, URL-encoded, base64), fails once with a 500 and once with a 400 quoting it. Afterwards
 // the secret appears in no API answer, no export, no log line, and — on SQLite — in no byte of
-// any file under the data directory (database, WAL, shared memory, key file, anything else).
+// any file under the data directory (database, WAL, shared memory, key file, the local Chroma
+// that indexed a memory item written from the echo, anything else).
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -48,6 +50,7 @@ describe.each(databaseKinds())("secrets stay sealed on $name", (kind: DatabaseKi
   let dispose: () => Promise<void>;
   let services: Services;
   let sink: Awaited<ReturnType<typeof startSink>>;
+  let chroma: ChromaServer;
   let logs = "";
   const runIds: string[] = [];
   let workflowId = "";
@@ -92,9 +95,10 @@ describe.each(databaseKinds())("secrets stay sealed on $name", (kind: DatabaseKi
           n("start", "trigger.manual"),
           n("call", "http.request", { url: `${sink.url}/{{ input.path }}`, auth: { credential: "scan-token" } }, fast),
           n("login", "http.request", { url: `${sink.url}/{{ input.path }}`, auth: { credential: "scan-login" } }, fast),
+          n("remember", "memory.remember", { subject: "project:scan", text: "The peer saw {{ call.body.seen }}, then {{ login.body.seen }} ({{ login.body.b64 }})" }),
           n("done", "flow.end", { output: { call: "{{ call }}", login: "{{ login }}" } }),
         ],
-        edges: [e("a", "start", "call"), e("b", "call", "login"), e("c", "login", "done")],
+        edges: [e("a", "start", "call"), e("b", "call", "login"), e("c", "login", "remember"), e("d", "remember", "done")],
       },
     });
     workflowId = wf.id;
@@ -102,7 +106,16 @@ describe.each(databaseKinds())("secrets stay sealed on $name", (kind: DatabaseKi
     runIds.push((await services.runs.start({ workflow: wf.id, input: { path: "ok" } })).id);
     runIds.push((await services.runs.start({ workflow: wf.id, input: { path: "deny" } })).id);
 
-    const worker = runKeel(["worker", "--id", `scan-${kind.name}`], { KEEL_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, KEEL_EGRESS_ALLOW: "127.0.0.1", KEEL_WORKER_IDLE_MS: "50" });
+    // Memory's index lives in the data directory, as under `keel start`.
+    chroma = await startChroma({ path: join(dataDir, "chroma") });
+    const worker = runKeel(["worker", "--id", `scan-${kind.name}`], {
+      KEEL_DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+      KEEL_EGRESS_ALLOW: "127.0.0.1",
+      KEEL_WORKER_IDLE_MS: "50",
+      CHROMA_URL: chroma.url,
+      KEEL_EMBEDDER: "local",
+    });
     await worker.waitFor(/running/);
     for (let i = 0; i < 600; i++) {
       const open = await database.db.run.count({ where: { id: { in: runIds }, status: { in: ["queued", "running", "sleeping"] } } });
@@ -118,6 +131,7 @@ describe.each(databaseKinds())("secrets stay sealed on $name", (kind: DatabaseKi
   }, 180_000);
 
   afterAll(async () => {
+    await chroma?.stop();
     await sink.close();
     await dispose();
     rmSync(dataDir, { recursive: true, force: true });
@@ -133,6 +147,10 @@ describe.each(databaseKinds())("secrets stay sealed on $name", (kind: DatabaseKi
     expect(JSON.stringify(ok!.output)).toContain("[redacted:scan-token]");
     expect(JSON.stringify(ok!.output)).toContain("[redacted:scan-login]");
     expect(JSON.stringify(deny!.error)).toContain("[redacted:scan-token]");
+    // The memory item made from the echo was stored and indexed in Chroma.
+    const item = await database.db.memoryItem.findFirstOrThrow({ where: { runId: ok!.id } });
+    expect(item.text).toContain("[redacted:scan-token]");
+    expect(item.indexedAt).not.toBeNull();
   });
 
   it("appears in no API answer: credentials, runs, events, dead letters, settings", async () => {
@@ -164,6 +182,7 @@ describe.each(databaseKinds())("secrets stay sealed on $name", (kind: DatabaseKi
       await db.effect.findMany({ where }),
       await db.checkpoint.findMany({ where }),
       await db.deadLetter.findMany({ where }),
+      await db.memoryItem.findMany({ where }),
       await db.auditLog.findMany(),
     ];
     assertClean("the database", JSON.stringify(rows));
@@ -174,6 +193,7 @@ describe.each(databaseKinds())("secrets stay sealed on $name", (kind: DatabaseKi
     const files = walk(dataDir);
     expect(files.some((f) => f.endsWith("keel.key"))).toBe(true);
     if (kind.name === "sqlite") expect(files.filter((f) => /keel\.db(-wal|-shm)?$/.test(f))).toHaveLength(3);
+    expect(files.some((f) => f.includes(`${join(dataDir, "chroma")}/`))).toBe(true);
     for (const file of files) {
       const bytes = readFileSync(file);
       for (const form of forms) expect(bytes.includes(Buffer.from(form, "utf8")), `${file} contains the secret as ${form}`).toBe(false);

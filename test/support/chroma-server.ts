@@ -19,8 +19,9 @@ export interface ChromaServer {
   dispose(): Promise<void>;
 }
 
-export async function startChroma(): Promise<ChromaServer> {
-  const path = mkdtempSync(join(tmpdir(), "keel-chroma-"));
+/** `path`: where Chroma keeps its data (default: a new temporary folder). */
+export async function startChroma(options: { path?: string } = {}): Promise<ChromaServer> {
+  const path = options.path ?? mkdtempSync(join(tmpdir(), "keel-chroma-"));
   let child: ChildProcess | undefined;
   let exited: Promise<unknown> = Promise.resolve();
   let url = "";
