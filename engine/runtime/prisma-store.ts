@@ -39,6 +39,9 @@ function fromRaw(row: RawRun): RunRecord {
 // adapter runs one transaction at a time per process.
 const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 };
 
+/** How often a commit refused by SQLite's locking is tried in all. */
+const COMMIT_ATTEMPTS = 8;
+
 /** SQLite's "database is locked": another process holds the write lock; try again shortly. */
 export function isBusy(error: unknown): boolean {
   const text = `${(error as { code?: unknown })?.code ?? ""} ${(error as { message?: unknown })?.message ?? ""}`;
@@ -223,13 +226,24 @@ export class PrismaRunStore implements RunStore {
     if (!first) return;
     const now = new Date();
     const statements = this.stepStatements(steps, now);
-    await this.db.$transaction(async (tx) => {
-      const [lease, ...writes] = statements;
-      const count = await tx.$executeRawUnsafe(lease!.sql, ...lease!.args);
-      if (count !== 1) throw new LeaseLostError(first.runId);
-      for (const write of writes) await tx.$executeRawUnsafe(write.sql, ...write.args);
-      for (const step of steps) await this.commitExtras(tx, step, now);
-    }, TX_OPTIONS);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.$transaction(async (tx) => {
+          const [lease, ...writes] = statements;
+          const count = await tx.$executeRawUnsafe(lease!.sql, ...lease!.args);
+          if (count !== 1) throw new LeaseLostError(first.runId);
+          for (const write of writes) await tx.$executeRawUnsafe(write.sql, ...write.args);
+          for (const step of steps) await this.commitExtras(tx, step, now);
+        }, TX_OPTIONS);
+        return;
+      } catch (error) {
+        // SQLite refuses a transaction whose snapshot went stale (SQLITE_BUSY_SNAPSHOT: the
+        // adapter lets another query of this process read inside it before its first write, and
+        // another process committed meanwhile) without waiting; it rolled back, so try again.
+        if (!isBusy(error) || attempt >= COMMIT_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, attempt * 20 + Math.random() * 20));
+      }
+    }
   }
 
   /**
