@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "../../_trpc/client";
+import { SaveResult } from "../../_components/SaveResult";
 
 interface PriceRow {
   model: string;
@@ -92,13 +93,7 @@ export function LlmSettings() {
           Save LLM settings
         </button>
       </form>
-      {save.isError ? (
-        <p className="form-error" role="alert">
-          {save.error.message}
-        </p>
-      ) : save.isSuccess ? (
-        <p role="status">LLM settings saved.</p>
-      ) : null}
+      <SaveResult save={save} saved="LLM settings saved." />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "../../_trpc/client";
 import { LlmSettings } from "./LlmSettings";
+import { SaveResult } from "../../_components/SaveResult";
 
 function ApiTokens() {
   const trpc = useTRPC();
@@ -123,13 +124,7 @@ function Retention() {
           Save
         </button>
       </form>
-      {save.isError ? (
-        <p className="form-error" role="alert">
-          {save.error.message}
-        </p>
-      ) : save.isSuccess ? (
-        <p role="status">Saved.</p>
-      ) : null}
+      <SaveResult save={save} />
     </section>
   );
 }
@@ -168,13 +163,7 @@ function Notifications() {
           Save email settings
         </button>
       </form>
-      {save.isError ? (
-        <p className="form-error" role="alert">
-          {save.error.message}
-        </p>
-      ) : save.isSuccess ? (
-        <p role="status">Saved.</p>
-      ) : null}
+      <SaveResult save={save} />
     </section>
   );
 }
@@ -214,13 +203,7 @@ function EgressAllowlist() {
           </button>
         </div>
       </form>
-      {save.isError ? (
-        <p className="form-error" role="alert">
-          {save.error.message}
-        </p>
-      ) : save.isSuccess ? (
-        <p role="status">Saved.</p>
-      ) : null}
+      <SaveResult save={save} />
     </section>
   );
 }
