@@ -96,6 +96,15 @@ export class PrismaRunStore implements RunStore {
   }
 
   async claimRun(workerId: string, now: Date, leaseMs: number): Promise<RunRecord | null> {
+    // A claim handed back at a workflow's limit leaves other work to take: look again, briefly.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const claimed = await this.claimOnce(workerId, now, leaseMs);
+      if (claimed !== "over-limit") return claimed;
+    }
+    return null;
+  }
+
+  private async claimOnce(workerId: string, now: Date, leaseMs: number): Promise<RunRecord | null | "over-limit"> {
     const at = this.time(now);
     const until = this.time(new Date(now.getTime() + leaseMs));
     const cast = this.database.provider === "postgresql" ? `::"RunStatus"` : "";
@@ -115,16 +124,48 @@ export class PrismaRunStore implements RunStore {
              OR (SELECT COUNT(*) FROM "Run" x WHERE x."workflowId" = r."workflowId" AND x."status" = 'running'${cast} AND x."id" <> r."id") < w."maxConcurrentRuns")
          ORDER BY r."createdAt" LIMIT 1 ${pg ? "FOR UPDATE OF r SKIP LOCKED" : ""}
        )
-       RETURNING ${RUN_FIELDS}`;
-    let rows: RawRun[];
+       RETURNING ${RUN_FIELDS}${pg ? `, (SELECT w."maxConcurrentRuns" FROM "Workflow" w WHERE w."id" = "Run"."workflowId") AS "maxConcurrentRuns"` : ""}`;
+    let rows: (RawRun & { maxConcurrentRuns?: number | null })[];
     try {
-      rows = await this.db.$queryRawUnsafe<RawRun[]>(sql, ...(pg ? [workerId, until, at] : [workerId, until, at, at, at, at]));
+      rows = await this.db.$queryRawUnsafe<(RawRun & { maxConcurrentRuns?: number | null })[]>(sql, ...(pg ? [workerId, until, at] : [workerId, until, at, at, at, at]));
     } catch (error) {
       // Another process is writing: nothing claimed this time; the worker asks again.
       if (isBusy(error)) return null;
       throw error;
     }
-    return rows[0] ? fromRaw(rows[0]) : null;
+    const row = rows[0];
+    if (!row) return null;
+    const { maxConcurrentRuns, ...run } = row;
+    if (maxConcurrentRuns && !(await this.withinLimit(run.id, run.workflowId, workerId, Number(maxConcurrentRuns)))) return "over-limit";
+    return fromRaw(run);
+  }
+
+  /**
+   * Postgres only. Two workers may claim runs of one workflow in the same instant, each counting
+   * the other's claim as not yet running (each statement sees its own snapshot), and exceed the
+   * workflow's limit. So a claim of a limited workflow is confirmed under a per-workflow lock:
+   * the count is taken after the lock (a fresh snapshot, so it sees every confirmed claim), and a
+   * claim over the limit is handed back. The lock serializes confirmations, so exactly the
+   * limit's worth of claims stay. (SQLite needs none of this: its writers are serialized.)
+   */
+  private async withinLimit(runId: string, workflowId: string, workerId: string, limit: number): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1))::text AS "locked"`, `keel:workflow-limit:${workflowId}`);
+      const [{ running }] = await tx.$queryRawUnsafe<{ running: bigint | number }[]>(
+        `SELECT COUNT(*) AS "running" FROM "Run" WHERE "workflowId" = $1 AND "status" = 'running'::"RunStatus"`,
+        workflowId,
+      ) as [{ running: bigint | number }];
+      if (Number(running) <= limit) return true;
+      // Back to the queue as if never claimed: a run that never started keeps no start time.
+      await tx.$executeRawUnsafe(
+        `UPDATE "Run" SET "status" = 'queued'::"RunStatus", "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
+           "startedAt" = CASE WHEN EXISTS (SELECT 1 FROM "Checkpoint" c WHERE c."runId" = "Run"."id") THEN "startedAt" ELSE NULL END
+         WHERE "id" = $1 AND "leaseOwner" = $2 AND "status" = 'running'::"RunStatus"`,
+        runId,
+        workerId,
+      );
+      return false;
+    }, TX_OPTIONS);
   }
 
   async claimSpecific(runId: string, workerId: string, statuses: RunRecord["status"][], now: Date, leaseMs: number): Promise<RunRecord | null> {
