@@ -422,7 +422,8 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
   let attempt = begun?.attempts ?? 1;
   const executor = deps.executors.get(`${x.meta.type}@${x.meta.version}`);
   const policy: RetryPolicy = { ...x.meta.retry, ...(x.node.retry ?? {}) };
-  const timeout = AbortSignal.timeout(policy.timeoutMs);
+  // A pure step is plain computation in this thread, which no signal could interrupt.
+  const timeout = pure ? undefined : AbortSignal.timeout(policy.timeoutMs);
   // Secrets this attempt opens: redacted from its output and its error before either is stored.
   const redactor = new Redactor();
   try {
@@ -436,7 +437,7 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
       idempotencyKey: x.key,
       config,
       data: { input: x.context.input, outputs: x.context.outputs },
-      signal: AbortSignal.any([x.signal, timeout]),
+      signal: timeout ? AbortSignal.any([x.signal, timeout]) : x.signal,
       credential: recordingResolver(deps.credentials, redactor),
     });
     const result = { ...raw, output: redactor.apply(raw.output) };
@@ -462,7 +463,7 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
   } catch (error) {
     // Our own abort (the lease was lost): stop without recording a failure.
     if (error instanceof LeaseLostError || x.signal.aborted) throw new LeaseLostError(x.runId);
-    const failure = redactor.apply(timeout.aborted && !x.signal.aborted ? { message: `timed out after ${policy.timeoutMs} ms`, kind: "retryable" as const, name: "TimeoutError" } : describeError(error));
+    const failure = redactor.apply(timeout?.aborted && !x.signal.aborted ? { message: `timed out after ${policy.timeoutMs} ms`, kind: "retryable" as const, name: "TimeoutError" } : describeError(error));
     if (pure) {
       await x.flush();
       attempt = (await store.beginEffect(ledger)).attempts;
