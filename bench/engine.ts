@@ -17,7 +17,9 @@ import { report } from "./report";
 // the ledger before it runs and committed on its own).
 
 const STEPS = 10;
-const RUNS = 40;
+const RUNS = 200;
+// Runs (and raw steps) done first, untimed, so both sides are measured warm (JIT, caches).
+const WARMUP_RUNS = 20;
 
 type Kind = "pure" | "effects";
 
@@ -86,11 +88,14 @@ export async function benchEngine(): Promise<void> {
         const services = servicesFor(config, env.database);
         const wf = await services.workflows.create({ name: "Bench chain", graph: chain(steps) });
         await services.publishing.publish({ id: wf.id });
-        const runIds: string[] = [];
-        for (let i = 0; i < RUNS; i++) runIds.push((await services.runs.start({ workflow: wf.id, input: { n: i } })).id);
         // Each worker has its own connection pool, as separate processes would.
         const databases = await Promise.all(Array.from({ length: workers }, () => openDatabase(env.scratch.target)));
         const pool = databases.map((database, i) => new Worker(runtimeDeps(database), { id: `bench-${i}`, concurrency: 1 }));
+        const warmup: string[] = [];
+        for (let i = 0; i < WARMUP_RUNS; i++) warmup.push((await services.runs.start({ workflow: wf.id, input: { n: -i } })).id);
+        await Promise.all(pool.map((w) => w.drain()));
+        const runIds: string[] = [];
+        for (let i = 0; i < RUNS; i++) runIds.push((await services.runs.start({ workflow: wf.id, input: { n: i } })).id);
         const started = performance.now();
         await Promise.all(pool.map((w) => w.drain()));
         const seconds = (performance.now() - started) / 1000;
@@ -98,7 +103,9 @@ export async function benchEngine(): Promise<void> {
         if (done !== RUNS) throw new Error(`only ${done} of ${RUNS} bench runs succeeded`);
         const total = RUNS * (STEPS + 2); // trigger + steps + end
         const target = env.scratch.target;
-        const baseline = target.provider === "sqlite" ? await rawSqlite(target.file, runIds[0]!, total) : await rawPostgres(target.url, runIds[0]!, total);
+        const raw = (runId: string, steps: number) => (target.provider === "sqlite" ? rawSqlite(target.file, runId, steps) : rawPostgres(target.url, runId, steps));
+        await raw(warmup[0]!, WARMUP_RUNS * (STEPS + 2));
+        const baseline = await raw(runIds[0]!, total);
         report(`engine.${kind.name}.${steps}.${workers}_worker${workers > 1 ? "s" : ""}.steps_per_second`, total / seconds, "steps/s", baseline);
         await Promise.all(databases.map((d) => d.close()));
       } finally {
