@@ -53,6 +53,16 @@ export const ENGINE_PAUSED_SETTING = "engine.paused";
 
 const RUN_FIELDS = `"id", "workflowId", "versionId", "status", "input", "leaseOwner", "leaseExpiresAt", "wakeAt", "parentRunId", "triggerNodeId"`;
 
+/** Everything LoadedRun needs about the run `t` (a table name or alias), as one select list. */
+const LOADED_FIELDS = (t: string) =>
+  `${RUN_FIELDS.split(", ").map((f) => `${t}.${f}`).join(", ")}, ${t}."startedAt", ${t}."stepOverrides",
+   (SELECT w."maxRunSeconds" FROM "Workflow" w WHERE w."id" = ${t}."workflowId") AS "maxRunSeconds",
+   (SELECT MAX(e."seq") FROM "RunEvent" e WHERE e."runId" = ${t}."id") AS "lastSeq",
+   (SELECT c."seq" FROM "Checkpoint" c WHERE c."runId" = ${t}."id" ORDER BY c."seq" DESC LIMIT 1) AS "checkpointSeq",
+   (SELECT c."snapshot" FROM "Checkpoint" c WHERE c."runId" = ${t}."id" ORDER BY c."seq" DESC LIMIT 1) AS "snapshot"`;
+
+type LoadedRow = RawRun & { startedAt: Date | string | null; stepOverrides: unknown; maxRunSeconds: number | null; lastSeq: number | bigint | null; checkpointSeq: number | null; snapshot: unknown };
+
 export class PrismaRunStore implements RunStore {
   private readonly db: Db;
 
@@ -95,7 +105,7 @@ export class PrismaRunStore implements RunStore {
     }
   }
 
-  async claimRun(workerId: string, now: Date, leaseMs: number): Promise<RunRecord | null> {
+  async claimRun(workerId: string, now: Date, leaseMs: number): Promise<LoadedRun | null> {
     // A claim handed back at a workflow's limit leaves other work to take: look again, briefly.
     for (let attempt = 0; attempt < 3; attempt++) {
       const claimed = await this.claimOnce(workerId, now, leaseMs);
@@ -104,7 +114,7 @@ export class PrismaRunStore implements RunStore {
     return null;
   }
 
-  private async claimOnce(workerId: string, now: Date, leaseMs: number): Promise<RunRecord | null | "over-limit"> {
+  private async claimOnce(workerId: string, now: Date, leaseMs: number): Promise<LoadedRun | null | "over-limit"> {
     const at = this.time(now);
     const until = this.time(new Date(now.getTime() + leaseMs));
     const cast = this.database.provider === "postgresql" ? `::"RunStatus"` : "";
@@ -124,10 +134,11 @@ export class PrismaRunStore implements RunStore {
              OR (SELECT COUNT(*) FROM "Run" x WHERE x."workflowId" = r."workflowId" AND x."status" = 'running'${cast} AND x."id" <> r."id") < w."maxConcurrentRuns")
          ORDER BY r."createdAt" LIMIT 1 ${pg ? "FOR UPDATE OF r SKIP LOCKED" : ""}
        )
-       RETURNING ${RUN_FIELDS}${pg ? `, (SELECT w."maxConcurrentRuns" FROM "Workflow" w WHERE w."id" = "Run"."workflowId") AS "maxConcurrentRuns"` : ""}`;
-    let rows: (RawRun & { maxConcurrentRuns?: number | null })[];
+       RETURNING ${LOADED_FIELDS('"Run"')}${pg ? `, (SELECT w."maxConcurrentRuns" FROM "Workflow" w WHERE w."id" = "Run"."workflowId") AS "maxConcurrentRuns"` : ""}`;
+    let rows: (LoadedRow & { maxConcurrentRuns?: number | null })[];
     try {
-      rows = await this.db.$queryRawUnsafe<(RawRun & { maxConcurrentRuns?: number | null })[]>(sql, ...(pg ? [workerId, until, at] : [workerId, until, at, at, at, at]));
+      // The claim returns all a worker needs to start on the run: no second query to load it.
+      rows = await this.db.$queryRawUnsafe<(LoadedRow & { maxConcurrentRuns?: number | null })[]>(sql, ...(pg ? [workerId, until, at] : [workerId, until, at, at, at, at]));
     } catch (error) {
       // Another process is writing: nothing claimed this time; the worker asks again.
       if (isBusy(error)) return null;
@@ -135,9 +146,9 @@ export class PrismaRunStore implements RunStore {
     }
     const row = rows[0];
     if (!row) return null;
-    const { maxConcurrentRuns, ...run } = row;
-    if (maxConcurrentRuns && !(await this.withinLimit(run.id, run.workflowId, workerId, Number(maxConcurrentRuns)))) return "over-limit";
-    return fromRaw(run);
+    const { maxConcurrentRuns, ...loaded } = row;
+    if (maxConcurrentRuns && !(await this.withinLimit(row.id, row.workflowId, workerId, Number(maxConcurrentRuns)))) return "over-limit";
+    return this.toLoaded(loaded);
   }
 
   /**
@@ -168,12 +179,12 @@ export class PrismaRunStore implements RunStore {
     }, TX_OPTIONS);
   }
 
-  async claimSpecific(runId: string, workerId: string, statuses: RunRecord["status"][], now: Date, leaseMs: number): Promise<RunRecord | null> {
+  async claimSpecific(runId: string, workerId: string, statuses: RunRecord["status"][], now: Date, leaseMs: number): Promise<LoadedRun | null> {
     const { count } = await this.db.run.updateMany({
       where: { id: runId, status: { in: statuses } },
       data: { status: "running", leaseOwner: workerId, leaseExpiresAt: new Date(now.getTime() + leaseMs) },
     });
-    return count === 1 ? (await this.loadRun(runId)).run : null;
+    return count === 1 ? this.loadRun(runId) : null;
   }
 
   async heartbeat(runId: string, workerId: string, leaseExpiresAt: Date): Promise<boolean> {
@@ -188,24 +199,19 @@ export class PrismaRunStore implements RunStore {
   }
 
   async loadRun(runId: string): Promise<LoadedRun> {
-    // One statement for the run, its workflow's limit, its last checkpoint and its last seq: a
-    // claim loads a run every time, and three queries cost three times Prisma's overhead.
-    const pg = this.database.provider === "postgresql";
-    const rows = await this.db.$queryRawUnsafe<(RawRun & { startedAt: Date | string | null; stepOverrides: unknown; maxRunSeconds: number | null; lastSeq: number | bigint | null; checkpointSeq: number | null; snapshot: unknown })[]>(
-      `SELECT ${RUN_FIELDS.split(", ").map((f) => `r.${f}`).join(", ")}, r."startedAt", r."stepOverrides", w."maxRunSeconds",
-         (SELECT MAX(e."seq") FROM "RunEvent" e WHERE e."runId" = r."id") AS "lastSeq",
-         c."seq" AS "checkpointSeq", c."snapshot"
-       FROM "Run" r
-       JOIN "Workflow" w ON w."id" = r."workflowId"
-       LEFT JOIN "Checkpoint" c ON c."id" = (SELECT c2."id" FROM "Checkpoint" c2 WHERE c2."runId" = r."id" ORDER BY c2."seq" DESC LIMIT 1)
-       WHERE r."id" = ${pg ? "$1" : "?"}`,
+    // One statement for the run, its workflow's limit, its last checkpoint and its last seq.
+    const rows = await this.db.$queryRawUnsafe<LoadedRow[]>(
+      `SELECT ${LOADED_FIELDS("r")} FROM "Run" r WHERE r."id" = ${this.database.provider === "postgresql" ? "$1" : "?"}`,
       runId,
     );
-    const row = rows[0];
-    if (!row) throw new Error(`run ${runId} does not exist`);
+    if (!rows[0]) throw new Error(`run ${runId} does not exist`);
+    return this.toLoaded(rows[0]);
+  }
+
+  private async toLoaded(row: LoadedRow): Promise<LoadedRun> {
     const parse = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value);
     const { startedAt, stepOverrides, maxRunSeconds, lastSeq, checkpointSeq, snapshot, ...run } = row;
-    const version = await this.version(row.versionId);
+    const version = await this.version(run.versionId);
     return {
       run: fromRaw(run),
       graph: version.graph,

@@ -9,7 +9,7 @@ import { assertJsonWithin, LIMITS } from "../limits";
 import type { AnyNodeMeta, CredentialResolver, NodeExecutor, NodeRegistry, RetryPolicy } from "../registry";
 import { recordingResolver, Redactor } from "./redact";
 import { backoffMs, describeError } from "./retry";
-import { LeaseLostError, type NewEvent, type RunRecord, type RunStore, type StepCommit } from "./store";
+import { LeaseLostError, type LoadedRun, type NewEvent, type RunStore, type StepCommit } from "./store";
 
 // One claimed run, advanced step by step. The machine decides which nodes are active; this
 // module performs them (executors, approvals, timers), records each effect under
@@ -52,13 +52,13 @@ type Snapshot = ReturnType<typeof initialTransition>[0];
  */
 export async function processRun(
   deps: RuntimeDeps,
-  claimed: RunRecord,
+  loaded: LoadedRun,
   workerId: string,
   signal: AbortSignal,
   shouldStop: () => boolean = () => false,
 ): Promise<ProcessOutcome> {
   const { store, clock } = deps;
-  const loaded = await store.loadRun(claimed.id);
+  const claimed = loaded.run;
   const machine = machineFor(loaded.compiled);
   const nodes = new Map<string, GraphNode>(loaded.graph.nodes.map((n) => [n.id, n]));
   const metaOf = (id: string): AnyNodeMeta => {

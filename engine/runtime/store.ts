@@ -105,9 +105,9 @@ export interface ApprovalRecord {
 export interface RunStore {
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
   /** Atomically takes the next runnable run (queued, due, or with an expired lease); none while the engine is paused. */
-  claimRun(workerId: string, now: Date, leaseMs: number): Promise<RunRecord | null>;
+  claimRun(workerId: string, now: Date, leaseMs: number): Promise<LoadedRun | null>;
   /** Takes one particular run if it is in one of the given statuses (operator actions on dead runs). */
-  claimSpecific(runId: string, workerId: string, statuses: RunStatus[], now: Date, leaseMs: number): Promise<RunRecord | null>;
+  claimSpecific(runId: string, workerId: string, statuses: RunStatus[], now: Date, leaseMs: number): Promise<LoadedRun | null>;
   /** Extends the lease; false when the run is no longer this worker's (cancelled, paused, reclaimed). */
   heartbeat(runId: string, workerId: string, leaseExpiresAt: Date): Promise<boolean>;
   loadRun(runId: string): Promise<LoadedRun>;

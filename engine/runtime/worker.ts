@@ -51,7 +51,7 @@ export class Worker {
     while (processed < maxRuns) {
       const run = await this.deps.store.claimRun(this.options.id, this.deps.clock.now(), this.leaseMs);
       if (!run) return processed;
-      await this.work(run.id, run);
+      await this.work(run.run.id, run);
       processed++;
     }
     return processed;
@@ -70,7 +70,7 @@ export class Worker {
           break;
         }
         if (!run) break;
-        const task = this.work(run.id, run).finally(() => running.delete(task));
+        const task = this.work(run.run.id, run).finally(() => running.delete(task));
         running.add(task);
       }
       if (this.stopping) break;

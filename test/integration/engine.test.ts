@@ -213,7 +213,7 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     const run = await services.runs.start({ workflow: await publish("Reclaim", CONSTRUCTS.linear!), input: { a: 1, b: 1 } });
     const store = runtimeDeps(env.database).store;
     const claimed = await store.claimRun("crashed", now, 30_000);
-    expect(claimed!.id).toBe(run.id);
+    expect(claimed?.run.id).toBe(run.id);
     expect(await store.claimRun("other", now, 30_000)).toBeNull();
     now = new Date(now.getTime() + 31_000);
     await worker.drain();
@@ -490,9 +490,9 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     await services.runs.start({ workflow: limited, input: { a: 2, b: 2 } });
     const c = await services.runs.start({ workflow: other, input: { a: 3, b: 3 } });
     const store = runtimeDeps(env.database).store;
-    expect((await store.claimRun("one", now, 60_000))?.id).toBe(a.id);
+    expect((await store.claimRun("one", now, 60_000))?.run.id).toBe(a.id);
     // The second run of the limited workflow waits; the other workflow's run goes ahead of it.
-    expect((await store.claimRun("two", now, 60_000))?.id).toBe(c.id);
+    expect((await store.claimRun("two", now, 60_000))?.run.id).toBe(c.id);
     expect(await store.claimRun("three", now, 60_000)).toBeNull();
     now = new Date(now.getTime() + 61_000);
     await worker.drain();
