@@ -247,6 +247,22 @@ function machineFor(compiled: CompiledWorkflow) {
   return machine;
 }
 
+// A node's parsed configuration, once per node of a published version (those never change; an
+// operator's edit makes a new node object, parsed on its own). Frozen, since every run shares it.
+const configs = new WeakMap<GraphNode, unknown>();
+function parsedConfig(meta: AnyNodeMeta, node: GraphNode): unknown {
+  if (!configs.has(node)) configs.set(node, deepFreeze(meta.config.parse(node.config)));
+  return configs.get(node);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
 /** Child statuses the parent acts on; a dead child waits for the operator, and so does its parent. */
 const CHILD_DONE = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -428,7 +444,7 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
   const redactor = new Redactor();
   try {
     if (!executor) throw new PermanentError(`no executor is installed for ${x.meta.type}@${x.meta.version}`);
-    const config = x.meta.config.parse(x.node.config);
+    const config = parsedConfig(x.meta, x.node);
     const raw = await executor({
       runId: x.runId,
       nodeId: x.node.id,
