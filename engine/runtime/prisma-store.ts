@@ -39,6 +39,10 @@ function fromRaw(row: RawRun): RunRecord {
 // adapter runs one transaction at a time per process.
 const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 };
 
+/** Whether a step writes more than its events, checkpoint and run update. */
+const hasExtras = (step: StepCommit) =>
+  Boolean(step.effect || step.approval || step.timer || step.wakeRun || step.approvalUpdate || step.deadLetter || step.notification);
+
 /** How often a commit refused by SQLite's locking is tried in all. */
 const COMMIT_ATTEMPTS = 8;
 
@@ -273,8 +277,13 @@ export class PrismaRunStore implements RunStore {
     if (!first) return;
     const now = new Date();
     const statements = this.stepStatements(steps, now);
+    const plain = this.database.provider === "sqlite" && steps.every((step) => !hasExtras(step));
     for (let attempt = 1; ; attempt++) {
       try {
+        if (plain) {
+          await this.commitPlain(statements, first);
+          return;
+        }
         await this.db.$transaction(async (tx) => {
           const [lease, ...writes] = statements;
           const count = await tx.$executeRawUnsafe(lease!.sql, ...lease!.args);
@@ -356,6 +365,20 @@ export class PrismaRunStore implements RunStore {
     );
     if (checkpoints.length) statements.push(rows("Checkpoint", { id: "text", runId: "text", seq: "int", snapshot: "json", machineHash: "text", createdAt: "timestamp" }, checkpoints));
     return statements;
+  }
+
+  /**
+   * SQLite, steps with nothing but events and checkpoints (pure batches, the usual case): one
+   * batch transaction, no round trip between statements. The inserts carry the lease check
+   * themselves and the run's update comes last (a release clears the lease), so a lost lease
+   * writes nothing; SQLite runs a write transaction alone, so nothing changes in between.
+   */
+  private async commitPlain(statements: { sql: string; args: unknown[] }[], step: StepCommit): Promise<void> {
+    const [lease, ...writes] = statements;
+    const guard = `WHERE EXISTS (SELECT 1 FROM "Run" WHERE "id" = ? AND "leaseOwner" = ? AND "status" = 'running')`;
+    const guarded = writes.map((w) => ({ sql: w.sql.replace(/ VALUES (.*)$/s, (_, rows: string) => ` SELECT * FROM (VALUES ${rows}) ${guard}`), args: [...w.args, step.runId, step.workerId] }));
+    const counts = await this.db.$transaction([...guarded, lease!].map((s) => this.db.$executeRawUnsafe(s.sql, ...s.args)));
+    if (counts[counts.length - 1] !== 1) throw new LeaseLostError(step.runId);
   }
 
   /** The rarer parts of a step: its ledger row, approvals, timers, dead letters, notifications. */

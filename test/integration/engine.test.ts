@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Graph } from "../../engine/graph/schema";
+import { processRun } from "../../engine/runtime/process-run";
 import { LeaseLostError } from "../../engine/runtime/store";
 import { Worker } from "../../engine/runtime/worker";
 import { loadConfig } from "../../server/config";
@@ -218,6 +219,18 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     now = new Date(now.getTime() + 31_000);
     await worker.drain();
     expect((await services.runs.get(run.id)).status).toBe("succeeded");
+  });
+
+  it("a worker whose lease was taken over writes nothing of its batch", async () => {
+    const run = await services.runs.start({ workflow: await publish("Taken over", CONSTRUCTS.linear!), input: { a: 1, b: 1 } });
+    const deps = runtimeDeps(env.database, { now: () => now });
+    const claimed = (await deps.store.claimRun("slow", now, 30_000))!;
+    // Another worker reclaimed it meanwhile (the lease of "slow" had expired).
+    await env.database.db.run.update({ where: { id: run.id }, data: { leaseOwner: "fast" } });
+    expect(await processRun(deps, claimed, "slow", new AbortController().signal)).toBe("lost");
+    expect(await env.database.db.runEvent.count({ where: { runId: run.id } })).toBe(0);
+    expect(await env.database.db.checkpoint.count({ where: { runId: run.id } })).toBe(0);
+    expect((await env.database.db.run.findUniqueOrThrow({ where: { id: run.id } })).leaseOwner).toBe("fast");
   });
 
   it("pauses and resumes a run, and cancelling aborts the call in flight", async () => {
