@@ -318,7 +318,7 @@ export class PrismaRunStore implements RunStore {
     const rows = (table: string, columns: Record<string, "text" | "int" | "json" | "timestamp">, values: Record<string, unknown>[]) => {
       const names = Object.keys(columns);
       const list = names.map((c) => `"${c}"`).join(", ");
-      if (!pg) return { sql: `INSERT INTO "${table}" (${list}) VALUES ${values.map(() => `(${names.map(() => "?").join(", ")})`).join(", ")}`, args: values.flatMap((v) => names.map((n) => v[n])) };
+      if (!pg) return { sql: `INSERT INTO "${table}" (${list}) SELECT ${names.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?)`, args: [JSON.stringify(values)] };
       const picks = names.map((c) => (columns[c] === "json" ? `x."${c}"::jsonb` : columns[c] === "timestamp" ? `x."${c}"::timestamp` : `x."${c}"`));
       const shape = names.map((c) => `"${c}" ${columns[c] === "int" ? "int" : "text"}`).join(", ");
       return { sql: `INSERT INTO "${table}" (${list}) SELECT ${picks.join(", ")} FROM jsonb_to_recordset($1::jsonb) AS x(${shape})`, args: [JSON.stringify(values)] };
@@ -376,7 +376,7 @@ export class PrismaRunStore implements RunStore {
   private async commitPlain(statements: { sql: string; args: unknown[] }[], step: StepCommit): Promise<void> {
     const [lease, ...writes] = statements;
     const guard = `WHERE EXISTS (SELECT 1 FROM "Run" WHERE "id" = ? AND "leaseOwner" = ? AND "status" = 'running')`;
-    const guarded = writes.map((w) => ({ sql: w.sql.replace(/ VALUES (.*)$/s, (_, rows: string) => ` SELECT * FROM (VALUES ${rows}) ${guard}`), args: [...w.args, step.runId, step.workerId] }));
+    const guarded = writes.map((w) => ({ sql: `${w.sql} ${guard}`, args: [...w.args, step.runId, step.workerId] }));
     const counts = await this.db.$transaction([...guarded, lease!].map((s) => this.db.$executeRawUnsafe(s.sql, ...s.args)));
     if (counts[counts.length - 1] !== 1) throw new LeaseLostError(step.runId);
   }
