@@ -5,20 +5,12 @@ import Link from "next/link";
 import { useParams, useRouter } from "next/navigation";
 import { useState } from "react";
 import { retryUnlessClientError } from "../../../_components/query-retry";
+import { routeParam } from "../../../_components/route-param";
 import { useTRPC } from "../../../_trpc/client";
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 export default function MemorySubjectPage() {
   const params = useParams<{ subject: string }>();
-  const raw = params?.subject;
-  const subject = typeof raw === "string" ? safeDecode(raw) : "";
+  const subject = routeParam(params?.subject);
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const router = useRouter();

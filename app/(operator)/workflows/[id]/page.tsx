@@ -6,20 +6,12 @@ import { useParams } from "next/navigation";
 import { PublishPanel } from "../../../_components/PublishPanel";
 import { WorkflowCanvas } from "../../../_components/WorkflowCanvas";
 import { retryUnlessClientError } from "../../../_components/query-retry";
+import { routeParam } from "../../../_components/route-param";
 import { useTRPC } from "../../../_trpc/client";
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 export default function WorkflowPage() {
   const params = useParams<{ id: string }>();
-  const raw = params.id;
-  const id = typeof raw === "string" ? safeDecode(raw) : "";
+  const id = routeParam(params.id);
 
   const trpc = useTRPC();
   const workflow = useQuery(
