@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { CompiledWorkflow } from "../graph/compile";
 import type { Graph } from "../graph/schema";
-import { json, type Database, type Db } from "../store";
+import { json, workflowRef, type Database, type Db } from "../store";
 import { LeaseLostError, type ApprovalRecord, type EffectRecord, type LoadedRun, type NewRun, type RunRecord, type RunStore, type StepCommit } from "./store";
 
 // The runtime's store over Prisma, for SQLite and Postgres alike. Claims are single atomic
@@ -469,7 +469,7 @@ export class PrismaRunStore implements RunStore {
   }
 
   async startChildRun(input: { parentRunId: string; parentNodeId: string; workflow: string; input: unknown; key: string }): Promise<{ id: string } | null> {
-    const wf = await this.db.workflow.findFirst({ where: { OR: [{ id: input.workflow }, { slug: input.workflow }], archivedAt: null }, select: { id: true, currentVersionId: true } });
+    const wf = await this.db.workflow.findFirst({ where: workflowRef(input.workflow), select: { id: true, currentVersionId: true } });
     if (!wf?.currentVersionId) return null;
     const { run } = await this.createRun({
       workflowId: wf.id,

@@ -4,3 +4,4 @@ export { migrate, readMigrations, type Migration, type MigrateResult } from "./m
 export { AnyNull, DbNull, json, type JsonInput } from "./json";
 export type { Prisma } from "./generated/sqlite/client";
 export { connectionError } from "./connection-error";
+export { workflowRef } from "./workflow-ref";

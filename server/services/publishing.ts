@@ -2,7 +2,7 @@ import { z } from "zod";
 import { NotFoundError, ValidationError } from "../../engine/errors";
 import { compileGraph, validateGraph, type Problem } from "../../engine/graph";
 import type { NodeRegistry } from "../../engine/registry";
-import { json, type Db } from "../../engine/store";
+import { json, workflowRef, type Db } from "../../engine/store";
 import { audit } from "./audit";
 import { assertCapabilities } from "./capabilities";
 import { WorkflowDescriptionSchema, WorkflowNameSchema, type WorkflowService } from "./workflows";
@@ -50,7 +50,7 @@ export function publishingService(db: Db, deps: { registry: NodeRegistry; workfl
   const { registry } = deps;
 
   async function workflowRow(idOrSlug: string) {
-    const row = await db.workflow.findFirst({ where: { OR: [{ id: idOrSlug }, { slug: idOrSlug }] } });
+    const row = await db.workflow.findFirst({ where: workflowRef(idOrSlug, { archived: true }) });
     if (!row) throw new NotFoundError(`no workflow '${idOrSlug}'`);
     return row;
   }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { RunStore } from "../../engine/runtime/store";
-import { json, type Db } from "../../engine/store";
+import { json, workflowRef, type Db } from "../../engine/store";
 import { audit } from "./audit";
 import { appendRunEvent, wakeWaitingParent } from "./run-log";
 
@@ -30,7 +30,7 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
     async start(raw: z.input<typeof StartRunInput>, actor = "operator", trigger = "manual", triggerNodeId?: string) {
       const input = StartRunInput.parse(raw);
       assertJsonWithin("input", input.input, LIMITS.runInputBytes);
-      const wf = await db.workflow.findFirst({ where: { OR: [{ id: input.workflow }, { slug: input.workflow }] }, select: { id: true, name: true, currentVersionId: true } });
+      const wf = await db.workflow.findFirst({ where: workflowRef(input.workflow, { archived: true }), select: { id: true, name: true, currentVersionId: true } });
       if (!wf) throw new NotFoundError(`no workflow '${input.workflow}'`);
       if (!wf.currentVersionId) throw new ValidationError(`'${wf.name}' has no published version: publish it first`, [{ path: "workflow", message: "has no published version" }]);
       const { run, created } = await deps.store.createRun({ workflowId: wf.id, versionId: wf.currentVersionId, input: input.input, idempotencyKey: input.idempotencyKey, trigger, triggerNodeId });

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from "../../engine/errors";
 import { webhookTrigger } from "../../nodes/triggers/webhook";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
-import { json, type Db } from "../../engine/store";
+import { json, workflowRef, type Db } from "../../engine/store";
 import type { AuthService } from "../auth/service";
 import { safeEqual } from "../auth/tokens";
 import type { Cipher } from "../secrets/cipher";
@@ -57,7 +57,7 @@ export function webhookService(
   const now = deps.now ?? (() => new Date());
 
   async function findWorkflow(ref: string) {
-    return db.workflow.findFirst({ where: { OR: [{ id: ref }, { slug: ref }], archivedAt: null }, select: { id: true } });
+    return db.workflow.findFirst({ where: workflowRef(ref), select: { id: true } });
   }
 
   async function verifySignature(workflowId: string | undefined, headers: Headers, body: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { NotFoundError, ValidationError } from "../../engine/errors";
 import { emptyGraph, GraphSchema, type Graph } from "../../engine/graph/schema";
-import { json, type Db, type Prisma } from "../../engine/store";
+import { json, workflowRef, type Db, type Prisma } from "../../engine/store";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import { audit } from "./audit";
 import { zodIssues } from "./zod-issues";
@@ -111,7 +111,7 @@ export function workflowService(db: Db) {
 
     /** By id or slug. */
     async get(idOrSlug: string): Promise<WorkflowDetail> {
-      const row = await db.workflow.findFirst({ where: { OR: [{ id: idOrSlug }, { slug: idOrSlug }] }, select: SELECT });
+      const row = await db.workflow.findFirst({ where: workflowRef(idOrSlug, { archived: true }), select: SELECT });
       if (!row) throw new NotFoundError(`no workflow '${idOrSlug}'`);
       return toDetail(row);
     },
