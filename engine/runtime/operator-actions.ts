@@ -10,10 +10,9 @@ import type { RuntimeDeps } from "./process-run";
  */
 export async function skipNode(deps: Pick<RuntimeDeps, "store" | "clock">, input: { runId: string; nodeId: string; port: string; output: unknown; actor: string }): Promise<void> {
   const owner = `operator:${input.actor}`;
-  const claimed = await deps.store.claimSpecific(input.runId, owner, ["dead"], deps.clock.now(), 30_000);
-  if (!claimed) throw new ConflictError("Only a dead run's step can be skipped.");
+  const loaded = await deps.store.claimSpecific(input.runId, owner, ["dead"], deps.clock.now(), 30_000);
+  if (!loaded) throw new ConflictError("Only a dead run's step can be skipped.");
   try {
-    const loaded = await deps.store.loadRun(input.runId);
     const machine = createWorkflowMachine(loaded.compiled);
     const snapshot = machine.resolveState(loaded.checkpoint!.snapshot as never);
     if (!activeNodes(snapshot).includes(input.nodeId)) throw new ValidationError(`nodeId: '${input.nodeId}' is not where the run stopped`);
