@@ -24,3 +24,63 @@ export interface NodeRunStatus {
 
 /** Node id → its state; nodes absent from the map are pending. */
 export type NodeRunStates = Record<string, NodeRunStatus>;
+
+/** One logged run event, as the store keeps it. */
+export interface NodeStateEvent {
+  type: string;
+  nodeId?: string | null;
+  payload?: unknown;
+}
+
+const visitOf = (payload: unknown): number | undefined => {
+  const visit = (payload as { visit?: unknown } | null | undefined)?.visit;
+  return typeof visit === "number" ? visit : undefined;
+};
+
+/**
+ * Folds one event into the node states. Pure and incremental, so the replay can step through a
+ * long log from a keyframe and the live canvas can apply events as they arrive.
+ */
+export function applyNodeStateEvent(states: NodeRunStates, event: NodeStateEvent): NodeRunStates {
+  const nodeId = event.nodeId;
+  if (!nodeId) return states;
+  const current = states[nodeId];
+  const set = (patch: Partial<NodeRunStatus>): NodeRunStates => ({
+    ...states,
+    [nodeId]: { state: "pending", visits: 0, attempts: 0, ...current, ...patch },
+  });
+  switch (event.type) {
+    case "node.entered":
+      return set({ state: "active", visits: visitOf(event.payload) ?? (current?.visits ?? 0) + 1, attempts: 1 });
+    case "node.completed":
+    case "delay.finished":
+    case "approval.approved":
+    case "approval.rejected":
+      return set({ state: "succeeded" });
+    case "node.failed":
+      return set({ state: "failed" });
+    case "node.retry_scheduled":
+      return set({ state: "retrying", attempts: (current?.attempts ?? 1) + 1 });
+    case "node.throttled":
+      return set({ state: "retrying" });
+    case "approval.requested":
+    case "approval.escalated":
+    case "subworkflow.started":
+      return set({ state: "waiting" });
+    case "delay.started":
+      return set({ state: "sleeping" });
+    case "node.skipped":
+      return set({ state: "skipped" });
+    case "run.dead":
+      return set({ state: "failed" });
+    default:
+      return states;
+  }
+}
+
+/** The node states after a run's events, in log order. */
+export function deriveNodeStates(events: readonly NodeStateEvent[], from: NodeRunStates = {}): NodeRunStates {
+  let states = from;
+  for (const event of events) states = applyNodeStateEvent(states, event);
+  return states;
+}
