@@ -21,7 +21,7 @@ export default function WorkflowPage() {
   return (
     <section>
       <p className="breadcrumb">
-        <Link href="/">← Workflows</Link>
+        <Link href="/workflows">← Workflows</Link>
       </p>
 
       {id.length === 0 ? (
