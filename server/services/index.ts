@@ -21,6 +21,7 @@ import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
+import { runChangeFeed } from "./run-changes";
 import { schedulerService } from "./scheduler";
 import { notificationService, notifierService } from "./notifications";
 import { webhookService } from "./webhooks";
@@ -57,6 +58,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     credentials,
     publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
     runs,
+    // Lazy: connects (Postgres) or polls (SQLite) only while a page watches runs.
+    runChanges: runChangeFeed(database, config.database),
     forms: formService(db, { runs }),
     scheduler: schedulerService(db, { runs, ...options }),
     notifications: notificationService(db),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SkipInput } from "../../services/dead-letters";
 import { DecideInput, StartRunInput } from "../../services/runs";
+import { RunChangeFilter, watchRunChanges } from "../../services/run-changes";
 import { operatorProcedure, router } from "../init";
 
 export const runRouter = router({
@@ -14,6 +15,10 @@ export const runRouter = router({
     .mutation(({ ctx, input }) => ctx.services.runs.fork(input, ctx.actor)),
   retryFromStart: operatorProcedure.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => ctx.services.runs.retryFromStart(input.id, ctx.actor)),
   costByWorkflow: operatorProcedure.query(({ ctx }) => ctx.services.runs.costByWorkflow()),
+  /** Live: a notice per change to the runs the filter names (all runs without one), over SSE. */
+  onChange: operatorProcedure.input(RunChangeFilter.optional()).subscription(async function* ({ ctx, input, signal }) {
+    yield* watchRunChanges(ctx.services.runChanges, input ?? {}, signal);
+  }),
   events: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runs.events(input.id)),
 });
 
