@@ -22,6 +22,7 @@ import { formService } from "./forms";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { runChangeFeed } from "./run-changes";
+import { testRunService } from "./test-runs";
 import { schedulerService } from "./scheduler";
 import { notificationService, notifierService } from "./notifications";
 import { webhookService } from "./webhooks";
@@ -58,6 +59,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     credentials,
     publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
     runs,
+    testRuns: testRunService(db, { registry, store, capabilities: serverCapabilities(config) }),
     // Lazy: connects (Postgres) or polls (SQLite) only while a page watches runs.
     runChanges: runChangeFeed(database, config.database),
     forms: formService(db, { runs }),

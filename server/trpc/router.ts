@@ -8,6 +8,7 @@ import { memoryRouter } from "./routers/memory";
 import { notificationRouter } from "./routers/notification";
 import { outboxRouter } from "./routers/outbox";
 import { settingsRouter } from "./routers/settings";
+import { testRunRouter } from "./routers/test-run";
 import { webhookRouter } from "./routers/webhook";
 import { workflowRouter } from "./routers/workflow";
 
@@ -24,6 +25,7 @@ export const appRouter = router({
   notification: notificationRouter,
   outbox: outboxRouter,
   settings: settingsRouter,
+  testRun: testRunRouter,
   webhook: webhookRouter,
   workflow: workflowRouter,
 });

@@ -1,0 +1,225 @@
+import { z } from "zod";
+import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
+import { compileGraph, validateGraph, type Graph, type Problem, type WorkflowContext } from "../../engine/graph";
+import { assertJsonWithin, LIMITS } from "../../engine/limits";
+import type { NodeRegistry } from "../../engine/registry";
+import type { RunStore } from "../../engine/runtime/store";
+import { json, type Db } from "../../engine/store";
+import { audit } from "./audit";
+import { assertCapabilities } from "./capabilities";
+
+// Test runs from the editor: the draft as it is now, pinned as a hidden test version (left out
+// of the version history and numbering), run as a real run on the same ledger and marked as a
+// test so dashboards and run lists can leave it out.
+
+export const StartTestRunInput = z.object({
+  id: z.string().min(1),
+  input: z.unknown().default({}),
+  /** Email steps keep their messages in the outbox instead of sending them over SMTP. */
+  emailToOutbox: z.boolean().default(true),
+});
+
+export const SaveTestInput = z.object({ id: z.string().min(1), input: z.unknown() });
+
+export interface TestRunWarning {
+  nodeId: string;
+  kind: "email" | "endpoint";
+  message: string;
+}
+
+// Hosts a test may call without a warning: this machine, and the names reserved for tests.
+const TEST_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$|\.(test|example|invalid|localhost)$|^example\.(com|org|net)$/i;
+
+/** The host a URL calls, or null when a template decides it at run time (or it is no URL). */
+function hostOf(url: string): string | null {
+  const authority = url.match(/^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i)?.[1];
+  if (authority === undefined || authority.includes("{{")) return null;
+  try {
+    return new URL(url.replace(/\{\{[\s\S]*?\}\}/g, "x")).hostname;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What a test run of this graph would do to the outside world: email sent for real (an SMTP
+ * credential, and email not kept in the outbox) and HTTP calls to hosts that are not test
+ * hosts. A URL built from a template is named as unknown rather than guessed.
+ */
+export function testRunWarnings(graph: Graph, options: { emailToOutbox: boolean }): TestRunWarning[] {
+  const warnings: TestRunWarning[] = [];
+  for (const node of graph.nodes) {
+    const config = (node.config ?? {}) as Record<string, unknown>;
+    const name = node.label || node.id;
+    if (node.type === "email.send" && typeof config.credential === "string" && config.credential && !options.emailToOutbox) {
+      warnings.push({ nodeId: node.id, kind: "email", message: `'${name}' sends real email through '${config.credential}'.` });
+    }
+    if (node.type === "notify.operator" && config.email === true) {
+      warnings.push({ nodeId: node.id, kind: "email", message: `'${name}' also emails the operator.` });
+    }
+    if (node.type === "http.request" && typeof config.url === "string") {
+      const host = hostOf(config.url);
+      if (host === null) warnings.push({ nodeId: node.id, kind: "endpoint", message: `'${name}' calls a URL built at run time: ${config.url}` });
+      else if (!TEST_HOST.test(host)) warnings.push({ nodeId: node.id, kind: "endpoint", message: `'${name}' calls ${host}, not a test endpoint.` });
+    }
+  }
+  return warnings;
+}
+
+/** The graph a test run pins: email steps lose their SMTP credential when email stays in the outbox. */
+function testGraph(graph: Graph, emailToOutbox: boolean): Graph {
+  if (!emailToOutbox) return graph;
+  return {
+    ...graph,
+    nodes: graph.nodes.map((node) => {
+      if (node.type !== "email.send") return node;
+      const { credential: _dropped, ...config } = (node.config ?? {}) as Record<string, unknown>;
+      return { ...node, config };
+    }),
+  };
+}
+
+function problemsError(problems: Problem[], name: string): ValidationError {
+  const first = problems[0]!;
+  return new ValidationError(
+    `'${name}' cannot be test-run: ${problems.length} problem${problems.length === 1 ? "" : "s"}; first: ${first.path}: ${first.message}`,
+    problems.map((p) => ({ path: p.path, message: p.message })),
+  );
+}
+
+export function testRunService(db: Db, deps: { registry: NodeRegistry; store: RunStore; capabilities: ReadonlySet<string>; onRunnable?: () => void }) {
+  async function workflow(id: string) {
+    const wf = await db.workflow.findUnique({ where: { id }, select: { id: true, name: true, draftGraph: true, testInput: true } });
+    if (!wf) throw new NotFoundError(`no workflow '${id}'`);
+    return wf;
+  }
+
+  /** The hidden version for this graph: reused while the draft is unchanged, else numbered below the last. */
+  async function testVersion(workflowId: string, graph: Graph): Promise<string> {
+    const compiled = compileGraph(graph, deps.registry);
+    const same = await db.workflowVersion.findFirst({ where: { workflowId, test: true, hash: compiled.hash }, select: { id: true } });
+    if (same) return same.id;
+    for (let attempt = 0; ; attempt++) {
+      const lowest = await db.workflowVersion.findFirst({ where: { workflowId, test: true }, orderBy: { number: "asc" }, select: { number: true } });
+      try {
+        const created = await db.workflowVersion.create({
+          data: {
+            workflowId,
+            number: Math.min(lowest?.number ?? 0, 0) - 1,
+            graph: json(graph),
+            machine: json({ machine: compiled.machine, stateMap: compiled.stateMap, nodes: compiled.nodes }),
+            hash: compiled.hash,
+            notes: "test run",
+            test: true,
+          },
+          select: { id: true },
+        });
+        return created.id;
+      } catch (error) {
+        // Two test runs started at once took the same number: take the next one.
+        if ((error as { code?: string }).code !== "P2002" || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  return {
+    /** What a test run would send out for real, for the editor to say before it starts one. */
+    async preflight(input: { id: string; emailToOutbox?: boolean }) {
+      const wf = await workflow(input.id);
+      const result = validateGraph(wf.draftGraph, deps.registry);
+      return {
+        problems: result.ok ? [] : result.problems,
+        warnings: result.ok ? testRunWarnings(result.graph, { emailToOutbox: input.emailToOutbox ?? true }) : [],
+        input: wf.testInput ?? {},
+      };
+    },
+
+    async saveInput(raw: z.input<typeof SaveTestInput>, actor = "operator") {
+      const input = SaveTestInput.parse(raw);
+      assertJsonWithin("input", input.input, LIMITS.runInputBytes);
+      const { count } = await db.workflow.updateMany({ where: { id: input.id }, data: { testInput: json(input.input ?? {}) } });
+      if (!count) throw new NotFoundError(`no workflow '${input.id}'`);
+      await audit(db, { actor, action: "workflow.test_input", targetType: "workflow", targetId: input.id });
+      return { input: input.input ?? {} };
+    },
+
+    /** Runs the draft with this input (saved as the workflow's sample input) as a test run. */
+    async start(raw: z.input<typeof StartTestRunInput>, actor = "operator") {
+      const input = StartTestRunInput.parse(raw);
+      assertJsonWithin("input", input.input, LIMITS.runInputBytes);
+      const wf = await workflow(input.id);
+      const result = validateGraph(wf.draftGraph, deps.registry);
+      if (!result.ok) throw problemsError(result.problems, wf.name);
+      assertCapabilities(wf.name, result.graph, deps.registry, deps.capabilities);
+      const versionId = await testVersion(wf.id, testGraph(result.graph, input.emailToOutbox));
+      await db.workflow.update({ where: { id: wf.id }, data: { testInput: json(input.input ?? {}) } });
+      const { run } = await deps.store.createRun({ workflowId: wf.id, versionId, input: input.input, trigger: "test" });
+      await db.run.update({ where: { id: run.id }, data: { test: true } });
+      await audit(db, { actor, action: "run.test", targetType: "run", targetId: run.id, detail: { workflow: wf.name, emailToOutbox: input.emailToOutbox } });
+      deps.onRunnable?.();
+      return { id: run.id };
+    },
+
+    /** The workflow's latest test run, if any. */
+    async latest(workflowId: string) {
+      const run = await db.run.findFirst({ where: { workflowId, test: true }, orderBy: { createdAt: "desc" }, select: { id: true } });
+      return run ? this.detail(run.id) : null;
+    },
+
+    /**
+     * Everything the editor shows of a test run: status, the run input, each node's output and
+     * error (from the latest checkpoint), attempts per node (from the ledger), the approvals
+     * waiting and whether a wait can be skipped, and the event log for the node states.
+     */
+    async detail(runId: string) {
+      const run = await db.run.findUnique({
+        where: { id: runId },
+        select: { id: true, workflowId: true, status: true, test: true, input: true, output: true, error: true, createdAt: true, finishedAt: true, version: { select: { graph: true } } },
+      });
+      if (!run) throw new NotFoundError(`no run '${runId}'`);
+      const [checkpoint, effects, approvals, events] = await Promise.all([
+        db.checkpoint.findFirst({ where: { runId }, orderBy: { seq: "desc" }, select: { snapshot: true } }),
+        db.effect.findMany({ where: { runId }, orderBy: { startedAt: "asc" }, select: { nodeId: true, visit: true, status: true, attempts: true, error: true } }),
+        db.approval.findMany({ where: { runId, status: "pending" }, select: { id: true, nodeId: true, packet: true } }),
+        db.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" }, select: { seq: true, type: true, nodeId: true, payload: true, createdAt: true } }),
+      ]);
+      const context = ((checkpoint?.snapshot as { context?: Partial<WorkflowContext> } | undefined)?.context ?? {}) as Partial<WorkflowContext> & { errors?: Record<string, unknown> };
+      const attempts: Record<string, number> = {};
+      for (const effect of effects) attempts[effect.nodeId] = effect.attempts;
+      return {
+        id: run.id,
+        workflowId: run.workflowId,
+        status: run.status,
+        test: run.test,
+        input: run.input,
+        output: run.output,
+        error: run.error,
+        createdAt: run.createdAt.toISOString(),
+        finishedAt: run.finishedAt?.toISOString() ?? null,
+        graph: run.version.graph as Graph,
+        outputs: (context.outputs ?? {}) as Record<string, unknown>,
+        errors: (context.errors ?? {}) as Record<string, unknown>,
+        attempts,
+        approvals: approvals.map((a) => ({ id: a.id, nodeId: a.nodeId, packet: a.packet })),
+        sleeping: run.status === "sleeping",
+        events: events.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() })),
+      };
+    },
+
+    /** A sleeping test run's delay ends now instead of at its time. Only test runs: real runs keep their schedule. */
+    async skipWait(runId: string, actor = "operator") {
+      const run = await db.run.findUnique({ where: { id: runId }, select: { test: true, status: true } });
+      if (!run) throw new NotFoundError(`no run '${runId}'`);
+      if (!run.test) throw new ConflictError("Only a test run's wait can be skipped.");
+      if (run.status !== "sleeping") throw new ConflictError(`A ${run.status} run is not waiting on a delay.`);
+      const now = new Date();
+      await db.timer.updateMany({ where: { runId, kind: "delay", firedAt: null }, data: { fireAt: now } });
+      await db.run.updateMany({ where: { id: runId, status: "sleeping" }, data: { wakeAt: now } });
+      await audit(db, { actor, action: "run.skip_wait", targetType: "run", targetId: runId });
+      deps.onRunnable?.();
+      return { id: runId };
+    },
+  };
+}
+
+export type TestRunService = ReturnType<typeof testRunService>;
