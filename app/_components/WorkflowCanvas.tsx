@@ -6,28 +6,35 @@ import {
   Handle,
   Position,
   ReactFlow,
-  useEdgesState,
-  useNodesState,
   type Edge,
   type Node,
   type NodeProps,
   type NodeTypes,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { memo, useState } from "react";
+import { memo, useCallback, useMemo } from "react";
 import type { Graph } from "../../engine/graph/schema";
+import type { NodeRunState, NodeRunStates } from "../../engine/runtime/node-states";
 
 // Everything drawn here is operator- or outside-world-supplied text: it is rendered as React
 // text children only (escaped), never as HTML.
 
-type KeelNodeData = { label: string; type: string };
+export type CanvasHighlight = "added" | "removed" | "changed";
+type KeelNodeData = { label: string; type: string; runState?: NodeRunState; highlight?: CanvasHighlight };
 type KeelFlowNode = Node<KeelNodeData, "keel">;
 type KeelFlowEdge = Edge;
 
-const KeelNode = memo(function KeelNode({ data, selected }: NodeProps<KeelFlowNode>) {
+const KeelNode = memo(function KeelNode({ id, data, selected }: NodeProps<KeelFlowNode>) {
   const title = data.label.trim() === "" ? data.type : data.label;
   return (
-    <div className={selected ? "keel-node keel-node-selected" : "keel-node"} data-testid="canvas-node">
+    <div
+      className={selected ? "keel-node keel-node-selected" : "keel-node"}
+      data-testid="canvas-node"
+      data-node-id={id}
+      data-run-state={data.runState}
+      data-highlight={data.highlight}
+      title={data.runState ? `${title}: ${data.runState}` : undefined}
+    >
       <Handle type="target" position={Position.Left} isConnectable={false} />
       <div className="keel-node-label">{title}</div>
       <div className="keel-node-type">{data.type}</div>
@@ -40,14 +47,19 @@ const nodeTypes: NodeTypes = { keel: KeelNode };
 
 const fitViewOptions = { padding: 0.2, maxZoom: 1.25 };
 
-function toFlowNodes(graph: Graph): KeelFlowNode[] {
-  return graph.nodes.map((n) => ({
-    id: n.id,
-    type: "keel",
-    position: { x: n.position.x, y: n.position.y },
-    data: { label: n.label, type: n.type },
-    deletable: false,
-  }));
+function toFlowNodes(graph: Graph, runStates: NodeRunStates | undefined, highlights: Record<string, CanvasHighlight> | undefined, selectedNodeId: string | null | undefined): KeelFlowNode[] {
+  return graph.nodes.map((n) => {
+    const runState = runStates?.[n.id]?.state;
+    const highlight = highlights?.[n.id];
+    return {
+      id: n.id,
+      type: "keel",
+      position: { x: n.position.x, y: n.position.y },
+      data: { label: n.label, type: n.type, ...(runState ? { runState } : {}), ...(highlight ? { highlight } : {}) },
+      selected: selectedNodeId === n.id,
+      deletable: false,
+    };
+  });
 }
 
 function toFlowEdges(graph: Graph): KeelFlowEdge[] {
@@ -60,25 +72,30 @@ function toFlowEdges(graph: Graph): KeelFlowEdge[] {
   }));
 }
 
-export const WorkflowCanvas = memo(function WorkflowCanvas({ graph }: { graph: Graph }) {
-  const [nodes, setNodes, onNodesChange] = useNodesState<KeelFlowNode>(toFlowNodes(graph));
-  const [edges, setEdges, onEdgesChange] = useEdgesState<KeelFlowEdge>(toFlowEdges(graph));
+export interface WorkflowCanvasProps {
+  graph: Graph;
+  /** Node states of a run drawn on the graph (absent = pending), as deriveNodeStates gives them. */
+  runStates?: NodeRunStates;
+  /** A version diff's marks. */
+  highlights?: Record<string, CanvasHighlight>;
+  selectedNodeId?: string | null;
+  onNodeClick?: (nodeId: string) => void;
+  height?: number;
+}
 
-  // A new graph (e.g. after a refetch) replaces what is drawn; selection is local view state.
-  const [shownGraph, setShownGraph] = useState(graph);
-  if (shownGraph !== graph) {
-    setShownGraph(graph);
-    setNodes(toFlowNodes(graph));
-    setEdges(toFlowEdges(graph));
-  }
+// Read-only: nodes are derived from the props on every change (run states arrive live), so
+// nothing here holds a second copy of the graph.
+export const WorkflowCanvas = memo(function WorkflowCanvas({ graph, runStates, highlights, selectedNodeId, onNodeClick, height }: WorkflowCanvasProps) {
+  const nodes = useMemo(() => toFlowNodes(graph, runStates, highlights, selectedNodeId), [graph, runStates, highlights, selectedNodeId]);
+  const edges = useMemo(() => toFlowEdges(graph), [graph]);
+  const clicked = useCallback((_: unknown, node: KeelFlowNode) => onNodeClick?.(node.id), [onNodeClick]);
 
   return (
-    <div className="canvas" data-testid="workflow-canvas">
+    <div className="canvas" data-testid="workflow-canvas" style={height ? { height, minHeight: 0 } : undefined}>
       <ReactFlow<KeelFlowNode, KeelFlowEdge>
         nodes={nodes}
         edges={edges}
-        onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
+        onNodeClick={clicked}
         nodeTypes={nodeTypes}
         nodesDraggable={false}
         nodesConnectable={false}

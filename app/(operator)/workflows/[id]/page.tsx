@@ -7,6 +7,8 @@ import { PublishPanel } from "../../../_components/PublishPanel";
 import { WorkflowCanvas } from "../../../_components/WorkflowCanvas";
 import { retryUnlessClientError } from "../../../_components/query-retry";
 import { routeParam } from "../../../_components/route-param";
+import { TestRunPanel } from "../../../_components/test-run/TestRunPanel";
+import { useTestRun } from "../../../_components/test-run/use-test-run";
 import { useTRPC } from "../../../_trpc/client";
 
 export default function WorkflowPage() {
@@ -17,6 +19,7 @@ export default function WorkflowPage() {
   const workflow = useQuery(
     trpc.workflow.get.queryOptions({ id }, { enabled: id.length > 0, retry: retryUnlessClientError }),
   );
+  const testRun = useTestRun(workflow.data?.id ?? "");
 
   return (
     <section>
@@ -56,7 +59,8 @@ export default function WorkflowPage() {
             <p className="description muted">No description</p>
           )}
           <h2 className="section-title">Draft graph</h2>
-          <WorkflowCanvas graph={workflow.data.draftGraph} />
+          <WorkflowCanvas graph={workflow.data.draftGraph} runStates={testRun.runStates} selectedNodeId={testRun.selectedNodeId} onNodeClick={testRun.selectNode} />
+          <TestRunPanel workflowId={workflow.data.id} draftGraph={workflow.data.draftGraph} testRun={testRun} />
           <PublishPanel workflowId={workflow.data.id} workflowName={workflow.data.name} />
         </>
       )}
