@@ -23,6 +23,7 @@ import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { runChangeFeed } from "./run-changes";
 import { testRunService } from "./test-runs";
+import { versionService } from "./versions";
 import { schedulerService } from "./scheduler";
 import { notificationService, notifierService } from "./notifications";
 import { webhookService } from "./webhooks";
@@ -59,6 +60,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     credentials,
     publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
     runs,
+    versions: versionService(db),
     testRuns: testRunService(db, { registry, store, capabilities: serverCapabilities(config) }),
     // Lazy: connects (Postgres) or polls (SQLite) only while a page watches runs.
     runChanges: runChangeFeed(database, config.database),

@@ -9,6 +9,7 @@ import { notificationRouter } from "./routers/notification";
 import { outboxRouter } from "./routers/outbox";
 import { settingsRouter } from "./routers/settings";
 import { testRunRouter } from "./routers/test-run";
+import { versionRouter } from "./routers/version";
 import { webhookRouter } from "./routers/webhook";
 import { workflowRouter } from "./routers/workflow";
 
@@ -26,6 +27,7 @@ export const appRouter = router({
   outbox: outboxRouter,
   settings: settingsRouter,
   testRun: testRunRouter,
+  version: versionRouter,
   webhook: webhookRouter,
   workflow: workflowRouter,
 });
