@@ -24,6 +24,7 @@ import { runService } from "./runs";
 import { runChangeFeed } from "./run-changes";
 import { testRunService } from "./test-runs";
 import { versionService } from "./versions";
+import { backtestService } from "./backtest";
 import { schedulerService } from "./scheduler";
 import { notificationService, notifierService } from "./notifications";
 import { webhookService } from "./webhooks";
@@ -49,6 +50,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   // A worker of the web process's own, for runs a caller waits on (synchronous webhooks); made
   // when first needed, so pages that never start such a run never load the executors.
   let inline: Worker | undefined;
+  let backtestExecutors: ReturnType<typeof runtimeDepsFor>["executors"] | undefined;
   const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), { id: `web:${hostname()}:${process.pid}` }));
   const credentials = credentialService(db, cipher);
   return {
@@ -61,6 +63,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
     runs,
     versions: versionService(db),
+    // Only pure executors run in a backtest; built on first use like the inline worker's.
+    backtest: backtestService(db, { registry, executors: () => (backtestExecutors ??= runtimeDepsFor(config, database, options).executors) }),
     testRuns: testRunService(db, { registry, store, capabilities: serverCapabilities(config) }),
     // Lazy: connects (Postgres) or polls (SQLite) only while a page watches runs.
     runChanges: runChangeFeed(database, config.database),

@@ -10,6 +10,7 @@ import { outboxRouter } from "./routers/outbox";
 import { settingsRouter } from "./routers/settings";
 import { testRunRouter } from "./routers/test-run";
 import { versionRouter } from "./routers/version";
+import { backtestRouter } from "./routers/backtest";
 import { webhookRouter } from "./routers/webhook";
 import { workflowRouter } from "./routers/workflow";
 
@@ -28,6 +29,7 @@ export const appRouter = router({
   settings: settingsRouter,
   testRun: testRunRouter,
   version: versionRouter,
+  backtest: backtestRouter,
   webhook: webhookRouter,
   workflow: workflowRouter,
 });
