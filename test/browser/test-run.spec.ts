@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { approvalFlow } from "../support/editor-graphs";
+import { allowPeer } from "../support/browser-egress";
 import { startSink } from "../support/http-sink";
 
 async function api(page: Page, path: string, input: unknown) {
@@ -14,11 +15,6 @@ async function query(page: Page, path: string, input?: unknown) {
   return (await response.json()).result.data;
 }
 
-/** Lets HTTP request steps reach a peer on this machine (keeping what the allowlist already has). */
-export async function allowPeer(page: Page, url: string) {
-  const current = (await query(page, "settings.egressAllowlist")) as { entries: string[] };
-  await api(page, "settings.saveEgressAllowlist", { entries: [...current.entries, new URL(url).host] });
-}
 
 const node = (page: Page, id: string) => page.getByTestId("workflow-canvas").locator(`[data-node-id="${id}"]`);
 

@@ -10,6 +10,7 @@ import { routeParam } from "../../../_components/route-param";
 import { TestRunPanel } from "../../../_components/test-run/TestRunPanel";
 import { useTestRun } from "../../../_components/test-run/use-test-run";
 import { VersionsPanel } from "../../../_components/versions/VersionsPanel";
+import { BacktestPanel } from "../../../_components/backtest/BacktestPanel";
 import { useTRPC } from "../../../_trpc/client";
 
 export default function WorkflowPage() {
@@ -63,6 +64,7 @@ export default function WorkflowPage() {
           <WorkflowCanvas graph={workflow.data.draftGraph} runStates={testRun.runStates} selectedNodeId={testRun.selectedNodeId} onNodeClick={testRun.selectNode} />
           <TestRunPanel workflowId={workflow.data.id} draftGraph={workflow.data.draftGraph} testRun={testRun} />
           <PublishPanel workflowId={workflow.data.id} workflowName={workflow.data.name} />
+          <BacktestPanel workflowId={workflow.data.id} />
           <VersionsPanel workflowId={workflow.data.id} />
         </>
       )}
