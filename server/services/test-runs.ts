@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
-import { compileGraph, validateGraph, type Graph, type Problem, type WorkflowContext } from "../../engine/graph";
+import { initialTransition, transition } from "xstate";
+import { compileGraph, createWorkflowMachine, validateGraph, type Graph, type Problem, type WorkflowContext } from "../../engine/graph";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { NodeRegistry } from "../../engine/registry";
 import type { RunStore } from "../../engine/runtime/store";
@@ -20,6 +21,11 @@ export const StartTestRunInput = z.object({
 });
 
 export const SaveTestInput = z.object({ id: z.string().min(1), input: z.unknown() });
+
+export const RunStepInput = z.object({ id: z.string().min(1), nodeId: z.string().min(1, "is required") });
+
+// The trigger of a one-step run's graph (the stepped node is the only other node in it).
+const STEP_TRIGGER = "keelStepTrigger";
 
 export interface TestRunWarning {
   nodeId: string;
@@ -160,10 +166,54 @@ export function testRunService(db: Db, deps: { registry: NodeRegistry; store: Ru
       return { id: run.id };
     },
 
-    /** The workflow's latest test run, if any. */
+    /** The workflow's latest full test run (not a one-step run), if any: its data is what steps and templates are tried against. */
     async latest(workflowId: string) {
-      const run = await db.run.findFirst({ where: { workflowId, test: true }, orderBy: { createdAt: "desc" }, select: { id: true } });
+      const run = await db.run.findFirst({ where: { workflowId, test: true, trigger: "test" }, orderBy: { createdAt: "desc" }, select: { id: true } });
       return run ? this.detail(run.id) : null;
+    },
+
+    /**
+     * Runs one node of the draft on its own, as a test run, with the run input and every
+     * upstream output pinned from the latest full test run: a graph of a manual trigger and
+     * that node, started from a checkpoint whose context already holds the pinned outputs.
+     */
+    async runStep(raw: z.input<typeof RunStepInput>, actor = "operator") {
+      const input = RunStepInput.parse(raw);
+      const wf = await workflow(input.id);
+      const result = validateGraph(wf.draftGraph, deps.registry);
+      if (!result.ok) throw problemsError(result.problems, wf.name);
+      const node = result.graph.nodes.find((n) => n.id === input.nodeId);
+      if (!node) throw new ValidationError(`nodeId: the draft has no node '${input.nodeId}'`, [{ path: "nodeId", message: "is not in the draft" }]);
+      const meta = deps.registry.get(node.type, node.typeVersion);
+      if (meta?.behavior === "trigger" || node.id === STEP_TRIGGER) throw new ValidationError(`nodeId: '${node.label || node.id}' is a trigger: run the whole test instead`, [{ path: "nodeId", message: "is a trigger" }]);
+      const pinned = await db.run.findFirst({ where: { workflowId: wf.id, test: true, trigger: "test" }, orderBy: { createdAt: "desc" }, select: { id: true, input: true } });
+      if (!pinned) throw new ConflictError("Run a test of the whole workflow first: its outputs are what the step runs with.");
+      const checkpoint = await db.checkpoint.findFirst({ where: { runId: pinned.id }, orderBy: { seq: "desc" }, select: { snapshot: true } });
+      const outputs = ((checkpoint?.snapshot as { context?: Partial<WorkflowContext> } | undefined)?.context?.outputs ?? {}) as Record<string, unknown>;
+      const graph: Graph = {
+        schemaVersion: result.graph.schemaVersion,
+        nodes: [{ id: STEP_TRIGGER, type: "trigger.manual", typeVersion: 1, label: "Run one step", position: { x: node.position.x - 240, y: node.position.y }, config: {} }, node],
+        edges: [{ id: `${STEP_TRIGGER}-edge`, source: STEP_TRIGGER, sourcePort: "out", target: node.id, targetPort: "in" }],
+      } as Graph;
+      const compiled = compileGraph(graph, deps.registry);
+      const versionId = await testVersion(wf.id, graph);
+      const machine = createWorkflowMachine(compiled);
+      const [initial] = initialTransition(machine);
+      const [started] = transition(machine, initial, { type: "START", node: STEP_TRIGGER, input: pinned.input });
+      const persisted = machine.getPersistedSnapshot(started) as unknown as { context: WorkflowContext };
+      const seeded = { ...persisted, context: { ...persisted.context, outputs: { ...outputs, ...persisted.context.outputs } } };
+      const run = await db.$transaction(async (tx) => {
+        const created = await tx.run.create({
+          data: { workflowId: wf.id, versionId, input: json(pinned.input), trigger: "step", test: true, originRunId: pinned.id },
+          select: { id: true },
+        });
+        await tx.runEvent.create({ data: { runId: created.id, seq: 1, type: "run.started", payload: json({ input: pinned.input, step: node.id, pinnedFrom: pinned.id }) } });
+        await tx.checkpoint.create({ data: { runId: created.id, seq: 1, snapshot: json(seeded), machineHash: compiled.hash } });
+        await audit(tx, { actor, action: "run.test_step", targetType: "run", targetId: created.id, detail: { workflow: wf.name, node: node.id, pinnedFrom: pinned.id } });
+        return created;
+      });
+      deps.onRunnable?.();
+      return { id: run.id };
     },
 
     /**

@@ -81,6 +81,30 @@ describe.each(databaseKinds())("test runs on $name", (kind) => {
     expect((await caller.testRun.latest({ workflowId: wf.id }))?.id).toBe(started.id);
   });
 
+  it("runs one step with the last test run's outputs pinned, leaving the pinned run the latest", async () => {
+    const wf = await caller.workflow.create({ name: "Stepped", graph: approvalFlow(sink.url) });
+    expect((await rejection(caller.testRun.runStep({ id: wf.id, nodeId: "big" }))).message).toBe("Run a test of the whole workflow first: its outputs are what the step runs with.");
+    const full = await caller.testRun.start({ id: wf.id, input: { order: "S-1" } });
+    await worker.drain();
+    const calls = sink.calls.length;
+
+    // The condition changes in the draft; the step sees fetch's pinned output (amount 250).
+    const edited = approvalFlow(sink.url, 300);
+    await caller.workflow.saveDraft({ id: wf.id, graph: edited });
+    const step = await caller.testRun.runStep({ id: wf.id, nodeId: "big" });
+    await worker.drain();
+    const detail = await caller.testRun.detail({ runId: step.id });
+    expect(detail).toMatchObject({ status: "succeeded", test: true, input: { order: "S-1" } });
+    expect(deriveNodeStates(detail.events)).toMatchObject({ big: { state: "succeeded" } });
+    expect(detail.events.find((e) => e.type === "node.completed" && e.nodeId === "big")?.payload).toMatchObject({ port: "false" });
+    expect(sink.calls.length).toBe(calls);
+    expect((await caller.testRun.latest({ workflowId: wf.id }))?.id).toBe(full.id);
+
+    const trigger = await rejection(caller.testRun.runStep({ id: wf.id, nodeId: "hook" }));
+    expect(trigger.message).toBe("nodeId: 'Order received' is a trigger: run the whole test instead");
+    expect((await rejection(caller.testRun.runStep({ id: wf.id, nodeId: "nope" }))).message).toBe("nodeId: the draft has no node 'nope'");
+  });
+
   it("reuses the test version while the draft is unchanged and pins a new one after an edit", async () => {
     const wf = await caller.workflow.create({ name: "Reuse", graph: CONSTRUCTS.linear });
     const a = await caller.testRun.start({ id: wf.id, input: { a: 1, b: 2 } });
