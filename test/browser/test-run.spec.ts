@@ -62,6 +62,15 @@ test("a test run shows every node's state live on the canvas and decides the app
     await expect(page.getByTestId("test-run-input")).toHaveValue(/"order": "A-7"/);
     await expect(node(page, "tell")).toHaveAttribute("data-run-state", "succeeded");
     expect(sink.calls).toHaveLength(1);
+
+    // Run one step: the condition alone, with fetch's output pinned from the test run.
+    await node(page, "big").click();
+    await page.getByTestId("node-run-detail").getByRole("button", { name: "Run this step" }).click();
+    await expect(page.getByTestId("test-run-status")).toHaveText("succeeded");
+    await expect(node(page, "big")).toHaveAttribute("data-run-state", "succeeded");
+    await expect(node(page, "fetch")).not.toHaveAttribute("data-run-state", /.+/);
+    await expect(page.getByTestId("node-run-input")).toContainText('"amount": 250');
+    expect(sink.calls).toHaveLength(1);
   } finally {
     await sink.close();
   }

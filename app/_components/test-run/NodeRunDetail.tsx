@@ -18,8 +18,25 @@ function Json({ value, testId }: { value: unknown; testId: string }) {
 }
 
 /** One node of a test run: its state, attempts, input (upstream outputs), output and error; an approval decided inline; a wait skipped. */
-export function NodeRunDetail({ node, graph, run, state, onChanged }: { node: GraphNode; graph: Graph; run: Detail | undefined; state: NodeRunStatus | undefined; onChanged: () => void }) {
+export function NodeRunDetail({
+  workflowId,
+  node,
+  graph,
+  run,
+  state,
+  onChanged,
+  onStepStarted,
+}: {
+  workflowId: string;
+  node: GraphNode;
+  graph: Graph;
+  run: Detail | undefined;
+  state: NodeRunStatus | undefined;
+  onChanged: () => void;
+  onStepStarted: (runId: string) => void;
+}) {
   const trpc = useTRPC();
+  const step = useMutation(trpc.testRun.runStep.mutationOptions({ onSuccess: (r) => onStepStarted(r.id) }));
   const decide = useMutation(trpc.approval.decide.mutationOptions({ onSuccess: onChanged }));
   const skip = useMutation(trpc.testRun.skipWait.mutationOptions({ onSuccess: onChanged }));
   const upstream = graph.edges.filter((e) => e.target === node.id).map((e) => e.source);
@@ -42,6 +59,15 @@ export function NodeRunDetail({ node, graph, run, state, onChanged }: { node: Gr
           <dd data-testid="node-run-attempts">{run?.attempts[node.id] ?? state?.attempts ?? 0}</dd>
         </div>
       </dl>
+      {!node.type.startsWith("trigger.") ? (
+        <div className="test-run-step">
+          <button type="button" className="button-quiet" disabled={step.isPending} onClick={() => step.mutate({ id: workflowId, nodeId: node.id })}>
+            {step.isPending ? "Starting…" : "Run this step"}
+          </button>{" "}
+          <span className="muted">with the last test run&apos;s data</span>
+          {step.isError ? <p className="form-error" role="alert">{step.error.message}</p> : null}
+        </div>
+      ) : null}
       {approval ? (
         <div className="test-run-approval" data-testid="inline-approval">
           <p>This approval waits for you.</p>

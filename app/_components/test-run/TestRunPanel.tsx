@@ -102,7 +102,15 @@ export function TestRunPanel({ workflowId, draftGraph, testRun }: { workflowId: 
         </div>
         <div className="test-run-node" aria-live="polite">
           {selected ? (
-            <NodeRunDetail node={selected} graph={draftGraph} run={run} state={testRun.runStates?.[selected.id]} onChanged={testRun.refresh} />
+            <NodeRunDetail
+              workflowId={workflowId}
+              node={selected}
+              graph={draftGraph}
+              run={run}
+              state={testRun.runStates?.[selected.id]}
+              onChanged={testRun.refresh}
+              onStepStarted={testRun.started}
+            />
           ) : (
             <p className="muted">Select a node on the canvas to see its input, output, error and attempts.</p>
           )}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { deriveNodeStates } from "../../../engine/runtime/node-states";
 import { useTRPC } from "../../_trpc/client";
 import { useRunChanges } from "./use-run-changes";
@@ -18,10 +18,21 @@ export function useTestRun(workflowId: string) {
   const latest = useQuery(trpc.testRun.latest.queryOptions({ workflowId }, { enabled: workflowId.length > 0 }));
   const runId = startedRunId ?? latest.data?.id ?? null;
   const detail = useQuery(trpc.testRun.detail.queryOptions({ runId: runId ?? "" }, { enabled: runId !== null }));
+  // React Query folds an invalidation into a first fetch still in flight, whose answer may
+  // predate the change: such a change is remembered and fetched once that fetch settles.
+  const missed = useRef(false);
   const refresh = useCallback(() => {
+    if (queryClient.isFetching({ queryKey: trpc.testRun.detail.queryKey() }) > 0) missed.current = true;
     void queryClient.invalidateQueries({ queryKey: trpc.testRun.detail.queryKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.testRun.latest.queryKey() });
   }, [queryClient, trpc]);
+  const { isFetching, refetch } = detail;
+  useEffect(() => {
+    if (!isFetching && missed.current) {
+      missed.current = false;
+      void refetch();
+    }
+  }, [isFetching, refetch]);
   const live = useRunChanges(runId ? { runId } : null, refresh);
   const runStates = useMemo(() => (detail.data ? deriveNodeStates(detail.data.events) : undefined), [detail.data]);
   return {
