@@ -4,6 +4,7 @@ import { initialTransition, transition } from "xstate";
 import { compileGraph, createWorkflowMachine, validateGraph, type Graph, type Problem, type WorkflowContext } from "../../engine/graph";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { NodeRegistry } from "../../engine/registry";
+import { createSeededTestRun, markTestRun, skipDelay } from "../../engine/runtime/prisma-store-test-runs";
 import type { RunStore } from "../../engine/runtime/store";
 import { json, type Db } from "../../engine/store";
 import { audit } from "./audit";
@@ -160,7 +161,7 @@ export function testRunService(db: Db, deps: { registry: NodeRegistry; store: Ru
       const versionId = await testVersion(wf.id, testGraph(result.graph, input.emailToOutbox));
       await db.workflow.update({ where: { id: wf.id }, data: { testInput: json(input.input ?? {}) } });
       const { run } = await deps.store.createRun({ workflowId: wf.id, versionId, input: input.input, trigger: "test" });
-      await db.run.update({ where: { id: run.id }, data: { test: true } });
+      await markTestRun(db, run.id);
       await audit(db, { actor, action: "run.test", targetType: "run", targetId: run.id, detail: { workflow: wf.name, emailToOutbox: input.emailToOutbox } });
       deps.onRunnable?.();
       return { id: run.id };
@@ -202,15 +203,16 @@ export function testRunService(db: Db, deps: { registry: NodeRegistry; store: Ru
       const [started] = transition(machine, initial, { type: "START", node: STEP_TRIGGER, input: pinned.input });
       const persisted = machine.getPersistedSnapshot(started) as unknown as { context: WorkflowContext };
       const seeded = { ...persisted, context: { ...persisted.context, outputs: { ...outputs, ...persisted.context.outputs } } };
-      const run = await db.$transaction(async (tx) => {
-        const created = await tx.run.create({
-          data: { workflowId: wf.id, versionId, input: json(pinned.input), trigger: "step", test: true, originRunId: pinned.id },
-          select: { id: true },
-        });
-        await tx.runEvent.create({ data: { runId: created.id, seq: 1, type: "run.started", payload: json({ input: pinned.input, step: node.id, pinnedFrom: pinned.id }) } });
-        await tx.checkpoint.create({ data: { runId: created.id, seq: 1, snapshot: json(seeded), machineHash: compiled.hash } });
-        await audit(tx, { actor, action: "run.test_step", targetType: "run", targetId: created.id, detail: { workflow: wf.name, node: node.id, pinnedFrom: pinned.id } });
-        return created;
+      const run = await createSeededTestRun(db, {
+        workflowId: wf.id,
+        versionId,
+        input: pinned.input,
+        trigger: "step",
+        originRunId: pinned.id,
+        event: { type: "run.started", payload: { input: pinned.input, step: node.id, pinnedFrom: pinned.id } },
+        snapshot: seeded,
+        machineHash: compiled.hash,
+        also: (tx, id) => audit(tx, { actor, action: "run.test_step", targetType: "run", targetId: id, detail: { workflow: wf.name, node: node.id, pinnedFrom: pinned.id } }),
       });
       deps.onRunnable?.();
       return { id: run.id };
@@ -262,9 +264,7 @@ export function testRunService(db: Db, deps: { registry: NodeRegistry; store: Ru
       if (!run) throw new NotFoundError(`no run '${runId}'`);
       if (!run.test) throw new ConflictError("Only a test run's wait can be skipped.");
       if (run.status !== "sleeping") throw new ConflictError(`A ${run.status} run is not waiting on a delay.`);
-      const now = new Date();
-      await db.timer.updateMany({ where: { runId, kind: "delay", firedAt: null }, data: { fireAt: now } });
-      await db.run.updateMany({ where: { id: runId, status: "sleeping" }, data: { wakeAt: now } });
+      if (!(await skipDelay(db, runId, new Date()))) throw new ConflictError("The run is no longer waiting on a delay.");
       await audit(db, { actor, action: "run.skip_wait", targetType: "run", targetId: runId });
       deps.onRunnable?.();
       return { id: runId };
