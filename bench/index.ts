@@ -2,6 +2,7 @@
 // `npm run bench -- engine` runs only the benchmarks whose name contains "engine".
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
+import { benchIntentRouting } from "./intent-routing";
 import { benchMemory } from "./memory";
 import { benchStoreWrites } from "./store-writes";
 import { benchWebhook } from "./webhook";
@@ -12,6 +13,7 @@ const benches: [string, () => Promise<void>][] = [
   ["durable engine steps", benchEngine],
   ["synchronous webhook under load", benchWebhook],
   ["memory recall", benchMemory],
+  ["intent routing accuracy", benchIntentRouting],
 ];
 
 const only = process.argv.slice(2);
