@@ -1,10 +1,13 @@
 import type { CompiledWorkflow } from "../graph/compile";
 import type { Graph } from "../graph/schema";
+import type { RunStatus } from "./run-status";
+
+export type { RunStatus } from "./run-status";
 
 // Everything the runtime reads and writes, as one interface; PrismaRunStore implements it for
 // SQLite and Postgres alike, and one conformance suite runs against both.
 
-export type RunStatus = "queued" | "running" | "waiting" | "sleeping" | "paused" | "succeeded" | "failed" | "dead" | "cancelled";
+
 
 export interface RunRecord {
   id: string;
