@@ -445,6 +445,11 @@ export class PrismaRunStore implements RunStore {
     return this.db.timer.findUnique({ where: { key }, select: { fireAt: true, firedAt: true } });
   }
 
+  async lastNodeEvent(runId: string, nodeId: string): Promise<string | null> {
+    const row = await this.db.runEvent.findFirst({ where: { runId, nodeId }, orderBy: { seq: "desc" }, select: { type: true } });
+    return row?.type ?? null;
+  }
+
   async nodeFailures(runId: string, nodeId: string): Promise<{ attempt: number; error: unknown }[]> {
     const rows = await this.db.runEvent.findMany({ where: { runId, nodeId, type: "node.failed" }, orderBy: { seq: "asc" }, select: { payload: true } });
     return rows.map((r) => r.payload as { attempt: number; error: unknown });

@@ -488,8 +488,11 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
     if (error instanceof ThrottledError) {
       // Keel's own rate limit held the call back: wait for the next token; no attempt is spent.
       const wakeAt = new Date(clock.now().getTime() + (error.retryAfterMs ?? 1_000));
+      // Logged once per throttled step: a wake-up that finds the bucket still empty only moves
+      // the wake time, so a backlog behind a limit does not grow the log with every wake-up.
+      const logged = (await store.lastNodeEvent(x.runId, x.node.id)) === "node.throttled";
       await commit({
-        events: [{ type: "node.throttled", nodeId: x.node.id, payload: { attempt, message: failure.message, until: wakeAt.toISOString() } }],
+        events: logged ? [] : [{ type: "node.throttled", nodeId: x.node.id, payload: { attempt, message: failure.message, until: wakeAt.toISOString() } }],
         effect: { key: x.key, status: "failed", error: failure, attemptNotCounted: true },
         run: { status: "sleeping", wakeAt },
         release: true,

@@ -142,6 +142,8 @@ export interface RunStore {
   requeue(runId: string): Promise<boolean>;
   /** Queues a waiting run that has a decided approval it has not acted on yet; true if it did. */
   requeueIfDecided(runId: string): Promise<boolean>;
+  /** The type of the latest event about a node in a run (null: none yet). */
+  lastNodeEvent(runId: string, nodeId: string): Promise<string | null>;
   /** The node.failed events of a node in a run, oldest first, for dead-letter packets. */
   nodeFailures(runId: string, nodeId: string): Promise<{ attempt: number; error: unknown }[]>;
 }
