@@ -1,4 +1,4 @@
-import type { Db } from "../../engine/store";
+import { isUniqueViolation, type Db } from "../../engine/store";
 import { messageIdFor, OUTBOX_FROM, sendThroughSmtp, type SmtpSecret } from "../adapters/email-send.server";
 import { NOTIFICATION_SETTING_KEY, NotificationSettingsSchema, type NotificationSettings } from "./settings";
 
@@ -40,7 +40,7 @@ export async function emailOperator(
     await deps.db.emailMessage.create({ data: { ...row, status: "sent", from: smtp.from, credential: settings.smtpCredential, sentAt: new Date() } });
   } catch (error) {
     // Sent twice at once (the receiver drops the repeat by its Message-ID); one row is enough.
-    if ((error as { code?: string }).code !== "P2002") throw error;
+    if (!isUniqueViolation(error)) throw error;
   }
   return "sent";
 }
