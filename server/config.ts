@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ConfigurationError } from "../engine/errors";
 import { parseDatabaseUrl, type DatabaseTarget } from "../engine/store/database-url";
 import { parseAllowEntry } from "../nodes/adapters/egress/allowlist";
+import { parseCidr } from "../nodes/adapters/egress/ip";
 
 // All configuration comes from the environment, validated by this one schema at start-up.
 // Bad configuration fails fast with one sentence naming the variable, before anything starts.
@@ -57,6 +58,17 @@ export const EnvSchema = z.object({
         if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
       }
     }),
+  // Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated);
+  // none by default, so a client cannot choose the address its sign-in attempts count against.
+  KEEL_TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((e) => e.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        if (!parseCidr(entry)) ctx.addIssue({ code: "custom", message: `'${entry}' is not an IP address or CIDR range (e.g. 127.0.0.1, 10.0.0.0/8)` });
+      }
+    }),
   KEEL_SESSION_HOURS: z.coerce.number({ message: "must be a number of hours" }).positive("must be positive").max(24 * 365).default(24 * 7),
 });
 
@@ -76,6 +88,8 @@ export interface KeelConfig {
   sessionTtlMs: number;
   /** Egress allowlist entries from KEEL_EGRESS_ALLOW, added to the stored one. */
   egressAllow: string[];
+  /** KEEL_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed. */
+  trustedProxies: string[];
 }
 
 export type EmbeddingConfig =
@@ -129,5 +143,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     password: e.KEEL_PASSWORD,
     sessionTtlMs: e.KEEL_SESSION_HOURS * 3_600_000,
     egressAllow: e.KEEL_EGRESS_ALLOW,
+    trustedProxies: e.KEEL_TRUSTED_PROXIES,
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { ConfigurationError } from "../../engine/errors";
@@ -75,7 +76,9 @@ export async function start(options: StartOptions = {}): Promise<number> {
       KEEL_PUBLIC_URL: config.publicUrl,
     };
     supervisor.spawn("worker", process.execPath, [join(PROJECT_ROOT, "bin", "keel.js"), "worker"], { cwd: PROJECT_ROOT, env });
-    const web = supervisor.spawn("web", process.execPath, [nextBin, "start", "-H", config.host, "-p", String(config.port)], {
+    // Keel's own server in front of Next's handler: it tells route handlers the socket's address.
+    const nonce = randomBytes(16).toString("hex");
+    const web = supervisor.spawn("web", process.execPath, [join(PROJECT_ROOT, "bin", "keel.js"), "serve-web", "--nonce", nonce], {
       cwd: PROJECT_ROOT,
       env,
     });
