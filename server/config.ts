@@ -83,6 +83,8 @@ export interface KeelConfig {
   host: string;
   port: number;
   publicUrl: string;
+  /** Set when KEEL_PUBLIC_URL is: the web server refuses requests for any other Host. */
+  publicUrlConfigured: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
   password: string | undefined;
   sessionTtlMs: number;
@@ -139,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     publicUrl,
+    publicUrlConfigured: e.KEEL_PUBLIC_URL !== undefined,
     logLevel: e.KEEL_LOG_LEVEL,
     password: e.KEEL_PASSWORD,
     sessionTtlMs: e.KEEL_SESSION_HOURS * 3_600_000,

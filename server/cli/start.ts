@@ -9,6 +9,7 @@ import { PROJECT_ROOT } from "../process/paths";
 import { Supervisor } from "../process/supervisor";
 import { portInUse, waitForHttp } from "../process/wait";
 import { buildIsCurrent, buildWebApp } from "../process/web-build";
+import { READY_PATH } from "../web/ready";
 import { startRetentionTimer } from "../services/retention";
 import { prepareDatabase } from "./prepare";
 
@@ -73,7 +74,8 @@ export async function start(options: StartOptions = {}): Promise<number> {
       // Absolute, so the child agrees with us whatever its working directory.
       DATABASE_URL: config.database.provider === "sqlite" ? `file:${config.database.file}` : config.database.url,
       CHROMA_URL: chromaUrl,
-      KEEL_PUBLIC_URL: config.publicUrl,
+      // Only when set: then the web server refuses requests for any other Host.
+      ...(config.publicUrlConfigured ? { KEEL_PUBLIC_URL: config.publicUrl } : {}),
     };
     supervisor.spawn("worker", process.execPath, [join(PROJECT_ROOT, "bin", "keel.js"), "worker"], { cwd: PROJECT_ROOT, env });
     // Keel's own server in front of Next's handler: it tells route handlers the socket's address.
@@ -83,7 +85,8 @@ export async function start(options: StartOptions = {}): Promise<number> {
       env,
     });
     const local = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
-    await waitForHttp(`${local}/api/trpc/health`, { timeoutMs: 60_000, exited: web.exited });
+    // The ready path is answered before the Host check, so a KEEL_PUBLIC_URL elsewhere does not matter.
+    await waitForHttp(`${local}${READY_PATH}`, { timeoutMs: 60_000, exited: web.exited });
     log(`Keel is running at ${config.publicUrl}  (Ctrl-C stops it)`);
     // Run payload retention now and every 24 h; failures are logged, never fatal.
     retention = startRetentionTimer(config, { log });

@@ -11,7 +11,7 @@ export async function serveWebCommand(argv: string[]): Promise<number> {
   if (!values.nonce) throw new ValidationError("--nonce: is required");
   const config = loadConfig();
   try {
-    await serveWeb({ dir: PROJECT_ROOT, host: config.host, port: config.port, nonce: values.nonce });
+    await serveWeb({ dir: PROJECT_ROOT, host: config.host, port: config.port, nonce: values.nonce, publicUrl: config.publicUrlConfigured ? config.publicUrl : undefined });
   } catch (error) {
     if ((error as { code?: string }).code === "EADDRINUSE") {
       throw new ConfigurationError(`PORT: ${config.host}:${config.port} is already in use by another program; set PORT to a free port`, "PORT");
