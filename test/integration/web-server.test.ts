@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { request } from "node:http";
+import { createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,4 +74,35 @@ describe("Keel's web server, with KEEL_PUBLIC_URL set", () => {
     expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
   });
+});
+
+describe("keel start with PORT taken by another program", () => {
+  // The other program takes the port after Keel's early check (e.g. during a build): only the
+  // readiness check can tell, and it must not accept another server's answer as Keel's.
+  it.each(["0.0.0.0", "::"])("stops with one line naming the port when a server on %s holds it, exit code 1", async (address) => {
+    const dataDir = mkdtempSync(join(tmpdir(), "keel-port-"));
+    const port = await freePort();
+    const squatter = createServer((_req, res) => res.end("someone else"));
+    try {
+      const keel = runKeel(["start"], { KEEL_DATA_DIR: dataDir, PORT: String(port) });
+      await keel.waitFor(/applied migrations/);
+      await new Promise<void>((resolve, reject) => {
+        squatter.once("error", reject);
+        squatter.listen(port, address, resolve);
+      });
+      const code = await keel.exited;
+      const output = keel.output();
+      expect(code, output).toBe(1);
+      expect(output).not.toMatch(/Keel is running/);
+      expect(output).not.toMatch(/setup\?token=/);
+      const naming = output.split("\n").filter((line) => line.includes(`:${port}`));
+      expect(naming, output).toHaveLength(1);
+      expect(naming[0]).toMatch(new RegExp(`PORT: .*:${port} is already in use`));
+      // The squatter still answers: Keel stopped without disturbing it.
+      expect((await raw(port, { path: "/" })).body).toBe("someone else");
+    } finally {
+      squatter.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
