@@ -7,7 +7,7 @@ import { startLocalChroma } from "../process/chroma";
 import { removePidFile, writePidFile } from "../process/pid-file";
 import { PROJECT_ROOT } from "../process/paths";
 import { Supervisor } from "../process/supervisor";
-import { portInUse, waitForHttp } from "../process/wait";
+import { ExitedBeforeReadyError, portInUse, waitForHttp } from "../process/wait";
 import { buildIsCurrent, buildWebApp } from "../process/web-build";
 import { READY_PATH } from "../web/ready";
 import { startRetentionTimer } from "../services/retention";
@@ -86,7 +86,10 @@ export async function start(options: StartOptions = {}): Promise<number> {
     });
     const local = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
     // The ready path is answered before the Host check, so a KEEL_PUBLIC_URL elsewhere does not matter.
-    await waitForHttp(`${local}${READY_PATH}`, { timeoutMs: 60_000, exited: web.exited });
+    // Only this start's nonce proves it is this Keel answering: another program that took the
+    // port after the check above (during a build) answers too, and our server then exits with
+    // one line naming the port (EADDRINUSE).
+    await waitForHttp(`${local}${READY_PATH}`, { timeoutMs: 60_000, exited: web.exited, body: nonce });
     log(`Keel is running at ${config.publicUrl}  (Ctrl-C stops it)`);
     // Run payload retention now and every 24 h; failures are logged, never fatal.
     retention = startRetentionTimer(config, { log });
@@ -99,6 +102,12 @@ export async function start(options: StartOptions = {}): Promise<number> {
     await stop(`${outcome.name} exited unexpectedly (code ${outcome.code})`);
     return 1;
   } catch (error) {
+    if (error instanceof ExitedBeforeReadyError) {
+      // The web server said why in one line (the port in use); stop the rest without more.
+      stopping ??= supervisor.stopAll();
+      await stopping;
+      return 1;
+    }
     await stop(error instanceof Error ? error.message : String(error));
     if (error instanceof Error && error.message === "interrupted") return 0;
     throw error;
