@@ -4,6 +4,7 @@ import { ValidationError } from "../../engine/errors";
 import { Worker } from "../../engine/runtime/worker";
 import { openDatabase } from "../../engine/store";
 import { loadConfig } from "../config";
+import type { IndexDeferred } from "../../nodes/memory/memory.server";
 import { memoryIndexFor, workerSummarizer } from "../memory/index-for";
 import { startMemoryMaintenance } from "../memory/maintenance";
 import { runtimeDepsFor } from "../runtime";
@@ -44,7 +45,16 @@ export async function workerCommand(argv: string[]): Promise<number> {
   // are still stored and indexed once an index is configured.
   const index = memoryIndexFor(config);
   const log = (line: string) => console.error(`keel worker: ${line}`);
-  const memory = { index, onIndexError: (error: unknown) => log(`memory item not indexed yet (the sweeper retries): ${error instanceof Error ? error.message : String(error)}`) };
+  // Counted, so a Keel under load says how often inline indexing fell behind.
+  let deferred = 0;
+  const memory = {
+    index,
+    onIndexDeferred: (event: IndexDeferred) => {
+      deferred++;
+      const why = event.reason === "timeout" ? "did not finish in time" : event.error instanceof Error ? event.error.message.split("\n")[0] : String(event.error);
+      log(`memory item ${event.itemId} not indexed inline (${why}; ${deferred} since start); the sweeper indexes it`);
+    },
+  };
   const deps = runtimeDepsFor(config, database, { memory });
   const worker = new Worker(
     { ...deps, ...(hooks ? { hooks } : {}) },
