@@ -1,3 +1,4 @@
+import { sameOriginPath } from "../../engine/same-origin";
 import { isUniqueViolation, type Db } from "../../engine/store";
 import { messageIdFor, OUTBOX_FROM, sendThroughSmtp, type SmtpSecret } from "../adapters/email-send.server";
 import { NOTIFICATION_SETTING_KEY, NotificationSettingsSchema, type NotificationSettings } from "./settings";
@@ -14,10 +15,16 @@ export async function readNotificationSettings(db: Db): Promise<NotificationSett
   return parsed.success ? parsed.data : NotificationSettingsSchema.parse({});
 }
 
-/** A link as the email shows it: paths in Keel become full URLs under KEEL_PUBLIC_URL. */
+/**
+ * A link as the email shows it: paths in Keel become full URLs under KEEL_PUBLIC_URL; a link
+ * that looks like a path but leaves Keel (`/\evil.example`) is dropped.
+ */
 export function absoluteLink(link: string | null | undefined, publicUrl: string | undefined): string | null {
   if (!link) return null;
-  return link.startsWith("/") && publicUrl ? `${publicUrl.replace(/\/$/, "")}${link}` : link;
+  if (!link.startsWith("/")) return link;
+  if (!publicUrl) return sameOriginPath(link, "http://keel.invalid") === undefined ? null : link;
+  const path = sameOriginPath(link, publicUrl);
+  return path === undefined ? null : `${publicUrl.replace(/\/$/, "")}${path}`;
 }
 
 export async function emailOperator(
