@@ -43,6 +43,7 @@ export interface WorkflowDetail extends Omit<WorkflowSummary, "nodeCount"> {
   draftGraph: Graph;
   /** Counts draft saves; send it back as `baseRevision` with the next save. */
   revision: number;
+  limits: { maxConcurrentRuns: number | null; maxRunSeconds: number | null };
 }
 
 function parseGraph(raw: unknown, field = "graph"): Graph {
@@ -81,6 +82,8 @@ type WorkflowRow = {
   description: string;
   draftGraph: unknown;
   draftRevision: number;
+  maxConcurrentRuns: number | null;
+  maxRunSeconds: number | null;
   updatedAt: Date;
   currentVersion: { number: number } | null;
 };
@@ -92,6 +95,8 @@ const SELECT = {
   description: true,
   draftGraph: true,
   draftRevision: true,
+  maxConcurrentRuns: true,
+  maxRunSeconds: true,
   updatedAt: true,
   currentVersion: { select: { number: true } },
 } satisfies Prisma.WorkflowSelect;
@@ -106,6 +111,7 @@ function toDetail(row: WorkflowRow): WorkflowDetail {
     updatedAt: row.updatedAt.toISOString(),
     draftGraph: parseGraph(row.draftGraph, "draftGraph"),
     revision: row.draftRevision,
+    limits: { maxConcurrentRuns: row.maxConcurrentRuns, maxRunSeconds: row.maxRunSeconds },
   };
 }
 
@@ -114,7 +120,7 @@ export function workflowService(db: Db) {
     async list(): Promise<WorkflowSummary[]> {
       const rows = await db.workflow.findMany({ where: { archivedAt: null }, orderBy: { name: "asc" }, select: SELECT });
       return rows.map((row) => {
-        const { draftGraph, revision: _revision, ...rest } = toDetail(row);
+        const { draftGraph, revision: _revision, limits: _limits, ...rest } = toDetail(row);
         return { ...rest, nodeCount: draftGraph.nodes.length };
       });
     },
