@@ -8,7 +8,7 @@ import type { NodeRunStates } from "../../engine/runtime/node-states";
 import { registry } from "../../nodes/catalog";
 import { toFlowEdges, toFlowNodes, type Highlight, type KeelFlowEdge, type KeelFlowNode } from "./canvas/flow-model";
 import { defaultEdgeOptions, edgeTypes, fitViewOptions, nodeTypes } from "./canvas/flow-types";
-import { minimapColor } from "./canvas/minimap";
+import { MINIMAP_STYLE, minimapColor } from "./canvas/minimap";
 
 // The read-only canvas: a workflow version drawn with the editor's own node and edge
 // components, with run states (test run, replay) or diff highlights laid over it.
@@ -57,7 +57,7 @@ export const WorkflowCanvas = memo(function WorkflowCanvas({ graph, runStates, h
       >
         <Background gap={16} />
         <Controls showInteractive={false} />
-        {graph.nodes.length > 12 ? <MiniMap pannable zoomable nodeColor={minimapColor} /> : null}
+        {graph.nodes.length > 12 ? <MiniMap pannable zoomable nodeColor={minimapColor} style={MINIMAP_STYLE} /> : null}
       </ReactFlow>
       {graph.nodes.length === 0 ? <p className="canvas-empty">This graph has no nodes yet.</p> : null}
     </div>

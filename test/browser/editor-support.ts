@@ -71,3 +71,18 @@ export async function nodePosition(page: Page, id: string): Promise<{ x: number;
   const m = /translate\(([-\d.]+)px, ?([-\d.]+)px\)/.exec(transform)!;
   return { x: Number(m[1]), y: Number(m[2]) };
 }
+
+/** Fits the view (F) and waits until the viewport stops moving. */
+export async function fitView(page: Page) {
+  await page.keyboard.press("f");
+  const viewport = page.locator(".react-flow__viewport");
+  let last = "";
+  await expect
+    .poll(async () => {
+      const now = await viewport.evaluate((el) => (el as HTMLElement).style.transform);
+      const still = now === last;
+      last = now;
+      return still;
+    }, { intervals: [150] })
+    .toBe(true);
+}

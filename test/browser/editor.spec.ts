@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { connect, draft, dragFromPalette, newWorkflow, node, nodePosition, saved, select, typeExpression } from "./editor-support";
+import { connect, draft, dragFromPalette, fitView, newWorkflow, node, nodePosition, saved, select, typeExpression } from "./editor-support";
 
 // The editor, driven like an operator would: drawing from the palette, connecting ports,
 // configuring in the side panel, live problems, publishing. Screenshots of its main states go
@@ -12,12 +12,13 @@ test("draw five nodes from a blank workflow, connect and configure them, fix a p
   await expect(page.getByText("Drag a node here from the palette")).toBeVisible();
   await page.screenshot({ path: "test-results/editor-blank.png" });
 
-  await dragFromPalette(page, "trigger.webhook", { x: 80, y: 120 });
-  await dragFromPalette(page, "http.request", { x: 330, y: 120 });
-  await dragFromPalette(page, "logic.if", { x: 580, y: 120 });
-  await dragFromPalette(page, "human.approval", { x: 330, y: 330 });
-  await dragFromPalette(page, "notify.operator", { x: 580, y: 330 });
+  await dragFromPalette(page, "trigger.webhook", { x: 130, y: 80 });
+  await dragFromPalette(page, "http.request", { x: 440, y: 80 });
+  await dragFromPalette(page, "logic.if", { x: 130, y: 250 });
+  await dragFromPalette(page, "human.approval", { x: 440, y: 250 });
+  await dragFromPalette(page, "notify.operator", { x: 440, y: 410 });
   await expect(page.getByTestId("canvas-node")).toHaveCount(5);
+  await fitView(page);
   for (const nodeId of ["webhook_1", "request_1", "if_1", "approval_1", "operator_1"]) await expect(node(page, nodeId)).toBeVisible();
   // The approval is drawn as a pause point; the If shows both branches; the request its error port.
   await expect(node(page, "approval_1")).toHaveClass(/kn-pause/);

@@ -23,7 +23,7 @@ import type { EditorStore } from "../editor/store";
 import { connectionRefusal } from "./connection";
 import { toFlowEdges, toFlowNodes, type KeelFlowEdge, type KeelFlowNode } from "./flow-model";
 import { defaultEdgeOptions, edgeTypes, fitViewOptions, nodeTypes, SNAP_GRID } from "./flow-types";
-import { minimapColor } from "./minimap";
+import { MINIMAP_STYLE, minimapColor } from "./minimap";
 
 // The editable canvas. The store holds the graph; React Flow holds only what moves while a
 // pointer is down: positions during a drag are React Flow's own state, and the store hears
@@ -162,7 +162,7 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
       >
         <Background gap={16} />
         <Controls />
-        <MiniMap pannable zoomable nodeColor={minimapColor} />
+        <MiniMap pannable zoomable nodeColor={minimapColor} style={MINIMAP_STYLE} />
       </ReactFlow>
       {refusal ? (
         <div className="canvas-refusal" role="status" data-testid="connection-refusal">

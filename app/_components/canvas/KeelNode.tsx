@@ -5,6 +5,7 @@ import { memo } from "react";
 import { ERROR_PORT } from "../../../engine/registry";
 import type { KeelFlowNode } from "./flow-model";
 import { NodeIcon } from "./icons";
+import { problemText } from "./problem-text";
 
 // One component for every node type: the category decides the colour, the behaviour the shape
 // (approvals and forms are pause points: a run stops there until a person acts). Everything
@@ -36,7 +37,7 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
   ]
     .filter(Boolean)
     .join(" ");
-  const problemText = problems.map((p) => p.message).join("\n");
+  const allProblems = problems.map((p) => p.message).join("\n");
   return (
     <div className={classes} data-testid="canvas-node" data-node-id={id} data-node-type={node.type} data-status={status?.state ?? "pending"}>
       {meta?.inputs.length ? <Handle type="target" position={Position.Left} id={meta.inputs[0]!.id} className="kn-handle-in" /> : null}
@@ -57,7 +58,7 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
             </span>
           ) : null}
           {problems.length ? (
-            <span className="kn-problem" data-testid="node-problem" role="img" aria-label={`${problems.length} problem(s): ${problemText}`} title={problemText}>
+            <span className="kn-problem" data-testid="node-problem" role="img" aria-label={`${problems.length} problem(s): ${allProblems}`} title={allProblems}>
               {problems.length}
             </span>
           ) : null}
@@ -70,7 +71,8 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
       ) : null}
       {problems.length ? (
         <div className="kn-problem-text" data-testid="node-problem-text">
-          {problems[0]!.message}
+          {problemText(problems[0]!)}
+          {problems.length > 1 ? ` (+${problems.length - 1} more)` : ""}
         </div>
       ) : null}
       <div className="kn-ports">

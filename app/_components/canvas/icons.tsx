@@ -1,39 +1,40 @@
 import type { NodeCategory } from "../../../engine/registry";
 
 // The descriptor names its icon (nodes/*: `icon`); one small glyph per name, drawn as text so
-// the canvas needs no icon font or image requests. Unknown names fall back to the category's.
+// the canvas needs no icon font or image requests. Only glyphs common system fonts (DejaVu,
+// Segoe UI Symbol) carry. Unknown names fall back to the category's.
 const GLYPHS: Record<string, string> = {
   play: "▶",
-  webhook: "⚡",
-  clock: "⏱",
+  webhook: "↯",
+  clock: "◷",
   calendar: "▦",
-  split: "⑂",
+  split: "⋔",
   route: "⇶",
   merge: "⇥",
-  "git-merge": "⇥",
+  "git-merge": "⤙",
   function: "ƒ",
   braces: "{}",
   edit: "✎",
   repeat: "↻",
   refresh: "↻",
-  columns: "⫴",
+  columns: "⇉",
   "check-circle": "✓",
   "check-square": "☑",
   clipboard: "☰",
-  layers: "⧉",
+  layers: "❐",
   flag: "⚑",
   globe: "⇄",
   user: "☺",
-  search: "⌕",
+  search: "◎",
   "file-text": "▤",
   mail: "✉",
   bell: "◉",
   sparkles: "✦",
-  tags: "⌗",
+  tags: "#",
   bookmark: "❖",
 };
 
-const BY_CATEGORY: Record<NodeCategory, string> = { trigger: "▶", logic: "⑂", human: "☺", adapter: "⇄" };
+const BY_CATEGORY: Record<NodeCategory, string> = { trigger: "▶", logic: "⋔", human: "☺", adapter: "⇄" };
 
 export function NodeIcon({ icon, category }: { icon: string | undefined; category: NodeCategory | undefined }) {
   const glyph = (icon && GLYPHS[icon]) ?? (category ? BY_CATEGORY[category] : "?");

@@ -8,3 +8,5 @@ export function minimapColor(node: Node): string {
   if (data?.problems?.length) return "#b42318";
   return COLORS[data?.meta?.category ?? ""] ?? "#8a929c";
 }
+
+export const MINIMAP_STYLE = { width: 150, height: 100 } as const;

@@ -3,7 +3,7 @@
 import * as Tabs from "@radix-ui/react-tabs";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { validateGraph } from "../../../engine/graph";
 import type { Problem } from "../../../engine/graph/problems";
@@ -198,6 +198,16 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
   }, [store, autoLayout, publish, sync, flow, connectFrom]);
 
   // Clipboard: the system clipboard, so nodes travel between tabs and workflows.
+  const pointer = useRef<{ x: number; y: number } | null>(null);
+  useEffect(() => {
+    const onMove = (event: PointerEvent) => {
+      const box = document.querySelector('[data-testid="workflow-canvas"]')?.getBoundingClientRect();
+      const inside = box && event.clientX >= box.left && event.clientX <= box.right && event.clientY >= box.top && event.clientY <= box.bottom;
+      pointer.current = inside ? { x: event.clientX, y: event.clientY } : null;
+    };
+    document.addEventListener("pointermove", onMove, { passive: true });
+    return () => document.removeEventListener("pointermove", onMove);
+  }, []);
   useEffect(() => {
     const onCopy = (event: ClipboardEvent) => {
       if (isTyping(event.target) || !event.clipboardData) return;
@@ -213,15 +223,23 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
       const payload = parseClipboard(event.clipboardData.getData("text/plain"));
       if (!payload) return;
       event.preventDefault();
-      const box = document.querySelector('[data-testid="workflow-canvas"]')?.getBoundingClientRect();
-      const at = box ? flow.screenToFlowPosition({ x: box.left + box.width / 3, y: box.top + box.height / 3 }) : { x: 0, y: 0 };
-      const ids = store.getState().paste(payload, { at: { x: Math.round(at.x / 16) * 16, y: Math.round(at.y / 16) * 16 } });
+      // At the pointer when it was last over the canvas (as n8n does), else beside the originals.
+      const at = pointer.current ? flow.screenToFlowPosition(pointer.current) : null;
+      const ids = store.getState().paste(payload, at ? { at: { x: Math.round(at.x / 16) * 16, y: Math.round(at.y / 16) * 16 } } : { offset: { x: 48, y: 48 } });
       setNotice(`Pasted ${ids.length} node(s).`);
     };
+    // Chromium offers copy and paste to the page only when something is selected, unless the
+    // page says it handles them (by cancelling the "before" events).
+    const offer = (event: Event) => {
+      if (isTyping(event.target)) return;
+      if (event.type === "beforepaste" || store.getState().selectedNodes.size > 0) event.preventDefault();
+    };
+    for (const type of ["beforecopy", "beforecut", "beforepaste"]) document.addEventListener(type, offer);
     document.addEventListener("copy", onCopy);
     document.addEventListener("cut", onCopy);
     document.addEventListener("paste", onPaste);
     return () => {
+      for (const type of ["beforecopy", "beforecut", "beforepaste"]) document.removeEventListener(type, offer);
       document.removeEventListener("copy", onCopy);
       document.removeEventListener("cut", onCopy);
       document.removeEventListener("paste", onPaste);

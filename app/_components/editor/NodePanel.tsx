@@ -5,6 +5,7 @@ import { useStore } from "zustand";
 import type { Problem } from "../../../engine/graph/problems";
 import type { GraphNode } from "../../../engine/graph/schema";
 import type { NodeRegistry, RetryPolicy } from "../../../engine/registry";
+import { problemText } from "../canvas/problem-text";
 import { configFields, fieldLabel, type FieldSpec } from "./config-fields";
 import { ExpressionField, type SampleData } from "./ExpressionField";
 import type { EditorStore } from "./store";
@@ -98,7 +99,7 @@ export function NodePanel({
       {otherProblems.length ? (
         <ul className="field-problems" data-testid="node-problems">
           {otherProblems.map((p, i) => (
-            <li key={i}>{p.message}</li>
+            <li key={i}>{problemText(p)}</li>
           ))}
         </ul>
       ) : null}
@@ -131,7 +132,7 @@ function ConfigField({
 }) {
   const id = `config-${field.name}`;
   const label = `${fieldLabel(field.name)}${field.required ? " *" : ""}`;
-  const error = problems[0]?.message;
+  const error = problems[0] ? problemText(problems[0], "field") : undefined;
   let control: React.ReactNode;
   switch (field.kind) {
     case "enum":

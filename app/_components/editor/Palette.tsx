@@ -24,6 +24,12 @@ export const Palette = memo(function Palette({ registry, onInsert }: { registry:
     if (event.key === "Enter" && shown[0]) {
       event.preventDefault();
       onInsert(shown[0].type);
+      // Typing the next type's name replaces this one: a chain of nodes without the mouse.
+      event.currentTarget.select();
+    } else if (event.key === "Escape") {
+      // Back to the editor's shortcuts.
+      setQuery("");
+      event.currentTarget.blur();
     } else if (event.key === "ArrowDown") {
       event.preventDefault();
       (event.currentTarget.closest(".palette")?.querySelector(".palette-item") as HTMLElement | null)?.focus();
