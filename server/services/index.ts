@@ -17,6 +17,7 @@ import { llmSettingsService } from "./llm-settings";
 import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
 import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
+import { metricsService } from "./metrics";
 import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
 import { publishingService } from "./publishing";
@@ -64,6 +65,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
+    metrics: metricsService(database, options),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {
       retention: () => readRetentionSettings(db),

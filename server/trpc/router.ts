@@ -5,6 +5,7 @@ import { formRouter } from "./routers/form";
 import { authRouter } from "./routers/auth";
 import { approvalRouter, deadLetterRouter, runRouter } from "./routers/run";
 import { memoryRouter } from "./routers/memory";
+import { metricsRouter } from "./routers/metrics";
 import { notificationRouter } from "./routers/notification";
 import { outboxRouter } from "./routers/outbox";
 import { settingsRouter } from "./routers/settings";
@@ -21,6 +22,7 @@ export const appRouter = router({
   audit: auditRouter,
   credential: credentialRouter,
   memory: memoryRouter,
+  metrics: metricsRouter,
   notification: notificationRouter,
   outbox: outboxRouter,
   settings: settingsRouter,
