@@ -10,6 +10,7 @@ import { runtimeDepsFor } from "../runtime";
 import { ensureSecret } from "../secret-key";
 import { createCipher } from "../secrets/cipher";
 import { credentialService } from "../services/credentials";
+import { alertsFor } from "../services";
 import { metricsService } from "../services/metrics";
 import { notifierService } from "../services/notifications";
 import { runService } from "../services/runs";
@@ -69,6 +70,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl }), { intervalMs, onError: logError("notifier") }),
     // Folds ended days into the dashboard's rollup; a tick with nothing to fold is one read.
     startTicker(metricsService(database), { intervalMs, onError: logError("metrics") }),
+    startTicker(alertsFor(config, database, credentials), { intervalMs, onError: logError("alerts") }),
   ];
   console.log(`keel worker ${id}: running (concurrency ${concurrency})`);
   await new Promise<void>((resolve) => {

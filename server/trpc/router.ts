@@ -1,4 +1,5 @@
 import { publicProcedure, router } from "./init";
+import { alertRouter } from "./routers/alert";
 import { auditRouter } from "./routers/audit";
 import { credentialRouter } from "./routers/credential";
 import { formRouter } from "./routers/form";
@@ -14,6 +15,7 @@ import { workflowRouter } from "./routers/workflow";
 
 export const appRouter = router({
   health: publicProcedure.query(({ ctx }) => ctx.services.health()),
+  alert: alertRouter,
   auth: authRouter,
   approval: approvalRouter,
   run: runRouter,
