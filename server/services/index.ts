@@ -19,6 +19,7 @@ import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
 import { metricsService } from "./metrics";
 import { alertService } from "./alerts";
+import { budgetService } from "./budgets";
 import { egressPolicySource } from "./egress";
 import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
@@ -69,6 +70,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
     metrics: metricsService(database, options),
     alerts: alertsFor(config, database, credentials, options),
+    budgets: budgetService(database, options),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {
       retention: () => readRetentionSettings(db),

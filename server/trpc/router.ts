@@ -1,6 +1,7 @@
 import { publicProcedure, router } from "./init";
 import { alertRouter } from "./routers/alert";
 import { auditRouter } from "./routers/audit";
+import { budgetRouter } from "./routers/budget";
 import { credentialRouter } from "./routers/credential";
 import { formRouter } from "./routers/form";
 import { authRouter } from "./routers/auth";
@@ -17,6 +18,7 @@ export const appRouter = router({
   health: publicProcedure.query(({ ctx }) => ctx.services.health()),
   alert: alertRouter,
   auth: authRouter,
+  budget: budgetRouter,
   approval: approvalRouter,
   run: runRouter,
   deadLetter: deadLetterRouter,
