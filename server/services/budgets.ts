@@ -3,7 +3,7 @@ import { NotFoundError } from "../../engine/errors";
 import type { BudgetGate } from "../../engine/runtime/budget";
 import { RUN_PAUSED_EVENT } from "../../engine/runtime/budget";
 import type { AnyNodeMeta } from "../../engine/registry";
-import type { Database } from "../../engine/store";
+import type { Database, Db } from "../../engine/store";
 import { audit } from "./audit";
 import { DAY_MS, dialectOf, num, rows, startOfDay } from "./metrics/sql";
 
@@ -67,6 +67,18 @@ export function budgetGate(database: Database): BudgetGate {
   };
 }
 
+export interface KeelSpend {
+  kind: "summary" | "embedding";
+  costUnits: number;
+  costTokens?: number;
+}
+
+/** Spending that belongs to no run (memory summaries, embeddings): Keel's own line. */
+export async function recordKeelSpend(db: Db, spend: KeelSpend, at = new Date()): Promise<void> {
+  if (spend.costUnits <= 0 && !spend.costTokens) return;
+  await db.keelSpend.create({ data: { kind: spend.kind, costUnits: spend.costUnits, costTokens: spend.costTokens ?? 0, createdAt: at } });
+}
+
 export function budgetService(database: Database, options: { now?: () => Date } = {}) {
   const { db } = database;
   const now = options.now ?? (() => new Date());
@@ -112,9 +124,6 @@ export function budgetService(database: Database, options: { now?: () => Date } 
       return { scope, dailyCap: input.dailyCap, woken: await wakeHeld() };
     },
     /** Records spending that belongs to no run, under Keel's own line. */
-    async recordKeelSpend(spend: { kind: "summary" | "embedding"; costUnits: number; costTokens?: number }) {
-      if (spend.costUnits <= 0 && !spend.costTokens) return;
-      await db.keelSpend.create({ data: { kind: spend.kind, costUnits: spend.costUnits, costTokens: spend.costTokens ?? 0, createdAt: now() } });
-    },
+    recordKeelSpend: (spend: KeelSpend) => recordKeelSpend(db, spend, now()),
   };
 }

@@ -6,6 +6,7 @@ import type { Graph } from "../../engine/graph/schema";
 import { Worker } from "../../engine/runtime/worker";
 import { loadConfig } from "../../server/config";
 import { runtimeDeps } from "../../server/runtime";
+import { workerSummarizer } from "../../server/memory/index-for";
 import { servicesFor, type Services } from "../../server/services";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 import { e, n } from "../support/graph-builders";
@@ -114,6 +115,20 @@ describe.each(databaseKinds())("daily budgets on $name", (kind) => {
     await services.budgets.set({ dailyCap: null });
     await worker.drain();
     expect((await services.runs.get(held.id)).status).toBe("succeeded");
+  });
+
+  it("records what memory summaries by the LLM spend under Keel's own line", async () => {
+    await services.settings.saveLlm({ defaultModel: "keel-chat", prices: { "keel-chat": { input: 1_000_000, output: 1_000_000 } } }, "test");
+    server.enqueue({ content: "Ada pays on time." });
+    const summarizer = await workerSummarizer(services.config, env.database.db);
+    await summarizer.summarize({ subject: "contact:ada", items: [{ text: "Ada paid invoice 7", createdAt: new Date() }] });
+    const spend = await env.database.db.keelSpend.findMany();
+    expect(spend).toHaveLength(1);
+    expect(spend[0]!.kind).toBe("summary");
+    expect(spend[0]!.costTokens).toBeGreaterThan(0);
+    // One unit per token at these prices.
+    expect(spend[0]!.costUnits).toBe(spend[0]!.costTokens);
+    expect((await services.budgets.list()).keelSpentToday).toBe(spend[0]!.costUnits);
   });
 
   it("refuses a bad cap, naming the field", async () => {

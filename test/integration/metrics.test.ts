@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { json, type Db } from "../../engine/store";
+import { recordKeelSpend } from "../../server/services/budgets";
 import { metricsService } from "../../server/services/metrics";
 import { rolledUpThrough } from "../../server/services/metrics/rollup";
 import { operatorApi, rejection, type OperatorApi } from "../support/caller";
@@ -128,6 +129,14 @@ describe.each(databaseKinds())("operations figures on $name", (kind) => {
     const after = await metrics.dashboard({ days: 7 });
     expect(after.daily[6]).toMatchObject({ runsStarted: 7, runsSucceeded: 3, steps: 6, costUnits: 4 });
     expect(after.totals.costUnits).toBe(6);
+  });
+
+  it("shows Keel's own spending (memory summaries, embeddings) as its own line and in the day's cost", async () => {
+    await recordKeelSpend(db, { kind: "summary", costUnits: 0.5, costTokens: 40 }, ago(HOUR));
+    const figures = await metricsService(api.env.database, { now: () => NOW }).dashboard({ days: 7 });
+    expect(figures.daily[6]).toMatchObject({ costUnits: 3.75, keelCostUnits: 0.5, costTokens: 340 });
+    expect(figures.workflows.find((w) => w.workflowId === null)).toEqual({ workflowId: null, name: "Keel (memory summaries, embeddings)", runs: 0, steps: 0, costUnits: 0.5, costTokens: 40 });
+    expect(figures.totals.costUnits).toBe(5.75);
   });
 
   it("serves the same figures to Prometheus", async () => {

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../../../server/trpc/router";
+import { Budgets } from "./Budgets";
 import { DailyChart } from "./DailyChart";
 import { formatAge, formatCost, formatMs, formatPercent } from "./format";
 import { StatTile, StatTileSkeleton } from "./StatTile";
@@ -127,9 +128,9 @@ function Figures({ figures }: { figures: DashboardFigures | undefined }) {
                     </thead>
                     <tbody>
                       {figures.workflows.map((w) => (
-                        <tr key={w.workflowId} data-testid="workflow-cost" data-workflow-id={w.workflowId} data-runs={w.runs}>
+                        <tr key={w.workflowId ?? "keel"} data-testid="workflow-cost" data-workflow-id={w.workflowId ?? "keel"} data-runs={w.runs}>
                           <td>
-                            <Link href={`/workflows/${encodeURIComponent(w.workflowId)}`}>{w.name}</Link>
+                            {w.workflowId ? <Link href={`/workflows/${encodeURIComponent(w.workflowId)}`}>{w.name}</Link> : <span className={styles.keelLine}>{w.name}</span>}
                           </td>
                           <td className={styles.num}>{w.runs}</td>
                           <td className={styles.num}>{w.costTokens.toLocaleString("en-US")}</td>
@@ -145,6 +146,8 @@ function Figures({ figures }: { figures: DashboardFigures | undefined }) {
             <div className={`${styles.chartCard} ${styles.skeleton}`} aria-hidden="true" />
           )}
         </div>
+
+        <Budgets />
 
         <h2 className="section-title">Step latency by node type, last 24 h</h2>
         {!figures ? (

@@ -22,7 +22,7 @@ export interface AlertChange {
   delivered: { notification: true; email?: "sent" | "not_sent"; webhook?: number };
 }
 
-export function alertService(database: Database, deps: Omit<DeliveryDeps, "db" | "now"> & { now?: () => Date; extraCostToday?: () => Promise<number> }) {
+export function alertService(database: Database, deps: Omit<DeliveryDeps, "db" | "now"> & { now?: () => Date }) {
   const { db } = database;
   const now = deps.now ?? (() => new Date());
   const delivery: DeliveryDeps = { ...deps, db, now };
@@ -96,7 +96,7 @@ export function alertService(database: Database, deps: Omit<DeliveryDeps, "db" |
       const rules = await db.alertRule.findMany({ where: { enabled: true } });
       if (rules.length === 0) return [];
       const at = now();
-      const values = await metricValues(database, at, deps.extraCostToday);
+      const values = await metricValues(database, at);
       const changes: AlertChange[] = [];
       let failure: unknown;
       for (const rule of rules) {

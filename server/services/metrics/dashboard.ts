@@ -18,11 +18,11 @@ export interface LatencyFigure {
 export interface Dashboard {
   generatedAt: string;
   days: number;
-  /** One entry per UTC day of the range, oldest first, zeros included. */
-  daily: Omit<DayFigures, "workflowId">[];
+  /** One entry per UTC day of the range, oldest first, zeros included; costUnits includes Keel's own. */
+  daily: (Omit<DayFigures, "workflowId"> & { keelCostUnits: number })[];
   totals: Omit<DayFigures, "workflowId" | "day">;
-  /** Cost and runs of each workflow over the range, most expensive first. */
-  workflows: { workflowId: string; name: string; runs: number; steps: number; costUnits: number; costTokens: number }[];
+  /** Cost and runs of each workflow over the range, most expensive first; workflowId null: Keel's own (summaries, embeddings). */
+  workflows: { workflowId: string | null; name: string; runs: number; steps: number; costUnits: number; costTokens: number }[];
   /** Over the last 24 hours. */
   latency: LatencyFigure[];
   retry: { steps: number; attempts: number; rate: number };
@@ -83,6 +83,18 @@ export async function stepLatency(database: Database, since: Date): Promise<Late
   return [...byType.values()].sort((a, b) => b.p95Ms - a.p95Ms);
 }
 
+/** Keel's own spending (memory summaries, embeddings) per UTC day since `from`. */
+export async function keelSpendByDay(database: Database, from: Date): Promise<Map<string, { units: number; tokens: number }>> {
+  const d = dialectOf(database);
+  const q = d.query();
+  const found = await rows<{ day: string; units: unknown; tokens: unknown }>(
+    database,
+    q,
+    `SELECT ${d.day(`k."createdAt"`)} AS "day", SUM(k."costUnits") AS "units", SUM(k."costTokens") AS "tokens" FROM "KeelSpend" k WHERE k."createdAt" >= ${q.time(from)} GROUP BY 1`,
+  );
+  return new Map(found.map((row) => [row.day, { units: num(row.units), tokens: num(row.tokens) }]));
+}
+
 /** Queue depth, waiting approvals and open dead letters, with the age of the oldest of each. */
 export async function queueFigures(database: Database, now: Date) {
   const d = dialectOf(database);
@@ -127,8 +139,9 @@ export async function dashboard(database: Database, options: { now: Date; days: 
   const today = dayOf(now);
   const fromDay = addDays(today, -(days - 1));
   const since24h = new Date(now.getTime() - DAY_MS);
-  const [figures, latency, retry, queues] = [
+  const [figures, keel, latency, retry, queues] = [
     await dayFigures(database, now, fromDay),
+    await keelSpendByDay(database, new Date(`${fromDay}T00:00:00.000Z`)),
     await stepLatency(database, since24h),
     await retryFigures(database, since24h),
     await queueFigures(database, now),
@@ -147,7 +160,9 @@ export async function dashboard(database: Database, options: { now: Date; days: 
   };
   const daily = Array.from({ length: days }, (_, i) => {
     const day = addDays(fromDay, i);
-    return { day, ...totalsOf(byDay.get(day) ?? []) };
+    const totals = totalsOf(byDay.get(day) ?? []);
+    const own = keel.get(day) ?? { units: 0, tokens: 0 };
+    return { day, ...totals, costUnits: totals.costUnits + own.units, costTokens: totals.costTokens + own.tokens, keelCostUnits: own.units };
   });
   const names = new Map(
     (await database.db.workflow.findMany({ where: { id: { in: [...byWorkflow.keys()] } }, select: { id: true, name: true } })).map((w) => [w.id, w.name]),
@@ -158,5 +173,17 @@ export async function dashboard(database: Database, options: { now: Date; days: 
       return { workflowId, name: names.get(workflowId) ?? "(deleted workflow)", runs: t.runsStarted, steps: t.steps, costUnits: t.costUnits, costTokens: t.costTokens };
     })
     .sort((a, b) => b.costUnits - a.costUnits || b.runs - a.runs);
-  return { generatedAt: now.toISOString(), days, daily, totals: totalsOf(figures), workflows, latency, retry, ...queues };
+  const own = [...keel.values()].reduce((sum, k) => ({ units: sum.units + k.units, tokens: sum.tokens + k.tokens }), { units: 0, tokens: 0 });
+  const keelLine = own.units > 0 || own.tokens > 0 ? [{ workflowId: null, name: "Keel (memory summaries, embeddings)", runs: 0, steps: 0, costUnits: own.units, costTokens: own.tokens }] : [];
+  const totals = totalsOf(figures);
+  return {
+    generatedAt: now.toISOString(),
+    days,
+    daily,
+    totals: { ...totals, costUnits: totals.costUnits + own.units, costTokens: totals.costTokens + own.tokens },
+    workflows: [...workflows, ...keelLine].sort((a, b) => b.costUnits - a.costUnits || b.runs - a.runs),
+    latency,
+    retry,
+    ...queues,
+  };
 }

@@ -32,6 +32,7 @@ export async function prometheusText(figures: Dashboard): Promise<{ contentType:
   gauge("keel_dead_letters_last_24h", "Dead letters opened in the last 24 hours and still open.").set(figures.deadLetters.last24h);
   gauge("keel_cost_units_today", "Cost units spent today (UTC).").set(today.costUnits);
   gauge("keel_cost_tokens_today", "LLM tokens spent today (UTC).").set(today.costTokens);
+  gauge("keel_own_cost_units_today", "Cost units Keel spent today (UTC) outside runs: memory summaries, embeddings.").set(today.keelCostUnits);
   const perWorkflow = gauge("keel_workflow_cost_units", "Cost units per workflow today (UTC).", ["workflow"]);
   for (const w of figures.workflows) perWorkflow.set({ workflow: w.name }, w.costUnits);
   const perWorkflowRuns = gauge("keel_workflow_runs", "Runs started per workflow today (UTC).", ["workflow"]);
