@@ -10,6 +10,7 @@ import { memoryRouter } from "./routers/memory";
 import { metricsRouter } from "./routers/metrics";
 import { notificationRouter } from "./routers/notification";
 import { outboxRouter } from "./routers/outbox";
+import { scheduleRouter } from "./routers/schedule";
 import { settingsRouter } from "./routers/settings";
 import { webhookRouter } from "./routers/webhook";
 import { workflowRouter } from "./routers/workflow";
@@ -29,6 +30,7 @@ export const appRouter = router({
   metrics: metricsRouter,
   notification: notificationRouter,
   outbox: outboxRouter,
+  schedule: scheduleRouter,
   settings: settingsRouter,
   webhook: webhookRouter,
   workflow: workflowRouter,
