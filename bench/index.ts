@@ -3,6 +3,7 @@
 import { benchDashboard } from "./dashboard";
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
+import { benchIntentRouting } from "./intent-routing";
 import { benchMemory } from "./memory";
 import { benchStoreWrites } from "./store-writes";
 import { benchWebhook } from "./webhook";
@@ -13,6 +14,7 @@ const benches: [string, () => Promise<void>][] = [
   ["durable engine steps", benchEngine],
   ["synchronous webhook under load", benchWebhook],
   ["memory recall", benchMemory],
+  ["intent routing accuracy", benchIntentRouting],
   ["dashboard queries", benchDashboard],
 ];
 
