@@ -7,6 +7,7 @@ import type { ReactNode } from "react";
 import { useTRPC } from "../_trpc/client";
 
 const NAV = [
+  { href: "/", label: "Dashboard", match: (p: string) => p === "/" },
   { href: "/workflows", label: "Workflows", match: (p: string) => p.startsWith("/workflows") },
   { href: "/memory", label: "Memory", match: (p: string) => p.startsWith("/memory") },
   { href: "/notifications", label: "Notifications", match: (p: string) => p.startsWith("/notifications") },

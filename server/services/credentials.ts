@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import type { ResolvedCredential } from "../../engine/registry";
-import type { Db } from "../../engine/store";
+import { isUniqueViolation, type Db } from "../../engine/store";
 import type { Cipher } from "../secrets/cipher";
 import { audit } from "./audit";
 import { takeTokenOrWait } from "./rate-bucket";
@@ -34,6 +34,8 @@ export const SECRET_SCHEMAS = {
       value: z.string().min(1, "is required").regex(/^[^\r\n]*$/, "must be one line"),
     })
     .strict(),
+  /** A shared secret Keel signs outgoing webhooks with (HMAC-SHA256); the receiver checks it. */
+  signing: z.object({ secret: z.string().min(16, "must be at least 16 characters") }).strict(),
 } as const;
 export type CredentialKind = keyof typeof SECRET_SCHEMAS;
 
@@ -53,6 +55,8 @@ export function sensitiveValues(kind: CredentialKind, secret: Record<string, unk
       return [s.password!, b64(`${s.user}:${s.password}`)];
     case "header":
       return [s.value!];
+    case "signing":
+      return [s.secret!];
   }
 }
 
@@ -99,7 +103,7 @@ export function credentialService(db: Db, cipher: Cipher, now: () => number = Da
       try {
         await db.credential.create({ data: { name: input.name, kind: input.kind, ...sealed, ...bucket(input.rateLimit) } });
       } catch (error) {
-        if ((error as { code?: string }).code === "P2002") throw new ConflictError(`A credential named '${input.name}' exists; delete it first.`);
+        if (isUniqueViolation(error)) throw new ConflictError(`A credential named '${input.name}' exists; delete it first.`);
         throw error;
       }
       await audit(db, { actor, action: "credential.create", targetType: "credential", targetId: input.name, detail: { kind: input.kind, rateLimit: input.rateLimit ?? null } });

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { Worker } from "../../engine/runtime/worker";
@@ -17,6 +18,10 @@ import { llmSettingsService } from "./llm-settings";
 import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
 import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
+import { metricsService } from "./metrics";
+import { alertService } from "./alerts";
+import { budgetService } from "./budgets";
+import { egressPolicySource } from "./egress";
 import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
 import { publishingService } from "./publishing";
@@ -41,8 +46,11 @@ export async function createServices(config: KeelConfig): Promise<Services> {
 
 export function servicesFor(config: KeelConfig, database: Database, options: { now?: () => Date } = {}) {
   const { db } = database;
-  const cipher = createCipher(ensureSecret(config.dataDir, config.secret).secret);
-  const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, ...options });
+  const secret = ensureSecret(config.dataDir, config.secret).secret;
+  const cipher = createCipher(secret);
+  // Device cookies are signed with a key derived from the master secret, so they survive restarts.
+  const deviceKey = createHmac("sha256", secret).update("keel:device-cookie").digest("hex");
+  const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, deviceKey, ...options });
   const workflows = workflowService(db);
   const store = new PrismaRunStore(database);
   const runs = runService(db, { store });
@@ -75,6 +83,9 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
+    metrics: metricsService(database, options),
+    alerts: alertsFor(config, database, credentials, options),
+    budgets: budgetService(database, options),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {
       retention: () => readRetentionSettings(db),
@@ -99,6 +110,16 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
 }
 
 export type Services = ReturnType<typeof servicesFor>;
+
+/** Alert rules with everything their messages need: SMTP, signing secrets, the egress guard. */
+export function alertsFor(config: KeelConfig, database: Database, credentials: ReturnType<typeof credentialService>, options: { now?: () => Date } = {}) {
+  return alertService(database, {
+    smtp: (name: string) => credentials.resolve(name, "smtp"),
+    signingSecret: async (name: string) => (await credentials.resolve(name, "signing")).secret,
+    egress: egressPolicySource(database.db, config.egressAllow),
+    ...options,
+  });
+}
 
 // One set of services per server process; kept on globalThis so dev-mode reloads reuse it.
 const holder = globalThis as typeof globalThis & { __keelServices?: Promise<Services> };

@@ -44,7 +44,8 @@ export function versionService(db: Db) {
       const input = RestoreInput.parse(raw);
       const wf = await workflow(input.id);
       const graph = await graphOf(wf, input.number);
-      await db.workflow.update({ where: { id: wf.id }, data: { draftGraph: json(graph) } });
+      // A new draft revision: an editor tab still holding the replaced draft cannot save over it unasked.
+      await db.workflow.update({ where: { id: wf.id }, data: { draftGraph: json(graph), draftRevision: { increment: 1 } } });
       await audit(db, { actor, action: "workflow.restore_draft", targetType: "workflow", targetId: wf.id, detail: { version: input.number, replacedDraft: wf.draftGraph } });
       return { graph };
     },

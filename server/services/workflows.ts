@@ -23,6 +23,11 @@ export const SaveDraftInput = z.object({
   graph: z.unknown(),
   name: WorkflowNameSchema.optional(),
   description: WorkflowDescriptionSchema.optional(),
+  /**
+   * The draft revision this edit was based on. When given and the draft has moved on since (a
+   * second tab saved), the save is refused with a conflict; omitted, the save always applies.
+   */
+  baseRevision: z.number().int().min(0, "must be at least 0").optional(),
 });
 
 export const ListWorkflowsInput = z.object({
@@ -61,6 +66,9 @@ export function workflowTemplates() {
 
 export interface WorkflowDetail extends Omit<WorkflowSummary, "nodeCount" | "lastRun" | "waitingApprovals"> {
   draftGraph: Graph;
+  /** Counts draft saves; send it back as `baseRevision` with the next save. */
+  revision: number;
+  limits: { maxConcurrentRuns: number | null; maxRunSeconds: number | null };
 }
 
 function parseGraph(raw: unknown, field = "graph"): Graph {
@@ -98,6 +106,9 @@ type WorkflowRow = {
   name: string;
   description: string;
   draftGraph: unknown;
+  draftRevision: number;
+  maxConcurrentRuns: number | null;
+  maxRunSeconds: number | null;
   updatedAt: Date;
   archivedAt: Date | null;
   currentVersion: { number: number } | null;
@@ -109,6 +120,9 @@ const SELECT = {
   name: true,
   description: true,
   draftGraph: true,
+  draftRevision: true,
+  maxConcurrentRuns: true,
+  maxRunSeconds: true,
   updatedAt: true,
   archivedAt: true,
   currentVersion: { select: { number: true } },
@@ -124,6 +138,8 @@ function toDetail(row: WorkflowRow): WorkflowDetail {
     updatedAt: row.updatedAt.toISOString(),
     archived: row.archivedAt !== null,
     draftGraph: parseGraph(row.draftGraph, "draftGraph"),
+    revision: row.draftRevision,
+    limits: { maxConcurrentRuns: row.maxConcurrentRuns, maxRunSeconds: row.maxRunSeconds },
   };
 }
 
@@ -148,7 +164,7 @@ export function workflowService(db: Db) {
       const waitingBy = new Map<string, number>();
       for (const a of waiting) waitingBy.set(a.run.workflowId, (waitingBy.get(a.run.workflowId) ?? 0) + 1);
       return matching.map((row, i) => {
-        const { draftGraph, ...rest } = toDetail(row);
+        const { draftGraph, revision: _revision, limits: _limits, ...rest } = toDetail(row);
         const last = lastRuns[i];
         return {
           ...rest,
@@ -245,16 +261,28 @@ export function workflowService(db: Db) {
     async saveDraft(input: z.input<typeof SaveDraftInput>, actor = "operator"): Promise<WorkflowDetail> {
       const data = SaveDraftInput.parse(input);
       const graph = parseGraph(data.graph);
-      const exists = await db.workflow.findUnique({ where: { id: data.id }, select: { id: true } });
-      if (!exists) throw new NotFoundError(`no workflow '${data.id}'`);
-      const row = await db.workflow.update({
-        where: { id: data.id },
-        data: {
-          draftGraph: json(graph),
-          ...(data.name === undefined ? {} : { name: data.name }),
-          ...(data.description === undefined ? {} : { description: data.description }),
-        },
-        select: SELECT,
+      const changes = {
+        draftGraph: json(graph),
+        draftRevision: { increment: 1 },
+        ...(data.name === undefined ? {} : { name: data.name }),
+        ...(data.description === undefined ? {} : { description: data.description }),
+      };
+      // One conditional update: two tabs saving at the same instant cannot both pass the check.
+      // Written first in the transaction (SQLite: a transaction that reads first can fail to
+      // upgrade its lock, STACK-NOTES), and read back inside it so the revision returned is ours.
+      const row = await db.$transaction(async (tx) => {
+        const { count } = await tx.workflow.updateMany({
+          where: { id: data.id, ...(data.baseRevision === undefined ? {} : { draftRevision: data.baseRevision }) },
+          data: changes,
+        });
+        if (!count) {
+          const current = await tx.workflow.findUnique({ where: { id: data.id }, select: { draftRevision: true } });
+          if (!current) throw new NotFoundError(`no workflow '${data.id}'`);
+          throw new ConflictError(
+            `baseRevision: the draft was saved elsewhere since this edit began (it is at revision ${current.draftRevision}, the edit was based on ${data.baseRevision}); reload it, or save again to overwrite it`,
+          );
+        }
+        return tx.workflow.findUniqueOrThrow({ where: { id: data.id }, select: SELECT });
       });
       await audit(db, {
         actor,

@@ -27,6 +27,7 @@ test("a test run shows every node's state live on the canvas and decides the app
     await allowPeer(page, sink.url);
     const wf = await api(page, "workflow.create", { name: "Order approvals", graph: approvalFlow(sink.url) });
     await page.goto(`/workflows/${wf.id}`);
+    await page.getByRole("tab", { name: "Test run" }).click();
     const panel = page.getByTestId("test-run-panel");
     await expect(panel.getByTestId("test-run-status")).toHaveText("not run yet");
     await expect(panel.getByTestId("test-run-warnings")).toHaveCount(0);
@@ -59,6 +60,7 @@ test("a test run shows every node's state live on the canvas and decides the app
     // A test run is not a version, and the sample input is kept for the next one.
     expect(await query(page, "workflow.versions", { id: wf.id })).toEqual([]);
     await page.reload();
+    await page.getByRole("tab", { name: "Test run" }).click();
     await expect(page.getByTestId("test-run-input")).toHaveValue(/"order": "A-7"/);
     await expect(node(page, "tell")).toHaveAttribute("data-run-state", "succeeded");
     expect(sink.calls).toHaveLength(1);
@@ -81,6 +83,7 @@ test("before a test run calls a real endpoint the editor says so", async ({ page
   const graph = approvalFlow("https://api.shop.com");
   const wf = await api(page, "workflow.create", { name: "Real shop", graph });
   await page.goto(`/workflows/${wf.id}`);
+  await page.getByRole("tab", { name: "Test run" }).click();
   const panel = page.getByTestId("test-run-panel");
   await expect(panel.getByTestId("test-run-warnings")).toContainText("'Look up order' calls api.shop.com, not a test endpoint.");
   await expect(panel.getByRole("button", { name: "Run test anyway" })).toBeVisible();

@@ -28,6 +28,7 @@ test("a version diff highlights the changed node and lists its changed config fi
   await api(page, "workflow.publish", { id: wf.id, notes: "higher threshold" });
 
   await page.goto(`/workflows/${wf.id}`);
+  await page.getByRole("tab", { name: "Versions" }).click();
   const panel = page.getByTestId("versions-panel");
   await panel.getByLabel("Compare from").selectOption("1");
   await panel.getByLabel("Compare with").selectOption("2");
@@ -42,11 +43,14 @@ test("a version diff highlights the changed node and lists its changed config fi
   await diff.scrollIntoViewIfNeeded();
   await page.screenshot({ path: "test-results/screenshots/version-diff.png", fullPage: true });
 
-  // Restoring v1 as the draft puts its condition back on the editor's canvas.
+  // Restoring v1 as the draft reloads the editor on v1's graph.
   await panel.getByRole("button", { name: "Restore v1 as draft" }).click();
-  await expect(panel.getByRole("status")).toHaveText("Restored v1 as the draft.");
-  const restored = await query(page, "workflow.get", { id: wf.id });
-  expect(restored.draftGraph.nodes.find((n: { id: string }) => n.id === "big").config).toEqual({ condition: "fetch.body.amount > 100" });
+  await expect
+    .poll(async () => (await query(page, "workflow.get", { id: wf.id })).draftGraph.nodes.find((n: { id: string }) => n.id === "big").config)
+    .toEqual({ condition: "fetch.body.amount > 100" });
+  await page.waitForLoadState("load");
+  await page.getByRole("tab", { name: "Versions" }).click();
+  await expect(page.getByTestId("versions-panel")).toBeVisible();
 });
 
 test("of three recorded runs a backtest flags exactly the one whose branch changes, and the peer receives nothing", async ({ page }) => {
@@ -69,6 +73,7 @@ test("of three recorded runs a backtest flags exactly the one whose branch chang
 
     await api(page, "workflow.saveDraft", { id: wf.id, graph: approvalFlow(sink.url, 200) });
     await page.goto(`/workflows/${wf.id}`);
+    await page.getByRole("tab", { name: "Backtest" }).click();
     const panel = page.getByTestId("backtest-panel");
     await panel.getByLabel("Number of runs").fill("3");
     await panel.getByRole("button", { name: "Run backtest" }).click();

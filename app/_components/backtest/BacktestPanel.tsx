@@ -6,7 +6,7 @@ import { useTRPC } from "../../_trpc/client";
 import "./backtest.css";
 
 /** Backtest before publishing: the draft over the last N real runs, effects answered from their records. */
-export function BacktestPanel({ workflowId }: { workflowId: string }) {
+export function BacktestPanel({ workflowId, beforeRun }: { workflowId: string; /** Saves the editor's pending edits, so the draft backtested is the one shown. */ beforeRun?: () => Promise<void> }) {
   const trpc = useTRPC();
   const [count, setCount] = useState("20");
   const backtest = useMutation(trpc.backtest.run.mutationOptions());
@@ -26,7 +26,10 @@ export function BacktestPanel({ workflowId }: { workflowId: string }) {
           <input type="number" min={1} max={200} value={count} onChange={(e) => setCount(e.target.value)} aria-label="Number of runs" aria-invalid={!valid} />
           runs
         </label>
-        <button type="button" className="button-primary" disabled={!valid || backtest.isPending} onClick={() => backtest.mutate({ id: workflowId, runs })}>
+        <button type="button" className="button-primary" disabled={!valid || backtest.isPending} onClick={async () => {
+            await beforeRun?.();
+            backtest.mutate({ id: workflowId, runs });
+          }}>
           {backtest.isPending ? "Backtesting…" : "Run backtest"}
         </button>
       </div>

@@ -21,7 +21,18 @@ function parseInput(text: string): { ok: true; value: unknown } | { ok: false; m
  * Test run of the draft: sample input (saved per workflow), what would go out for real, the run
  * button, the run's status live, and the selected node's input, output, error and attempts.
  */
-export function TestRunPanel({ workflowId, draftGraph, testRun }: { workflowId: string; draftGraph: Graph; testRun: TestRunController }) {
+export function TestRunPanel({
+  workflowId,
+  draftGraph,
+  testRun,
+  beforeStart,
+}: {
+  workflowId: string;
+  draftGraph: Graph;
+  testRun: TestRunController;
+  /** Saves the editor's pending edits, so the run is of the draft as shown. */
+  beforeStart?: () => Promise<void>;
+}) {
   const trpc = useTRPC();
   const [emailToOutbox, setEmailToOutbox] = useState(true);
   const preflight = useQuery(trpc.testRun.preflight.queryOptions({ id: workflowId, emailToOutbox }, { enabled: workflowId.length > 0 }));
@@ -95,7 +106,11 @@ export function TestRunPanel({ workflowId, draftGraph, testRun }: { workflowId: 
             type="button"
             className="button-primary"
             disabled={!parsed.ok || start.isPending || problems.length > 0}
-            onClick={() => parsed.ok && start.mutate({ id: workflowId, input: parsed.value, emailToOutbox })}
+            onClick={async () => {
+              if (!parsed.ok) return;
+              await beforeStart?.();
+              start.mutate({ id: workflowId, input: parsed.value, emailToOutbox });
+            }}
           >
             {start.isPending ? "Starting…" : warnings.length > 0 ? "Run test anyway" : "Run test"}
           </button>

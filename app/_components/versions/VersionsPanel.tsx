@@ -12,7 +12,17 @@ const refLabel = (ref: Ref) => (ref === "draft" ? "the draft" : `v${ref}`);
 const show = (value: unknown) => (value === undefined ? "—" : JSON.stringify(value));
 
 /** Version history: compare any two versions (or a version and the draft) on the canvas, restore one as the draft, and the runs still on older versions. */
-export function VersionsPanel({ workflowId }: { workflowId: string }) {
+export function VersionsPanel({
+  workflowId,
+  beforeRestore,
+  onRestored,
+}: {
+  workflowId: string;
+  /** Saves the editor's pending edits first (they are in the audit log's detail of the restore). */
+  beforeRestore?: () => Promise<void>;
+  /** The editor reloads the restored draft. */
+  onRestored?: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const versions = useQuery(trpc.workflow.versions.queryOptions({ id: workflowId }));
@@ -26,7 +36,10 @@ export function VersionsPanel({ workflowId }: { workflowId: string }) {
   const diff = useQuery(trpc.version.diff.queryOptions({ id: workflowId, from: compared?.from ?? 1, to: compared?.to ?? "draft" }, { enabled: compared !== null }));
   const restore = useMutation(
     trpc.version.restoreAsDraft.mutationOptions({
-      onSuccess: () => Promise.all([queryClient.invalidateQueries({ queryKey: trpc.workflow.get.queryKey() }), queryClient.invalidateQueries({ queryKey: trpc.version.diff.queryKey() })]),
+      onSuccess: async () => {
+        await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.workflow.get.queryKey() }), queryClient.invalidateQueries({ queryKey: trpc.version.diff.queryKey() })]);
+        onRestored?.();
+      },
     }),
   );
   const [selected, setSelected] = useState<string | null>(null);
@@ -64,7 +77,10 @@ export function VersionsPanel({ workflowId }: { workflowId: string }) {
         {versions.data.map((v) => (
           <li key={v.id}>
             <strong>v{v.number}</strong> {v.current ? <span className="badge badge-accent">current</span> : null} <span className="muted">{new Date(v.createdAt).toLocaleString()}</span> {v.notes}
-            <button type="button" className="button-quiet version-restore" disabled={restore.isPending} onClick={() => restore.mutate({ id: workflowId, number: v.number })}>
+            <button type="button" className="button-quiet version-restore" disabled={restore.isPending} onClick={async () => {
+                await beforeRestore?.();
+                restore.mutate({ id: workflowId, number: v.number });
+              }}>
               Restore v{v.number} as draft
             </button>
           </li>
