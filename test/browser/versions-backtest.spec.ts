@@ -35,8 +35,9 @@ test("a version diff highlights the changed node and lists its changed config fi
   await panel.getByRole("button", { name: "Show changes" }).click();
   const diff = panel.getByTestId("version-diff");
   await expect(diff.getByTestId("diff-summary")).toHaveText("From v1 to v2: 1 node differ, 0 edges added, 0 removed.");
-  await expect(diff.locator('[data-node-id="big"][data-highlight="changed"]').first()).toBeVisible();
-  await expect(diff.locator("[data-highlight]")).toHaveCount(1);
+  await expect(diff.getByTestId("workflow-canvas")).toBeVisible();
+  await expect(diff.getByTestId("diff-fields").locator('[data-node-id="big"][data-change="changed"]')).toBeVisible();
+  await expect(diff.getByTestId("diff-fields").locator("[data-change]")).toHaveCount(1);
   await expect(diff.getByTestId("diff-fields")).toContainText("config.condition");
   await expect(diff.getByTestId("diff-fields")).toContainText('"fetch.body.amount > 100"');
   await expect(diff.getByTestId("diff-fields")).toContainText('"fetch.body.amount > 250"');
