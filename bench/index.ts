@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, one JSON line each. Set KEEL_TEST_DATABASE_URL to include Postgres.
 // `npm run bench -- engine` runs only the benchmarks whose name contains "engine".
+import { benchCli } from "./cli";
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
 import { benchMemory } from "./memory";
@@ -12,6 +13,7 @@ const benches: [string, () => Promise<void>][] = [
   ["durable engine steps", benchEngine],
   ["synchronous webhook under load", benchWebhook],
   ["memory recall", benchMemory],
+  ["cli keel run", benchCli],
 ];
 
 const only = process.argv.slice(2);
