@@ -9,6 +9,7 @@ import { startMemoryMaintenance } from "../memory/maintenance";
 import { runtimeDepsFor } from "../runtime";
 import { ensureSecret } from "../secret-key";
 import { createCipher } from "../secrets/cipher";
+import { autonomyService } from "../services/autonomy";
 import { credentialService } from "../services/credentials";
 import { notifierService } from "../services/notifications";
 import { runService } from "../services/runs";
@@ -63,8 +64,11 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const intervalMs = Number(process.env.KEEL_SCHEDULER_INTERVAL_MS ?? 5_000);
   const logError = (what: string) => (error: unknown) => log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
   const credentials = credentialService(database.db, createCipher(ensureSecret(config.dataDir, config.secret).secret));
+  const runs = runService(database.db, { store: deps.store, onRunnable: () => worker.poke() });
   const tickers = [
-    startTicker(schedulerService(database.db, { runs: runService(database.db, { store: deps.store, onRunnable: () => worker.poke() }) }), { intervalMs, onError: logError("scheduler") }),
+    startTicker(schedulerService(database.db, { runs }), { intervalMs, onError: logError("scheduler") }),
+    // Approvals a node's autonomy rule covers are approved by the first worker to look.
+    startTicker(autonomyService(database.db, { runs }), { intervalMs: Number(process.env.KEEL_AUTONOMY_INTERVAL_MS ?? 2_000), onError: logError("autonomy") }),
     startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl }), { intervalMs, onError: logError("notifier") }),
   ];
   console.log(`keel worker ${id}: running (concurrency ${concurrency})`);

@@ -19,6 +19,8 @@ import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
 import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
+import { approvalService } from "./approvals";
+import { autonomyService } from "./autonomy";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { schedulerService } from "./scheduler";
@@ -58,6 +60,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
     runs,
     forms: formService(db, { runs }),
+    approvals: approvalService(db, { runs, ...options }),
+    autonomy: autonomyService(db, { runs, ...options }),
     scheduler: schedulerService(db, { runs, ...options }),
     notifications: notificationService(db),
     notifier: notifierService(db, { smtp: (name: string) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, ...options }),

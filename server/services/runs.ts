@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../../engine/erro
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { RunStore } from "../../engine/runtime/store";
 import { json, workflowRef, type Db } from "../../engine/store";
+import { proposalDiff } from "../../nodes/human/proposal-diff";
 import { audit } from "./audit";
 import { appendRunEvent, wakeWaitingParent } from "./run-log";
 
@@ -172,7 +173,15 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
         if (count !== 1) return null;
         const approval = await tx.approval.findUniqueOrThrow({ where: { id: input.approvalId }, select: { runId: true, nodeId: true } });
         await tx.run.updateMany({ where: { id: approval.runId, status: "waiting" }, data: { status: "queued", wakeAt: null } });
-        await audit(tx, { actor, action: `approval.${input.decision}`, targetType: "approval", targetId: input.approvalId, detail: { run: approval.runId, node: approval.nodeId } });
+        // What changed is part of the decision's record: the edited paths, the reason, the rule.
+        const changes = input.decision === "edit" ? proposalDiff((target?.packet as { proposal?: unknown } | null)?.proposal ?? null, input.data) : undefined;
+        await audit(tx, {
+          actor,
+          action: `approval.${input.decision}`,
+          targetType: "approval",
+          targetId: input.approvalId,
+          detail: { run: approval.runId, node: approval.nodeId, ...(changes ? { changes } : {}), ...(input.comment ? { comment: input.comment } : {}) },
+        });
         return approval;
       });
       if (!decided) {
