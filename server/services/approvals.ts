@@ -143,13 +143,14 @@ export function approvalService(db: Db, deps: { runs: RunService; now?: () => Da
         where: { status: { not: "pending" } },
         orderBy: [{ decidedAt: "desc" }, { createdAt: "desc" }],
         take: Math.min(input.limit ?? 50, 200),
-        select: { id: true, runId: true, status: true, packet: true, risk: true, decidedBy: true, decidedAt: true, comment: true, editedData: true, run: { select: { workflow: { select: { id: true, name: true } } } } },
+        select: { id: true, runId: true, nodeId: true, status: true, packet: true, risk: true, decidedBy: true, decidedAt: true, comment: true, editedData: true, run: { select: { workflow: { select: { id: true, name: true } } } } },
       });
       return rows
         .filter((r) => (r.packet as Packet).kind !== "form")
         .map((r) => ({
           id: r.id,
           runId: r.runId,
+          nodeId: r.nodeId,
           status: r.status,
           title: String((r.packet as Packet).title ?? ""),
           risk: r.risk,

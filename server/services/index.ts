@@ -15,6 +15,7 @@ import { serverCapabilities } from "./capabilities";
 import { credentialService } from "./credentials";
 import { llmSettingsService } from "./llm-settings";
 import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
+import { deadLetterInbox } from "./dead-letter-inbox";
 import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
 import { memoryIndexFor } from "../memory/index-for";
@@ -66,6 +67,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     notifications: notificationService(db),
     notifier: notifierService(db, { smtp: (name: string) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, ...options }),
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
+    deadLetterInbox: () => deadLetterInbox(db),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },

@@ -4,6 +4,8 @@ import { operatorProcedure, router } from "../init";
 
 export const deadLetterRouter = router({
   list: operatorProcedure.query(({ ctx }) => ctx.services.deadLetters.list()),
+  /** Each open dead letter with its packet, step, error kind and keys, for the review page. */
+  inbox: operatorProcedure.query(({ ctx }) => ctx.services.deadLetterInbox()),
   retry: operatorProcedure
     .input(z.object({ id: z.string().min(1), config: z.record(z.string(), z.unknown()).optional() }))
     .mutation(({ ctx, input }) => ctx.services.deadLetters.retry(input.id, ctx.actor, input.config ? { config: input.config } : undefined)),
