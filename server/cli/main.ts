@@ -4,6 +4,7 @@ import { loadConfig } from "../config";
 import { backupCommand, pruneCommand, restoreCommand } from "./data-safety";
 import { compileCommand, exportCommand, importCommand, publishCommand, schemaCommand, validateCommand } from "./graph-commands";
 import { memoryCommand } from "./memory";
+import { deadLettersCommand, tokenCommand } from "./operations";
 import { prepareDatabase } from "./prepare";
 import { resetPassword } from "./reset-password";
 import { rotateKeyCommand } from "./rotate-key";
@@ -44,6 +45,14 @@ commands:
              rebuild the memory index of the current embedder from the database
   memory forget KIND:KEY
              delete a subject's memory, drop it from the index, tombstone its run payloads
+  dead-letters list [--json]
+             the steps that failed for good, with their error and run
+  dead-letters retry ID... | --all [--workflow NAME]
+             retry dead steps under their own idempotency keys
+  token create NAME
+             print a new API token for the HTTP API (shown once)
+  token list [--json] | token revoke ID|PREFIX
+             the API tokens (never the tokens themselves); revoke one
   help       show this text
 `;
 
@@ -90,6 +99,10 @@ async function main(argv: string[]): Promise<number> {
       return rotateKeyCommand();
     case "memory":
       return memoryCommand(argv.slice(argv.indexOf(command) + 1));
+    case "dead-letters":
+      return deadLettersCommand(argv.slice(argv.indexOf(command) + 1));
+    case "token":
+      return tokenCommand(argv.slice(argv.indexOf(command) + 1));
     case "help":
     case "--help":
     case "-h":

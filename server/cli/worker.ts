@@ -9,6 +9,7 @@ import { startMemoryMaintenance } from "../memory/maintenance";
 import { runtimeDepsFor } from "../runtime";
 import { ensureSecret } from "../secret-key";
 import { createCipher } from "../secrets/cipher";
+import { approvalLinkService } from "../services/approval-links";
 import { autonomyService } from "../services/autonomy";
 import { credentialService } from "../services/credentials";
 import { notifierService } from "../services/notifications";
@@ -63,13 +64,17 @@ export async function workerCommand(argv: string[]): Promise<number> {
   // workers fire each schedule instant and each reminder once.
   const intervalMs = Number(process.env.KEEL_SCHEDULER_INTERVAL_MS ?? 5_000);
   const logError = (what: string) => (error: unknown) => log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
-  const credentials = credentialService(database.db, createCipher(ensureSecret(config.dataDir, config.secret).secret));
+  const secret = ensureSecret(config.dataDir, config.secret).secret;
+  const credentials = credentialService(database.db, createCipher(secret));
   const runs = runService(database.db, { store: deps.store, onRunnable: () => worker.poke() });
   const tickers = [
     startTicker(schedulerService(database.db, { runs }), { intervalMs, onError: logError("scheduler") }),
     // Approvals a node's autonomy rule covers are approved by the first worker to look.
     startTicker(autonomyService(database.db, { runs }), { intervalMs: Number(process.env.KEEL_AUTONOMY_INTERVAL_MS ?? 2_000), onError: logError("autonomy") }),
-    startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl }), { intervalMs, onError: logError("notifier") }),
+    startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, approvalLinks: approvalLinkService(database.db, { secret, publicUrl: config.publicUrl }).links }), {
+      intervalMs,
+      onError: logError("notifier"),
+    }),
   ];
   console.log(`keel worker ${id}: running (concurrency ${concurrency})`);
   await new Promise<void>((resolve) => {

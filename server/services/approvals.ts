@@ -83,9 +83,11 @@ export function approvalService(db: Db, deps: { runs: RunService; now?: () => Da
   }
 
   /** The upstream steps behind the proposal: each node that ran before, its output and the event that recorded it. */
-  async function why(runId: string, graph: { nodes: GraphNodeLite[] }) {
+  async function why(runId: string, nodeId: string, graph: { nodes: GraphNodeLite[] }) {
+    // Only what happened before the approval was asked for: that is what it was asked on.
+    const asked = await db.runEvent.findFirst({ where: { runId, nodeId, type: "approval.requested" }, orderBy: { seq: "desc" }, select: { seq: true } });
     const events = await db.runEvent.findMany({
-      where: { runId, type: { in: ["node.completed", "approval.approved", "node.skipped"] } },
+      where: { runId, type: { in: ["node.completed", "approval.approved", "node.skipped"] }, ...(asked ? { seq: { lt: asked.seq } } : {}) },
       orderBy: { seq: "asc" },
       select: { seq: true, nodeId: true },
     });
@@ -184,7 +186,7 @@ export function approvalService(db: Db, deps: { runs: RunService; now?: () => Da
         node: { id: row.nodeId, label: node?.label ?? row.nodeId, type: node ? `${node.type}@${node.typeVersion}` : null },
         schema: settings.schema,
         autonomy: settings.autonomy,
-        why: await why(row.runId, graph),
+        why: await why(row.runId, row.nodeId, graph),
         decidedBy: row.decidedBy,
         decidedAt: row.decidedAt?.toISOString() ?? null,
         comment: row.comment,

@@ -20,6 +20,7 @@ import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
 import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
+import { approvalLinkService } from "./approval-links";
 import { approvalService } from "./approvals";
 import { autonomyService } from "./autonomy";
 import { publishingService } from "./publishing";
@@ -40,7 +41,8 @@ export async function createServices(config: KeelConfig): Promise<Services> {
 
 export function servicesFor(config: KeelConfig, database: Database, options: { now?: () => Date } = {}) {
   const { db } = database;
-  const cipher = createCipher(ensureSecret(config.dataDir, config.secret).secret);
+  const secret = ensureSecret(config.dataDir, config.secret).secret;
+  const cipher = createCipher(secret);
   const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, ...options });
   const workflows = workflowService(db);
   const store = new PrismaRunStore(database);
@@ -51,6 +53,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   let inline: Worker | undefined;
   const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), { id: `web:${hostname()}:${process.pid}` }));
   const credentials = credentialService(db, cipher);
+  const approvalLinks = approvalLinkService(db, { secret, publicUrl: config.publicUrl, runs, ...options });
   return {
     config,
     database,
@@ -65,7 +68,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     autonomy: autonomyService(db, { runs, ...options }),
     scheduler: schedulerService(db, { runs, ...options }),
     notifications: notificationService(db),
-    notifier: notifierService(db, { smtp: (name: string) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, ...options }),
+    notifier: notifierService(db, { smtp: (name: string) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, approvalLinks: approvalLinks.links, ...options }),
+    approvalLinks,
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     deadLetterInbox: () => deadLetterInbox(db),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),

@@ -4,6 +4,7 @@ import { credentialRouter } from "./routers/credential";
 import { formRouter } from "./routers/form";
 import { authRouter } from "./routers/auth";
 import { approvalRouter } from "./routers/approval";
+import { approvalLinkRouter } from "./routers/approval-link";
 import { deadLetterRouter } from "./routers/dead-letter";
 import { runRouter } from "./routers/run";
 import { memoryRouter } from "./routers/memory";
@@ -17,6 +18,7 @@ export const appRouter = router({
   health: publicProcedure.query(({ ctx }) => ctx.services.health()),
   auth: authRouter,
   approval: approvalRouter,
+  approvalLink: approvalLinkRouter,
   run: runRouter,
   deadLetter: deadLetterRouter,
   form: formRouter,

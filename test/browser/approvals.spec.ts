@@ -150,6 +150,7 @@ test("reject needs a reason, and the run takes the rejected path", async ({ page
   const wf = await refundWorkflow(page, "Refunds rejected");
   const { runId, approvalId } = await waitingApproval(page, wf, { order: "R-300", amount: 900, note: "suspicious" });
   await page.goto(`/approvals/${approvalId}`);
+  await expect(page.getByTestId("approval-state")).toHaveText("Waiting for you");
   await page.keyboard.press("r");
   const dialog = page.getByRole("dialog", { name: "Reject “Refund R-300”" });
   await expect(dialog).toBeVisible();
