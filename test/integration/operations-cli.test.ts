@@ -16,6 +16,9 @@ import { runKeel } from "../support/keel-process";
 // local peer refuses dies; the CLI lists it and retries it under its own key once the peer
 // answers; a token created by the CLI authenticates until the CLI revokes it.
 
+/** Each `keel` here is a fresh process that compiles the CLI through tsx: a dozen take a while on a busy machine. */
+const CLI_TEST_MS = 300_000;
+
 describe.each(databaseKinds())("keel dead-letters and keel token on $name", (kind) => {
   let env: Awaited<ReturnType<typeof migratedDatabase>>;
   let services: Services;
@@ -80,7 +83,7 @@ describe.each(databaseKinds())("keel dead-letters and keel token on $name", (kin
     expect(again.output).toContain("already handled");
     const audit = await env.database.db.auditLog.findFirst({ where: { action: "deadletter.retry", targetId: run.id } });
     expect(audit?.actor).toBe("cli");
-  });
+  }, CLI_TEST_MS);
 
   it("creates, lists and revokes API tokens; a revoked token no longer authenticates", async () => {
     const created = await keel(["token", "create", "nightly", "export"]);
@@ -104,5 +107,5 @@ describe.each(databaseKinds())("keel dead-letters and keel token on $name", (kin
     expect(await services.auth.apiToken(token)).toBeNull();
     expect((await keel(["token", "list"])).output).toContain("REVOKED");
     expect((await keel(["token", "create"])).output).toContain("name: is required");
-  });
+  }, CLI_TEST_MS);
 });
