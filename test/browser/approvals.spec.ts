@@ -189,3 +189,37 @@ test("bulk approve of the selected low-risk items; a high-risk one cannot be sel
   expect(sentFor("bulk-three")).toEqual([]);
   await expect(page.locator(`[data-testid="approval-item"][data-id="${risky.approvalId}"]`)).toBeVisible();
 });
+
+test("the email's approve link opens a confirmation page: opening decides nothing, confirming approves once", async ({ browser, page }) => {
+  await page.goto("/");
+  await api(page, "settings.saveNotifications", { operatorEmail: "owner@example.test", smtpCredential: "" });
+  const wf = await refundWorkflow(page, "Refunds by email");
+  const { runId, approvalId } = await waitingApproval(page, wf, { order: "M-400", amount: 12, note: "by-mail" });
+  // The worker's notifier writes the email (into the outbox: no SMTP credential here).
+  let approveLink: string | undefined;
+  await expect
+    .poll(async () => {
+      const mails = (await query(page, "outbox.list", {})) as { subject: string; text: string }[];
+      approveLink = /Approve as proposed \(asks you to confirm\):\n(\S+)/.exec(mails.find((m) => m.subject === "Approval needed: Refund M-400")?.text ?? "")?.[1];
+      return approveLink;
+    }, { timeout: 30_000 })
+    .toBeDefined();
+  const path = new URL(approveLink!).pathname + new URL(approveLink!).search;
+
+  // Someone without a session (the link is the credential), as on a phone.
+  const stranger = await browser.newContext({ storageState: { cookies: [], origins: [] }, viewport: { width: 390, height: 844 } });
+  const phone = await stranger.newPage();
+  await phone.goto(path);
+  await expect(phone.getByRole("button", { name: "Confirm: approve" })).toBeVisible();
+  await expect(phone.getByText("Refund M-400")).toBeVisible();
+  expect((await query(page, "approval.get", { id: approvalId })).state).toBe("pending");
+  await phone.screenshot({ path: "test-results/screenshots/approval-link-390.png" });
+  await phone.getByRole("button", { name: "Confirm: approve" }).click();
+  await expect(phone.getByTestId("link-done")).toContainText("Approved: “Refund M-400”");
+  await expect.poll(() => runStatus(page, runId)).toBe("succeeded");
+  expect(sentFor("by-mail")).toEqual([{ amount: 12, note: "by-mail" }]);
+
+  await phone.goto(path);
+  await expect(phone.getByTestId("link-refused")).toHaveText("This link was already used.");
+  await stranger.close();
+});

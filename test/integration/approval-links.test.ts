@@ -19,6 +19,7 @@ import { e, n } from "../support/graph-builders";
 // a tampered link is refused. The links work without a session (the token is the credential).
 
 const PUBLIC_URL = "https://keel.example.test";
+const createCaller = createCallerFactory(appRouter);
 
 const flow: Graph = {
   schemaVersion: 1,
@@ -30,7 +31,7 @@ describe.each(databaseKinds())("signed approval links on $name", (kind) => {
   let env: Awaited<ReturnType<typeof migratedDatabase>>;
   let services: Services;
   let worker: Worker;
-  let anonymous: ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+  let anonymous: ReturnType<typeof createCaller>;
 
   beforeAll(async () => {
     env = await migratedDatabase(kind);
@@ -38,7 +39,7 @@ describe.each(databaseKinds())("signed approval links on $name", (kind) => {
     services = servicesFor(config, env.database);
     worker = new Worker(runtimeDeps(env.database), { id: `w-${kind.name}`, leaseMs: 60_000 });
     // No session and no token: the link's signed token is all the caller has.
-    anonymous = createCallerFactory(appRouter)(operatorContext(services, { kind: "none" }));
+    anonymous = createCaller(operatorContext(services, { kind: "none" }));
     await services.workflows.create({ name: "Invoices", graph: flow }).then((wf) => services.publishing.publish({ id: wf.id }));
   });
   afterAll(async () => {
