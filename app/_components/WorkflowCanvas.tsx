@@ -16,11 +16,12 @@ import {
 import "@xyflow/react/dist/style.css";
 import { memo, useState } from "react";
 import type { Graph } from "../../engine/graph/schema";
+import { approvalCanvasBadge } from "../../nodes/human/approval";
 
 // Everything drawn here is operator- or outside-world-supplied text: it is rendered as React
 // text children only (escaped), never as HTML.
 
-type KeelNodeData = { label: string; type: string };
+type KeelNodeData = { label: string; type: string; badge: string | null };
 type KeelFlowNode = Node<KeelNodeData, "keel">;
 type KeelFlowEdge = Edge;
 
@@ -31,6 +32,11 @@ const KeelNode = memo(function KeelNode({ data, selected }: NodeProps<KeelFlowNo
       <Handle type="target" position={Position.Left} isConnectable={false} />
       <div className="keel-node-label">{title}</div>
       <div className="keel-node-type">{data.type}</div>
+      {data.badge ? (
+        <div className="keel-node-type" data-testid="node-badge">
+          {data.badge}
+        </div>
+      ) : null}
       <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>
   );
@@ -45,7 +51,7 @@ function toFlowNodes(graph: Graph): KeelFlowNode[] {
     id: n.id,
     type: "keel",
     position: { x: n.position.x, y: n.position.y },
-    data: { label: n.label, type: n.type },
+    data: { label: n.label, type: n.type, badge: approvalCanvasBadge(n) },
     deletable: false,
   }));
 }

@@ -121,3 +121,10 @@ export function riskAtMost(risk: string, cap: Risk): boolean {
   const rank = RISK_LEVELS.indexOf(risk as Risk);
   return rank !== -1 && rank <= RISK_LEVELS.indexOf(cap);
 }
+
+/** The badge a canvas draws on a node of the graph: an approval's autonomy when it has any, else nothing. */
+export function approvalCanvasBadge(node: { type: string; typeVersion: number; config: unknown }): string | null {
+  if (node.type !== approvalNodeV2.type || node.typeVersion < 2) return null;
+  const mode = Autonomy.safeParse((node.config as { autonomy?: unknown } | null)?.autonomy ?? { mode: "ask" });
+  return mode.success && mode.data.mode !== "ask" ? autonomyBadge(node.config) : null;
+}
