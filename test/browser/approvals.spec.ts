@@ -223,3 +223,47 @@ test("the email's approve link opens a confirmation page: opening decides nothin
   await expect(phone.getByTestId("link-refused")).toHaveText("This link was already used.");
   await stranger.close();
 });
+
+test("a step with an autonomy rule shows it on the canvas, approves by itself, and one click takes it back", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto("/");
+  await api(page, "settings.saveEgressAllowlist", { entries: ["127.0.0.1"] });
+  const wf = await api(page, "workflow.create", {
+    name: "Small refunds",
+    graph: {
+      schemaVersion: 1,
+      nodes: [
+        { id: "start", type: "trigger.manual", typeVersion: 1, label: "Start", position: { x: 0, y: 0 }, config: {} },
+        {
+          id: "ask",
+          type: "human.approval",
+          typeVersion: 2,
+          label: "Check refund",
+          position: { x: 220, y: 0 },
+          config: { title: "Refund {{ input.order }}", proposal: { amount: "{{ input.amount }}" }, risk: "low", autonomy: { mode: "condition", condition: "proposal.amount < 50", maxRisk: "low" } },
+        },
+        { id: "done", type: "flow.end", typeVersion: 1, label: "Done", position: { x: 440, y: 0 }, config: {} },
+      ],
+      edges: [
+        { id: "e1", source: "start", sourcePort: "out", target: "ask", targetPort: "in" },
+        { id: "e2", source: "ask", sourcePort: "approved", target: "done", targetPort: "in" },
+      ],
+    },
+  });
+  await api(page, "workflow.publish", { id: wf.id });
+  await page.goto(`/workflows/${wf.id}`);
+  await expect(page.getByTestId("node-badge")).toHaveText("Auto-approves when its condition holds (risk ≤ low)");
+
+  const run = await api(page, "run.start", { workflow: wf.id, input: { order: "S-1", amount: 10 } });
+  // The worker's autonomy pass approves it: nobody clicks anything.
+  await expect.poll(() => runStatus(page, run.id), { timeout: 30_000 }).toBe("succeeded");
+  await page.goto("/approvals");
+  await page.getByRole("tab", { name: "Decided" }).click();
+  const item = page.getByTestId("history-item").filter({ hasText: "Refund S-1" });
+  await expect(item.getByTestId("history-rule")).toHaveText("rule: condition proposal.amount < 50 held (risk low, at most low)");
+  await expect(item).toContainText("approved by autonomy");
+  await page.screenshot({ path: "test-results/screenshots/approvals-history-1280.png" });
+  await item.getByRole("button", { name: "Take autonomy back" }).click();
+  await expect(page.getByText("Autonomy taken back")).toBeVisible();
+  expect(await query(page, "approval.autonomy", { workflowId: wf.id, nodeId: "ask" })).toMatchObject({ revoked: true });
+});
