@@ -1,7 +1,9 @@
 // `npm run bench`: every benchmark, one JSON line each. Set KEEL_TEST_DATABASE_URL to include Postgres.
 // `npm run bench -- engine` runs only the benchmarks whose name contains "engine".
+import { benchEditorCanvas } from "./editor-canvas";
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
+import { benchIntentRouting } from "./intent-routing";
 import { benchMemory } from "./memory";
 import { benchStoreWrites } from "./store-writes";
 import { benchWebhook } from "./webhook";
@@ -12,6 +14,8 @@ const benches: [string, () => Promise<void>][] = [
   ["durable engine steps", benchEngine],
   ["synchronous webhook under load", benchWebhook],
   ["memory recall", benchMemory],
+  ["intent routing accuracy", benchIntentRouting],
+  ["editor canvas", benchEditorCanvas],
 ];
 
 const only = process.argv.slice(2);
