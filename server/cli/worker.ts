@@ -80,7 +80,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const tickers = [
     startTicker(schedulerService(database.db, { runs }), { intervalMs, onError: logError("scheduler") }),
     // Approvals a node's autonomy rule covers are approved by the first worker to look.
-    startTicker(autonomyService(database.db, { runs }), { intervalMs: Number(process.env.KEEL_AUTONOMY_INTERVAL_MS ?? 2_000), onError: logError("autonomy") }),
+    startTicker(autonomyService(database.db, { runs }), { intervalMs: config.worker.autonomyIntervalMs, onError: logError("autonomy") }),
     startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, approvalLinks: approvalLinkService(database.db, { secret, publicUrl: config.publicUrl }).links }), {
       intervalMs,
       onError: logError("notifier"),
