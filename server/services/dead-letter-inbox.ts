@@ -1,3 +1,4 @@
+import { stepKey } from "../../engine/runtime/run-refs";
 import type { Db } from "../../engine/store";
 
 // The dead-letter inbox: each open dead letter with its review packet and what the page needs
@@ -51,7 +52,6 @@ export async function deadLetterInbox(db: Db) {
     const visit = packet.visit ?? 1;
     const override = ((r.run.stepOverrides ?? {}) as Record<string, { visit?: number; generation?: number; config?: Record<string, unknown> }>)[r.nodeId];
     const generation = override?.visit === visit ? (override.generation ?? 0) : 0;
-    const baseKey = `${r.runId}:${r.nodeId}:${visit}`;
     return {
       id: r.id,
       runId: r.runId,
@@ -67,9 +67,9 @@ export async function deadLetterInbox(db: Db) {
       likelyCause: packet.likelyCause ?? null,
       visit,
       /** A plain retry runs under the key the failed attempts used. */
-      key: generation > 0 ? `${baseKey}:e${generation}` : baseKey,
+      key: stepKey(r.runId, r.nodeId, visit, generation),
       /** A retry with edits is a different request, under this new key. */
-      editedKey: `${baseKey}:e${generation + 1}`,
+      editedKey: stepKey(r.runId, r.nodeId, visit, generation + 1),
       step: deathSeq.get(`${r.runId}:${r.nodeId}`) ?? null,
       createdAt: r.createdAt.toISOString(),
     };

@@ -135,7 +135,8 @@ export function notifierService(
     for (const n of recent) {
       if (done.has(messageIdFor(keyOf(n.id))) || !(await claimMail(db, n.id, at, MAIL_CLAIM_MS))) continue;
       const link = absoluteLink(n.link, deps.publicUrl);
-      const approvalId = /^\/approvals\/([^/?#]+)$/.exec(n.link ?? "")?.[1];
+      const approvalPath = /^\/approvals\/([^/?#]+)$/.exec(n.link ?? "")?.[1];
+      const approvalId = approvalPath ? decodeURIComponent(approvalPath) : undefined;
       // Each opens a confirmation page in Keel; nothing is decided by opening the link.
       const oneClick = approvalId && deps.approvalLinks ? deps.approvalLinks(approvalId) : undefined;
       const actions = oneClick ? `Approve as proposed (asks you to confirm):\n${oneClick.approve}\n\nReject (asks for a reason):\n${oneClick.reject}` : "";
