@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, one JSON line each. Set KEEL_TEST_DATABASE_URL to include Postgres.
 // `npm run bench -- engine` runs only the benchmarks whose name contains "engine".
 import { benchEditorCanvas } from "./editor-canvas";
+import { benchDashboard } from "./dashboard";
+import { benchCli } from "./cli";
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
 import { benchIntentRouting } from "./intent-routing";
@@ -16,6 +18,8 @@ const benches: [string, () => Promise<void>][] = [
   ["memory recall", benchMemory],
   ["intent routing accuracy", benchIntentRouting],
   ["editor canvas", benchEditorCanvas],
+  ["dashboard queries", benchDashboard],
+  ["cli keel run", benchCli],
 ];
 
 const only = process.argv.slice(2);

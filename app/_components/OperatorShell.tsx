@@ -8,7 +8,8 @@ import { useTRPC } from "../_trpc/client";
 import { usePendingApprovalCount } from "./use-live-approvals";
 
 const NAV = [
-  { href: "/", label: "Workflows", match: (p: string) => p === "/" || p.startsWith("/workflows") },
+  { href: "/", label: "Dashboard", match: (p: string) => p === "/" },
+  { href: "/workflows", label: "Workflows", match: (p: string) => p.startsWith("/workflows") },
   { href: "/approvals", label: "Approvals", match: (p: string) => p.startsWith("/approvals") },
   { href: "/dead-letters", label: "Dead letters", match: (p: string) => p.startsWith("/dead-letters") },
   { href: "/memory", label: "Memory", match: (p: string) => p.startsWith("/memory") },

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
+import { migrationsDir as migrationsDirOf } from "../process/paths";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import { Worker } from "../../engine/runtime/worker";
 import { migrate, openDatabase, type Database } from "../../engine/store";
 import { authService } from "../auth/service";
@@ -19,6 +19,10 @@ import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
 import { deadLetterInbox } from "./dead-letter-inbox";
 import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
+import { metricsService } from "./metrics";
+import { alertService } from "./alerts";
+import { budgetService } from "./budgets";
+import { egressPolicySource } from "./egress";
 import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
 import { approvalLinkService } from "./approval-links";
@@ -31,12 +35,11 @@ import { notificationService, notifierService } from "./notifications";
 import { webhookService } from "./webhooks";
 import { workflowService } from "./workflows";
 
-export function migrationsDir(provider: Database["provider"], root = process.cwd()): string {
-  return provider === "sqlite" ? join(root, "prisma", "migrations") : join(root, "prisma", "postgres", "migrations");
-}
+// In paths.ts, so the CLI's light commands need not load every service to find it.
+export { migrationsDir } from "../process/paths";
 
 export async function createServices(config: KeelConfig): Promise<Services> {
-  await migrate(config.database, migrationsDir(config.database.provider));
+  await migrate(config.database, migrationsDirOf(config.database.provider));
   return servicesFor(config, await openDatabase(config.database));
 }
 
@@ -77,6 +80,9 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     deadLetterInbox: () => deadLetterInbox(db),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
+    metrics: metricsService(database, options),
+    alerts: alertsFor(config, database, credentials, options),
+    budgets: budgetService(database, options),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {
       retention: () => readRetentionSettings(db),
@@ -101,6 +107,16 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
 }
 
 export type Services = ReturnType<typeof servicesFor>;
+
+/** Alert rules with everything their messages need: SMTP, signing secrets, the egress guard. */
+export function alertsFor(config: KeelConfig, database: Database, credentials: ReturnType<typeof credentialService>, options: { now?: () => Date } = {}) {
+  return alertService(database, {
+    smtp: (name: string) => credentials.resolve(name, "smtp"),
+    signingSecret: async (name: string) => (await credentials.resolve(name, "signing")).secret,
+    egress: egressPolicySource(database.db, config.egressAllow),
+    ...options,
+  });
+}
 
 // One set of services per server process; kept on globalThis so dev-mode reloads reuse it.
 const holder = globalThis as typeof globalThis & { __keelServices?: Promise<Services> };

@@ -54,7 +54,7 @@ test("a workflow exported from one page imports as a new draft", async ({ page }
   const exported = JSON.parse(readFileSync(file, "utf8"));
   expect(exported).toMatchObject({ format: "keel.workflow", name: "Travel kit" });
 
-  await page.goto("/");
+  await page.goto("/workflows");
   await page.getByTestId("import-input").setInputFiles(file);
   await expect(page).toHaveURL(/\/workflows\/[^/]+$/);
   await expect(page.getByRole("heading", { level: 1, name: "Travel kit" })).toBeVisible();
