@@ -1,7 +1,7 @@
 import { createRegistry, type AnyNodeMeta } from "../engine/registry";
 import { emailSendNode } from "./adapters/email-send";
 import { httpRequestNode } from "./adapters/http-request";
-import { approvalNode } from "./human/approval";
+import { approvalNode, approvalNodeV2 } from "./human/approval";
 import { llmChatNode } from "./llm/chat";
 import { llmClassifyNode } from "./llm/classify";
 import { llmExtractNode } from "./llm/extract";
@@ -45,6 +45,7 @@ export const CATALOG: AnyNodeMeta[] = [
   forkNode,
   joinNode,
   approvalNode,
+  approvalNodeV2,
   formNode,
   delayNode,
   subworkflowNode,

@@ -7,6 +7,7 @@ const cli = {
   dataSafety: () => import("./data-safety"),
   graph: () => import("./graph-commands"),
   memory: () => import("./memory"),
+  operations: () => import("./operations"),
   prepare: () => import("./prepare"),
   resetPassword: () => import("./reset-password"),
   rotateKey: () => import("./rotate-key"),
@@ -55,6 +56,14 @@ commands:
              rebuild the memory index of the current embedder from the database
   memory forget KIND:KEY
              delete a subject's memory, drop it from the index, tombstone its run payloads
+  dead-letters list [--json]
+             the steps that failed for good, with their error and run
+  dead-letters retry ID... | --all [--workflow NAME]
+             retry dead steps under their own idempotency keys
+  token create NAME
+             print a new API token for the HTTP API (shown once)
+  token list [--json] | token revoke ID|PREFIX
+             the API tokens (never the tokens themselves); revoke one
   help       show this text
 `;
 
@@ -107,6 +116,10 @@ async function main(argv: string[]): Promise<number> {
       return (await cli.web()).serveWebCommand(argv.slice(argv.indexOf(command) + 1));
     case "memory":
       return (await cli.memory()).memoryCommand(argv.slice(argv.indexOf(command) + 1));
+    case "dead-letters":
+      return (await cli.operations()).deadLettersCommand(argv.slice(argv.indexOf(command) + 1));
+    case "token":
+      return (await cli.operations()).tokenCommand(argv.slice(argv.indexOf(command) + 1));
     case "help":
     case "--help":
     case "-h":

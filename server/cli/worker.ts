@@ -10,6 +10,8 @@ import { startMemoryMaintenance } from "../memory/maintenance";
 import { runtimeDepsFor } from "../runtime";
 import { ensureSecret } from "../secret-key";
 import { createCipher } from "../secrets/cipher";
+import { approvalLinkService } from "../services/approval-links";
+import { autonomyService } from "../services/autonomy";
 import { credentialService } from "../services/credentials";
 import { alertsFor } from "../services";
 import { metricsService } from "../services/metrics";
@@ -89,10 +91,17 @@ export async function workerCommand(argv: string[]): Promise<number> {
   // workers fire each schedule instant and each reminder once.
   const intervalMs = config.worker.schedulerIntervalMs;
   const logError = (what: string) => failureOnce(logger, what, () => databaseWatch.down);
-  const credentials = credentialService(database.db, createCipher(ensureSecret(config.dataDir, config.secret).secret));
+  const secret = ensureSecret(config.dataDir, config.secret).secret;
+  const credentials = credentialService(database.db, createCipher(secret));
+  const runs = runService(database.db, { store: deps.store, onRunnable: () => worker.poke() });
   const tickers = [
-    startTicker(schedulerService(database.db, { runs: runService(database.db, { store: deps.store, onRunnable: () => worker.poke() }) }), { intervalMs, onError: logError("scheduler") }),
-    startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl }), { intervalMs, onError: logError("notifier") }),
+    startTicker(schedulerService(database.db, { runs }), { intervalMs, onError: logError("scheduler") }),
+    // Approvals a node's autonomy rule covers are approved by the first worker to look.
+    startTicker(autonomyService(database.db, { runs }), { intervalMs: config.worker.autonomyIntervalMs, onError: logError("autonomy") }),
+    startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, approvalLinks: approvalLinkService(database.db, { secret, publicUrl: config.publicUrl }).links }), {
+      intervalMs,
+      onError: logError("notifier"),
+    }),
     // Folds ended days into the dashboard's rollup; a tick with nothing to fold is one read.
     startTicker(metricsService(database), { intervalMs, onError: logError("metrics") }),
     startTicker(alertsFor(config, database, credentials), { intervalMs, onError: logError("alerts") }),

@@ -16,6 +16,7 @@ import { serverCapabilities } from "./capabilities";
 import { credentialService } from "./credentials";
 import { llmSettingsService } from "./llm-settings";
 import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
+import { deadLetterInbox } from "./dead-letter-inbox";
 import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
 import { metricsService } from "./metrics";
@@ -24,6 +25,9 @@ import { budgetService } from "./budgets";
 import { egressPolicySource } from "./egress";
 import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
+import { approvalLinkService } from "./approval-links";
+import { approvalService } from "./approvals";
+import { autonomyService } from "./autonomy";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { runChangeFeed } from "./run-changes";
@@ -60,6 +64,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   let backtestExecutors: ReturnType<typeof runtimeDepsFor>["executors"] | undefined;
   const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), { id: `web:${hostname()}:${process.pid}` }));
   const credentials = credentialService(db, cipher);
+  const approvalLinks = approvalLinkService(db, { secret, publicUrl: config.publicUrl, runs, ...options });
   return {
     config,
     database,
@@ -76,10 +81,14 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     // Lazy: connects (Postgres) or polls (SQLite) only while a page watches runs.
     runChanges: runChangeFeed(database, config.database),
     forms: formService(db, { runs }),
+    approvals: approvalService(db, { runs, ...options }),
+    autonomy: autonomyService(db, { runs, ...options }),
     scheduler: schedulerService(db, { runs, ...options }),
     notifications: notificationService(db),
-    notifier: notifierService(db, { smtp: (name: string) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, ...options }),
+    notifier: notifierService(db, { smtp: (name: string) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, approvalLinks: approvalLinks.links, ...options }),
+    approvalLinks,
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
+    deadLetterInbox: () => deadLetterInbox(db),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
     metrics: metricsService(database, options),

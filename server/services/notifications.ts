@@ -68,7 +68,16 @@ export function notificationService(db: Db) {
 
 export type NotificationService = ReturnType<typeof notificationService>;
 
-export function notifierService(db: Db, deps: { smtp?: ((credential: string) => Promise<SmtpSecret>) | undefined; publicUrl?: string | undefined; now?: () => Date }) {
+export function notifierService(
+  db: Db,
+  deps: {
+    smtp?: ((credential: string) => Promise<SmtpSecret>) | undefined;
+    publicUrl?: string | undefined;
+    now?: () => Date;
+    /** Signed one-time approve / reject links for an approval, put in its email. */
+    approvalLinks?: ((approvalId: string) => { approve: string; reject: string }) | undefined;
+  },
+) {
   const now = deps.now ?? (() => new Date());
 
   /** Fires due reminder timers: each leaves one notification, if the approval still waits. */
@@ -126,8 +135,13 @@ export function notifierService(db: Db, deps: { smtp?: ((credential: string) => 
     for (const n of recent) {
       if (done.has(messageIdFor(keyOf(n.id))) || !(await claimMail(db, n.id, at, MAIL_CLAIM_MS))) continue;
       const link = absoluteLink(n.link, deps.publicUrl);
+      const approvalPath = /^\/approvals\/([^/?#]+)$/.exec(n.link ?? "")?.[1];
+      const approvalId = approvalPath ? decodeURIComponent(approvalPath) : undefined;
+      // Each opens a confirmation page in Keel; nothing is decided by opening the link.
+      const oneClick = approvalId && deps.approvalLinks ? deps.approvalLinks(approvalId) : undefined;
+      const actions = oneClick ? `Approve as proposed (asks you to confirm):\n${oneClick.approve}\n\nReject (asks for a reason):\n${oneClick.reject}` : "";
       try {
-        await emailOperator({ db, smtp: deps.smtp }, { key: keyOf(n.id), subject: n.title, text: [n.body, link ? `Open it in Keel:\n${link}` : ""].filter(Boolean).join("\n\n"), runId: n.runId });
+        await emailOperator({ db, smtp: deps.smtp }, { key: keyOf(n.id), subject: n.title, text: [n.body, link ? `Open it in Keel:\n${link}` : "", actions].filter(Boolean).join("\n\n"), runId: n.runId });
         sent++;
       } catch (error) {
         // The claim lapses and a later pass tries again; the others still go out now.

@@ -5,7 +5,10 @@ import { budgetRouter } from "./routers/budget";
 import { credentialRouter } from "./routers/credential";
 import { formRouter } from "./routers/form";
 import { authRouter } from "./routers/auth";
-import { approvalRouter, deadLetterRouter, runRouter } from "./routers/run";
+import { approvalRouter } from "./routers/approval";
+import { approvalLinkRouter } from "./routers/approval-link";
+import { deadLetterRouter } from "./routers/dead-letter";
+import { runRouter } from "./routers/run";
 import { memoryRouter } from "./routers/memory";
 import { metricsRouter } from "./routers/metrics";
 import { notificationRouter } from "./routers/notification";
@@ -24,6 +27,7 @@ export const appRouter = router({
   auth: authRouter,
   budget: budgetRouter,
   approval: approvalRouter,
+  approvalLink: approvalLinkRouter,
   run: runRouter,
   deadLetter: deadLetterRouter,
   form: formRouter,

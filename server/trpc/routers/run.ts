@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { SkipInput } from "../../services/dead-letters";
-import { DecideInput, StartRunInput } from "../../services/runs";
+import { StartRunInput } from "../../services/runs";
 import { RunChangeFilter, watchRunChanges } from "../../services/run-changes";
 import { operatorProcedure, router } from "../init";
 
@@ -20,19 +19,4 @@ export const runRouter = router({
     yield* watchRunChanges(ctx.services.runChanges, input ?? {}, signal);
   }),
   events: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runs.events(input.id)),
-});
-
-export const approvalRouter = router({
-  pending: operatorProcedure.query(({ ctx }) => ctx.services.runs.pendingApprovals()),
-  decide: operatorProcedure.input(DecideInput).mutation(({ ctx, input }) => ctx.services.runs.decide(input, ctx.actor)),
-});
-
-export const deadLetterRouter = router({
-  list: operatorProcedure.query(({ ctx }) => ctx.services.deadLetters.list()),
-  retry: operatorProcedure
-    .input(z.object({ id: z.string().min(1), config: z.record(z.string(), z.unknown()).optional() }))
-    .mutation(({ ctx, input }) => ctx.services.deadLetters.retry(input.id, ctx.actor, input.config ? { config: input.config } : undefined)),
-  retryMany: operatorProcedure.input(z.object({ ids: z.array(z.string().min(1)).min(1).max(500) })).mutation(({ ctx, input }) => ctx.services.deadLetters.retryMany(input.ids, ctx.actor)),
-  skip: operatorProcedure.input(SkipInput).mutation(({ ctx, input }) => ctx.services.deadLetters.skip(input, ctx.actor)),
-  cancel: operatorProcedure.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => ctx.services.deadLetters.cancel(input.id, ctx.actor)),
 });
