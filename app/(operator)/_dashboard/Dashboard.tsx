@@ -100,7 +100,7 @@ function Figures({ figures }: { figures: DashboardFigures | undefined }) {
               />
               <DailyChart
                 testId="chart-steps"
-                title="Steps per day"
+                title="Steps with effects per day"
                 data={figures.daily}
                 series={[
                   { key: "steps", label: "Completed", color: COLORS.steps },
