@@ -90,6 +90,9 @@ export default tseslint.config(
     files: [
       "server/config.ts",
       "server/runtime.ts",
+      "server/cli/worker.ts",
+      "server/http/request-guards.ts",
+      "server/intents/**/*.ts",
       "server/cli/memory.ts",
       "server/memory/index-for.ts",
       "server/memory/maintenance.ts",
