@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
+import { migrationsDir as migrationsDirOf } from "../process/paths";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import { Worker } from "../../engine/runtime/worker";
 import { migrate, openDatabase, type Database } from "../../engine/store";
 import { authService } from "../auth/service";
@@ -31,12 +31,11 @@ import { notificationService, notifierService } from "./notifications";
 import { webhookService } from "./webhooks";
 import { workflowService } from "./workflows";
 
-export function migrationsDir(provider: Database["provider"], root = process.cwd()): string {
-  return provider === "sqlite" ? join(root, "prisma", "migrations") : join(root, "prisma", "postgres", "migrations");
-}
+// In paths.ts, so the CLI's light commands need not load every service to find it.
+export { migrationsDir } from "../process/paths";
 
 export async function createServices(config: KeelConfig): Promise<Services> {
-  await migrate(config.database, migrationsDir(config.database.provider));
+  await migrate(config.database, migrationsDirOf(config.database.provider));
   return servicesFor(config, await openDatabase(config.database));
 }
 

@@ -30,7 +30,7 @@ export function Alerts() {
     const optional = (value: string) => (value.trim() === "" ? null : value.trim());
     create.mutate({
       name: form.name,
-      metric: form.metric,
+      metric: form.metric as (typeof METRICS)[number]["id"],
       threshold: Number(form.threshold),
       cooldownMinutes: Number(form.cooldownMinutes),
       email: optional(form.email),
