@@ -2,7 +2,7 @@ import { NotFoundError, ValidationError } from "../../engine/errors";
 import { claimMail, dropTimer, dueReminders, markTimerFired } from "../../engine/runtime/prisma-store-timers";
 import { appPath } from "../../engine/runtime/run-refs";
 import { isUniqueViolation, json, type Db } from "../../engine/store";
-import { messageIdFor, type SmtpSecret } from "../../nodes/adapters/email-send.server";
+import { messageIdFor, OUTBOX_FROM, sendThroughSmtp, type SmtpSecret } from "../../nodes/adapters/email-send.server";
 import { absoluteLink, emailOperator, readNotificationSettings } from "../../nodes/notify/operator-email.server";
 import { NOTIFICATION_SETTING_KEY, NotificationSettingsSchema, type NotificationSettings } from "../../nodes/notify/settings";
 import { audit } from "./audit";
@@ -164,3 +164,26 @@ export function notifierService(
 }
 
 export type NotifierService = ReturnType<typeof notifierService>;
+
+export type SmtpResolver = (credential: string) => Promise<SmtpSecret>;
+
+/**
+ * Email to an address other than the operator's (an alert rule's), through the SMTP credential
+ * of the notification settings, or kept in the outbox as not sent when there is none. The
+ * Message-ID comes from `key`: a repeat finds its message, and the receiver can drop it.
+ */
+export async function emailAddress(deps: { db: Db; smtp?: SmtpResolver | undefined; now: () => Date }, message: { key: string; to: string; subject: string; text: string }): Promise<"sent" | "not_sent"> {
+  const messageId = messageIdFor(message.key);
+  const existing = await deps.db.emailMessage.findUnique({ where: { messageId }, select: { status: true } });
+  if (existing) return existing.status;
+  const settings = await readNotificationSettings(deps.db);
+  const row = { messageId, to: message.to, subject: message.subject.slice(0, 500), text: message.text };
+  if (!settings.smtpCredential || !deps.smtp) {
+    await deps.db.emailMessage.create({ data: { ...row, status: "not_sent", from: OUTBOX_FROM } });
+    return "not_sent";
+  }
+  const smtp = await deps.smtp(settings.smtpCredential);
+  await sendThroughSmtp(smtp, row);
+  await deps.db.emailMessage.create({ data: { ...row, status: "sent", from: smtp.from, credential: settings.smtpCredential, sentAt: deps.now() } });
+  return "sent";
+}
