@@ -19,6 +19,13 @@ import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
 import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
+import { intentIntake } from "../intents/intake";
+import { intentService } from "../intents/service";
+import { llmIntentClassifier } from "../intents/llm-classifier";
+import { readIntentRouting, saveIntentRouting } from "../intents/settings";
+import { createLlmClient } from "../../nodes/llm/client.server";
+import { readLlmSettings } from "../../nodes/llm/llm.server";
+import { LLM_TIMEOUT_MS } from "../runtime";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { schedulerService } from "./scheduler";
@@ -48,6 +55,14 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   let inline: Worker | undefined;
   const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), { id: `web:${hostname()}:${process.pid}` }));
   const credentials = credentialService(db, cipher);
+  const intentLlm = config.openai ? createLlmClient(config.openai, { timeoutMs: LLM_TIMEOUT_MS }) : undefined;
+  const intents = intentService(db, {
+    runs,
+    index: memoryIndexFor(config),
+    // The model is read at routing time, so a default model set in Settings applies at once.
+    classify: intentLlm ? async (intent, targets) => llmIntentClassifier(intentLlm, (await readLlmSettings(db)).defaultModel ?? "gpt-4o-mini")(intent, targets) : undefined,
+    ...(options.now ? { now: options.now } : {}),
+  });
   return {
     config,
     database,
@@ -63,6 +78,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     notifier: notifierService(db, { smtp: (name: string) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, ...options }),
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
+    intents,
+    intentIntake: intentIntake(db, { auth, cipher, intents, ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {
@@ -70,6 +87,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
       saveRetention: (input: unknown, actor: string) => saveRetentionSettings(db, input, actor),
       llm: llm.read,
       saveLlm: llm.save,
+      intentRouting: () => readIntentRouting(db),
+      saveIntentRouting: (input: unknown, actor: string) => saveIntentRouting(db, input, actor),
       egressAllowlist: () => readEgressAllowlist(db),
       saveEgressAllowlist: (input: unknown, actor: string) => saveEgressAllowlist(db, input, actor),
       enginePaused: async () => (await db.setting.findUnique({ where: { key: ENGINE_PAUSED_SETTING } }))?.value === true,

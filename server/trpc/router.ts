@@ -2,6 +2,7 @@ import { publicProcedure, router } from "./init";
 import { auditRouter } from "./routers/audit";
 import { credentialRouter } from "./routers/credential";
 import { formRouter } from "./routers/form";
+import { intentRouter } from "./routers/intent";
 import { authRouter } from "./routers/auth";
 import { approvalRouter, deadLetterRouter, runRouter } from "./routers/run";
 import { memoryRouter } from "./routers/memory";
@@ -18,6 +19,7 @@ export const appRouter = router({
   run: runRouter,
   deadLetter: deadLetterRouter,
   form: formRouter,
+  intent: intentRouter,
   audit: auditRouter,
   credential: credentialRouter,
   memory: memoryRouter,
