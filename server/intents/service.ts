@@ -133,9 +133,9 @@ export function intentService(db: Db, deps: IntentDeps) {
   }
 
   /** Past routed intents nearest to this one, from the memory index, labelled by their metadata. */
-  async function nearest(intent: IntentForRouting): Promise<(Neighbour & { text: string })[]> {
+  async function nearest(intent: IntentForRouting, minSimilarity: number): Promise<(Neighbour & { text: string })[]> {
     if (!deps.index) return [];
-    const hits = await deps.index.query(intent.text, { n: 15, kinds: [INTENT_MEMORY_KIND] });
+    const hits = (await deps.index.query(intent.text, { n: 15, kinds: [INTENT_MEMORY_KIND] })).filter((hit) => hit.score >= minSimilarity);
     if (hits.length === 0) return [];
     const rows = await db.memoryItem.findMany({ where: { id: { in: hits.map((h) => h.id) }, kind: INTENT_MEMORY_KIND }, select: { id: true, text: true, metadata: true } });
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -291,7 +291,7 @@ export function intentService(db: Db, deps: IntentDeps) {
         classify: deps.classify ? (i, t) => deps.classify!({ ...i, id: row.id }, t) : undefined,
         nearest: deps.index
           ? async (i) => {
-              const found = await nearest(i);
+              const found = await nearest(i, settings.minSimilarity);
               texts = new Map(found.map((n) => [n.id, n.text]));
               return found.map(({ id, label, similarity }) => ({ id, label, similarity }));
             }

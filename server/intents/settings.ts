@@ -14,6 +14,11 @@ export const INTENT_ROUTING_SETTING = "intents.routing";
 
 export const IntentRoutingSettingsSchema = z.object({
   threshold: z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1").default(0.6),
+  /**
+   * Past intents less similar than this (cosine) do not vote: one loose example would
+   * otherwise carry the whole vote and route anything to its workflow.
+   */
+  minSimilarity: z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1").default(0.5),
   rules: z
     .array(
       z
