@@ -194,8 +194,7 @@ export function intentService(db: Db, deps: IntentDeps) {
     const input = {
       ...fields,
       text: row.text,
-      source: row.source,
-      intentId: row.id,
+      intent: { id: row.id, source: row.source },
       email: row.contact?.email ?? null,
       name: row.contact?.name ?? null,
       subject: row.subject,

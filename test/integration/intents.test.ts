@@ -86,7 +86,7 @@ describe.each(databaseKinds())("the coordinator's intents on $name", (kind) => {
     expect([chosen.status, chosen.via, chosen.workflow?.id, chosen.label, chosen.decidedBy]).toEqual(["routed", "operator", wf.sales, "sales", "operator"]);
     const run = await runOf(chosen.runId!);
     expect([run.workflowId, run.trigger, run.triggerNodeId]).toEqual([wf.sales, "intent", "intent"]);
-    expect(run.input).toMatchObject({ text: intent.text, source: "form", intentId: intent.id, email: "grace@example.test", name: "Grace", subject: "contact:grace@example.test" });
+    expect(run.input).toMatchObject({ text: intent.text, intent: { id: intent.id, source: "form" }, email: "grace@example.test", name: "Grace", subject: "contact:grace@example.test" });
     await expect(plain.intents.choose({ id: intent.id, workflow: wf.support! })).rejects.toThrow(/already routed/);
 
     const example = await env.database.db.memoryItem.findUniqueOrThrow({ where: { sourceKey: `intent:${intent.id}` } });
