@@ -380,6 +380,12 @@ export function intentService(db: Db, deps: IntentDeps) {
       }));
     },
 
+    /** The intent that started a run, with its routing decision and context: the replay's provenance. */
+    async forRun(runId: string): Promise<IntentView | null> {
+      const row = await db.intent.findFirst({ where: { runId }, include: { contact: { select: { id: true, name: true, email: true } } } });
+      return row ? view(row) : null;
+    },
+
     /** The workflows intents can go to, with their samples (what "Try it" sends). */
     targets: () => acceptingWorkflows(db),
 

@@ -88,6 +88,8 @@ describe.each(databaseKinds())("the coordinator's intents on $name", (kind) => {
     expect([run.workflowId, run.trigger, run.triggerNodeId]).toEqual([wf.sales, "intent", "intent"]);
     expect(run.input).toMatchObject({ text: intent.text, intent: { id: intent.id, source: "form" }, email: "grace@example.test", name: "Grace", subject: "contact:grace@example.test" });
     await expect(plain.intents.choose({ id: intent.id, workflow: wf.support! })).rejects.toThrow(/already routed/);
+    expect((await plain.intents.forRun(chosen.runId!))?.id).toBe(intent.id);
+    expect(await plain.intents.forRun("no-such-run")).toBeNull();
 
     const example = await env.database.db.memoryItem.findUniqueOrThrow({ where: { sourceKey: `intent:${intent.id}` } });
     expect([example.kind, example.text, example.metadata]).toEqual(["intent", intent.text, { label: "sales", workflowId: wf.sales, intentId: intent.id, via: "operator" }]);

@@ -111,7 +111,14 @@ describe.each(databaseKinds())("the starter workflows on $name", (kind) => {
     const note = await env.database.db.memoryItem.findFirstOrThrow({ where: { runId: first.runId!, nodeId: "remember" } });
     expect(note.text).toBe("Onboarded Ada Lovelace (Analytical Engines), signed up via a referral; deal 'Onboarding Ada Lovelace' opened; welcome and check-in emails not_sent.");
 
+    // The editor is told before any run: both email steps will only reach the outbox.
+    const caller = createCallerFactory(appRouter)(operatorContext(services));
+    expect(await caller.outbox.undeliverable({ workflow: "customer-onboarding" })).toEqual([
+      { nodeId: "welcome", label: "Welcome email", outcome: "outbox", reason: "there is no SMTP credential named 'smtp': its email stays in the outbox, not sent, until you add it in Settings" },
+      { nodeId: "checkin", label: "Check-in email", outcome: "outbox", reason: "there is no SMTP credential named 'smtp': its email stays in the outbox, not sent, until you add it in Settings" },
+    ]);
     await services.credentials.create({ name: "smtp", kind: "smtp", secret: { host: "127.0.0.1", port: smtp.port, secure: false, user: "keel", password: SMTP_PASSWORD, from: "Keel <ops@example.test>" } });
+    expect(await caller.outbox.undeliverable({ workflow: "customer-onboarding" })).toEqual([]);
     const test = await services.intents.submit("api", { text: "Onboard Alan, test run", email: "alan@example.test", name: "Alan Turing", fields: { company: "Bletchley", source: "the website", test: true } }, { workflow: "customer-onboarding" });
     await plain.drain();
     expect(await status(test.runId!)).toBe("succeeded");

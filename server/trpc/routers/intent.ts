@@ -12,6 +12,8 @@ export const intentRouter = router({
   list: operatorProcedure
     .input(z.object({ status: z.enum(["routed", "triage"]).optional(), limit: z.number().int().min(1).max(200).default(50), before: z.string().optional() }))
     .query(({ ctx, input }) => ctx.services.intents.list(input)),
+  /** The intent behind a run (null when it was not started by one): shown in the run's replay. */
+  forRun: operatorProcedure.input(z.object({ runId: z.string().min(1) })).query(({ ctx, input }) => ctx.services.intents.forRun(input.runId)),
   get: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.intents.get(input.id)),
   /** The triage queue, shaped for the approval queue: each intent with the router's guesses and the workflows to choose from. */
   triage: operatorProcedure.input(z.object({ limit: z.number().int().min(1).max(200).default(100) }).default({ limit: 100 })).query(({ ctx, input }) => ctx.services.intents.triage(input.limit)),

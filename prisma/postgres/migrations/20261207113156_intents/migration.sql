@@ -1,9 +1,9 @@
 -- AlterTable
-ALTER TABLE "Deal" ADD COLUMN "sourceKey" TEXT;
+ALTER TABLE "Deal" ADD COLUMN     "sourceKey" TEXT;
 
 -- CreateTable
 CREATE TABLE "Intent" (
-    "id" TEXT NOT NULL PRIMARY KEY,
+    "id" TEXT NOT NULL,
     "source" TEXT NOT NULL,
     "sourceRef" TEXT,
     "text" TEXT NOT NULL,
@@ -15,14 +15,15 @@ CREATE TABLE "Intent" (
     "via" TEXT,
     "workflowId" TEXT,
     "label" TEXT,
-    "confidence" REAL,
+    "confidence" DOUBLE PRECISION,
     "reason" TEXT NOT NULL,
     "evidence" JSONB NOT NULL,
     "runId" TEXT,
     "decidedBy" TEXT,
-    "decidedAt" DATETIME,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    CONSTRAINT "Intent_contactId_fkey" FOREIGN KEY ("contactId") REFERENCES "Contact" ("id") ON DELETE SET NULL ON UPDATE CASCADE
+    "decidedAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "Intent_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateIndex
@@ -32,7 +33,13 @@ CREATE INDEX "Intent_status_createdAt_idx" ON "Intent"("status", "createdAt");
 CREATE INDEX "Intent_createdAt_idx" ON "Intent"("createdAt");
 
 -- CreateIndex
+CREATE INDEX "Intent_runId_idx" ON "Intent"("runId");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "Intent_source_sourceRef_key" ON "Intent"("source", "sourceRef");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Deal_sourceKey_key" ON "Deal"("sourceKey");
+
+-- AddForeignKey
+ALTER TABLE "Intent" ADD CONSTRAINT "Intent_contactId_fkey" FOREIGN KEY ("contactId") REFERENCES "Contact"("id") ON DELETE SET NULL ON UPDATE CASCADE;
