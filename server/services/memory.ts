@@ -182,6 +182,9 @@ export function memoryService(database: Database, options: { index: MemoryIndex 
           const finished = { id: { in: runIds }, finishedAt: { not: null } };
           const runs = await tx.run.updateMany({ where: finished, data: { input: tombstone } });
           await tx.run.updateMany({ where: { ...finished, NOT: { output: { equals: AnyNull } } }, data: { output: tombstone } });
+          // Requests from the subject keep their routing skeleton (source, where, when, why);
+          // what they said is gone with the rest.
+          await tx.intent.updateMany({ where: { subject: `${ref.kind}:${ref.key}` }, data: { text: stamp, raw: tombstone, fields: DbNull } });
           await tx.memorySubject.delete({ where: { id: row.id } });
           // The key may be personal data: the audit entry names the subject by id and kind only.
           await audit(tx, {

@@ -183,6 +183,14 @@ describe.each(databaseKinds())("the coordinator's intents on $name", (kind) => {
     await expect(plain.intentIntake.receiveEmail(sign("Subject: no sender\r\n\r\nhello"), new TextEncoder().encode("Subject: no sender\r\n\r\nhello"))).rejects.toThrow(/^From: the message has no sender address/);
   });
 
+  it("forgetting a contact's memory also forgets what their requests said, keeping where each went", async () => {
+    const before = await env.database.db.intent.findMany({ where: { subject: "contact:kj@example.test" } });
+    expect(before.length).toBeGreaterThan(0);
+    await plain.memory.forget("contact:kj@example.test", "operator");
+    const after = await env.database.db.intent.findMany({ where: { subject: "contact:kj@example.test" } });
+    expect(after.map((i) => [i.text.startsWith("forgotten "), JSON.stringify(i.raw).includes("Every photo upload"), i.workflowId])).toEqual(before.map((i) => [true, false, i.workflowId]));
+  });
+
   it("tRPC: the form's submit names bad fields, lists show where each went and why, Try it sends the sample straight to its workflow", async () => {
     const caller = createCallerFactory(appRouter)(operatorContext(plain));
     await expect(caller.intent.submit({ text: "   ", email: "not-an-address" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
