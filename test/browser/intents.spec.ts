@@ -28,6 +28,8 @@ async function pendingFor(page: Page, runId: string, nodeId: string): Promise<st
   return id!;
 }
 
+test.setTimeout(180_000);
+
 test("intents: try a starter workflow, route an unsure request by hand, and support triage with no LLM mails the edited answer", async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto("/intents");
@@ -41,7 +43,8 @@ test("intents: try a starter workflow, route an unsure request by hand, and supp
   await expect(targets).toHaveCount(2);
 
   await page.getByRole("button", { name: "Try Support triage with its sample request" }).click();
-  await expect(page.getByTestId("intent-result")).toContainText("Sent to Support triage: sent straight to 'Support triage' (Try it).");
+  // The first request loads the embedder for memory (a few seconds on a busy machine).
+  await expect(page.getByTestId("intent-result")).toContainText("Sent to Support triage: sent straight to 'Support triage' (Try it).", { timeout: 60_000 });
   const tried = page.getByTestId("intent-row").first();
   await expect(tried).toHaveAttribute("data-status", "routed");
   await expect(tried).toContainText("grace@example.com");
@@ -51,15 +54,31 @@ test("intents: try a starter workflow, route an unsure request by hand, and supp
   await page.getByLabel("What is it about?").fill("Zebra crossing paint: which colour lasts longest outdoors?");
   await page.getByLabel("Customer email (optional)").fill("painter@example.test");
   await page.getByRole("button", { name: "Route it" }).click();
-  await expect(page.getByTestId("intent-result")).toContainText("Waiting in triage");
+  await expect(page.getByTestId("intent-result")).toContainText("Waiting in triage", { timeout: 30_000 });
   const item = page.getByTestId("triage-item");
   await expect(item).toHaveCount(1);
   await page.screenshot({ path: "test-results/screenshots/intents-triage.png", fullPage: true });
   await item.getByLabel("Send to").selectOption({ label: "Customer onboarding (onboarding)" });
   await item.getByRole("button", { name: "Route" }).click();
-  await expect(page.getByTestId("triage-item")).toHaveCount(0);
+  await expect(page.getByTestId("triage-item")).toHaveCount(0, { timeout: 30_000 });
   await expect(page.getByText("Nothing waits for a decision.")).toBeVisible();
   await expect(page.getByTestId("intent-row").first()).toContainText("operator 100 %");
+
+  // A rule routes the next such request by itself; one that does not parse is refused, named.
+  await page.getByText("Routing rules").click();
+  await page.getByRole("button", { name: "Add a rule" }).click();
+  await page.getByLabel("Rule 1 name").fill("paint");
+  await page.getByLabel("Rule 1 condition").fill("$contains(text, ");
+  await page.getByLabel("Rule 1 label").fill("onboarding");
+  await page.getByRole("button", { name: "Save rules" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "rules.0.when: is not a JSONata expression" })).toBeVisible();
+  await page.getByLabel("Rule 1 condition").fill('$contains($lowercase(text), "paint")');
+  await page.getByRole("button", { name: "Save rules" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await page.getByLabel("What is it about?").fill("More paint questions: is gloss better than matt?");
+  await page.getByRole("button", { name: "Route it" }).click();
+  await expect(page.getByTestId("intent-result")).toContainText("Sent to Customer onboarding: rule paint matched", { timeout: 30_000 });
+  await page.screenshot({ path: "test-results/screenshots/intents-rules.png", fullPage: true });
 
   // The tried support request runs on the worker: no LLM, so the operator writes the answer.
   const intents = (await query(page, "intent.list", { limit: 100 })) as { items: { source: string; runId: string | null }[] };

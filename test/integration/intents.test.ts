@@ -73,7 +73,7 @@ describe.each(databaseKinds())("the coordinator's intents on $name", (kind) => {
   it("with nothing to go on, an intent waits in triage, stored with its contact; the operator's choice starts the run and becomes an example", async () => {
     const intent = await plain.intents.submit("form", { text: "Could you send me a quote for the enterprise plan with 40 seats?", email: "Grace@Example.test", name: "Grace" });
     expect([intent.status, intent.via, intent.runId, intent.subject]).toEqual(["triage", null, null, "contact:grace@example.test"]);
-    expect(intent.reason).toMatch(/no rule matched, no LLM endpoint answered and there are no past routed intents/);
+    expect(intent.reason).toMatch(/no rule matched, no LLM endpoint answered and no past routed intent is similar enough to vote/);
     expect((await env.database.db.contact.findUniqueOrThrow({ where: { email: "grace@example.test" } })).name).toBe("Grace");
 
     const queue = await plain.intents.triage();

@@ -42,7 +42,7 @@ export function TriageQueue({ onRouted }: { onRouted: () => void }) {
                     <label className="muted" htmlFor={`triage-${item.id}`}>
                       Send to
                     </label>
-                    <select id={`triage-${item.id}`} value={selected} onChange={(e) => setChoice({ ...choice, [item.id]: e.target.value })}>
+                    <select id={`triage-${item.id}`} style={{ font: "inherit", padding: "6px 8px", border: "1px solid var(--border-strong)", borderRadius: 6 }} value={selected} onChange={(e) => setChoice({ ...choice, [item.id]: e.target.value })}>
                       {item.choices.map((c) => (
                         <option key={c.workflowId} value={c.workflowId}>
                           {c.name} ({c.label})

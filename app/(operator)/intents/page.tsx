@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { ListStates } from "../../_components/ListStates";
 import { useTRPC } from "../../_trpc/client";
+import { RoutingRules } from "./RoutingRules";
 import { TriageQueue } from "./TriageQueue";
 
 const percent = (n: number | null) => (n === null ? "" : `${Math.round(n * 100)} %`);
@@ -103,6 +104,8 @@ export default function IntentsPage() {
       </div>
 
       <TriageQueue onRouted={refresh} />
+
+      <RoutingRules />
 
       <h2 className="section-title">All requests</h2>
       <ListStates query={{ ...intents, data: intents.data?.items }} what="requests" empty="No requests yet. Send one above, or try a starter workflow.">
