@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ValidationError } from "../../engine/errors";
+import { isFinished } from "../../engine/runtime/run-status";
 import { Worker } from "../../engine/runtime/worker";
 import { memoryIndexFor } from "../memory/index-for";
 import { runningChromaUrl } from "../process/chroma";
@@ -8,13 +9,12 @@ import { runtimeDepsFor } from "../runtime";
 import { withServices } from "./with-services";
 import { publishCommand } from "./graph-commands";
 
-const FINISHED = new Set(["succeeded", "failed", "dead", "cancelled"]);
 /** States that need outside time or a person: `--wait` returns on them, with that state. */
 const NEEDS_OUTSIDE = new Set(["waiting", "sleeping", "paused"]);
 
 /** Whether `--wait` (until "attention", the default) or `--until finished` stops at this status. */
 export function stopsAt(status: string, until: "attention" | "finished"): boolean {
-  return FINISHED.has(status) || (until === "attention" && NEEDS_OUTSIDE.has(status));
+  return isFinished(status) || (until === "attention" && NEEDS_OUTSIDE.has(status));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
-import { json, type Db } from "../../engine/store";
+import { isUniqueViolation, json, type Db } from "../../engine/store";
 import type { MemoryIndex } from "../../nodes/memory/memory-index.server";
 import { indexItems, recall } from "../../nodes/memory/memory-store.server";
 import { audit } from "../services/audit";
@@ -267,7 +267,7 @@ export function intentService(db: Db, deps: IntentDeps) {
         });
       } catch (error) {
         // The same sourceRef, concurrently: the other request stored it.
-        if (input.sourceRef && (error as { code?: string }).code === "P2002") {
+        if (input.sourceRef && isUniqueViolation(error)) {
           const existing = await db.intent.findUniqueOrThrow({ where: { source_sourceRef: { source, sourceRef: input.sourceRef } }, include: { contact: { select: { id: true, name: true, email: true } } } });
           return { ...(await view(existing)), duplicate: true };
         }

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { Worker } from "../../engine/runtime/worker";
@@ -20,12 +21,9 @@ import { memoryService } from "./memory";
 import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
 import { intentIntake } from "../intents/intake";
+import { intentClassifierFor } from "../intents/classifier-for";
 import { intentService } from "../intents/service";
-import { llmIntentClassifier } from "../intents/llm-classifier";
 import { readIntentRouting, saveIntentRouting } from "../intents/settings";
-import { createLlmClient } from "../../nodes/llm/client.server";
-import { readLlmSettings } from "../../nodes/llm/llm.server";
-import { LLM_TIMEOUT_MS } from "../runtime";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { schedulerService } from "./scheduler";
@@ -44,8 +42,11 @@ export async function createServices(config: KeelConfig): Promise<Services> {
 
 export function servicesFor(config: KeelConfig, database: Database, options: { now?: () => Date } = {}) {
   const { db } = database;
-  const cipher = createCipher(ensureSecret(config.dataDir, config.secret).secret);
-  const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, ...options });
+  const secret = ensureSecret(config.dataDir, config.secret).secret;
+  const cipher = createCipher(secret);
+  // Device cookies are signed with a key derived from the master secret, so they survive restarts.
+  const deviceKey = createHmac("sha256", secret).update("keel:device-cookie").digest("hex");
+  const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, deviceKey, ...options });
   const workflows = workflowService(db);
   const store = new PrismaRunStore(database);
   const runs = runService(db, { store });
@@ -55,12 +56,10 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   let inline: Worker | undefined;
   const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), { id: `web:${hostname()}:${process.pid}` }));
   const credentials = credentialService(db, cipher);
-  const intentLlm = config.openai ? createLlmClient(config.openai, { timeoutMs: LLM_TIMEOUT_MS }) : undefined;
   const intents = intentService(db, {
     runs,
     index: memoryIndexFor(config),
-    // The model is read at routing time, so a default model set in Settings applies at once.
-    classify: intentLlm ? async (intent, targets) => llmIntentClassifier(intentLlm, (await readLlmSettings(db)).defaultModel ?? "gpt-4o-mini")(intent, targets) : undefined,
+    classify: intentClassifierFor(config, db),
     ...(options.now ? { now: options.now } : {}),
   });
   return {
