@@ -9,6 +9,7 @@ import { recallNode } from "./memory/recall";
 import { formNode } from "./human/form";
 import { rememberNode } from "./memory/remember";
 import { notifyOperatorNode } from "./notify/operator";
+import { createDealNode } from "./records/create-deal";
 import { createInvoiceNode } from "./records/create-invoice";
 import { findContactNode } from "./records/find-contact";
 import { updateInvoiceStatusNode } from "./records/update-invoice-status";
@@ -21,10 +22,12 @@ import { subworkflowNode } from "./flow/subworkflow";
 import { setNode } from "./data/set";
 import { transformNode } from "./data/transform";
 import { ifNode } from "./logic/if";
+import { llmAvailableNode } from "./logic/llm-available";
 import { mergeNode } from "./logic/merge";
 import { switchNode } from "./logic/switch";
 import { forEachNode } from "./loops/for-each";
 import { untilNode } from "./loops/until";
+import { intentTrigger } from "./triggers/intent";
 import { manualTrigger } from "./triggers/manual";
 import { scheduleTrigger } from "./triggers/schedule";
 import { webhookTrigger } from "./triggers/webhook";
@@ -35,7 +38,9 @@ export const CATALOG: AnyNodeMeta[] = [
   manualTrigger,
   webhookTrigger,
   scheduleTrigger,
+  intentTrigger,
   ifNode,
+  llmAvailableNode,
   switchNode,
   mergeNode,
   transformNode,
@@ -54,6 +59,7 @@ export const CATALOG: AnyNodeMeta[] = [
   upsertContactNode,
   findContactNode,
   createInvoiceNode,
+  createDealNode,
   updateInvoiceStatusNode,
   emailSendNode,
   llmChatNode,

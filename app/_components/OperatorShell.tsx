@@ -12,6 +12,7 @@ const NAV = [
   { href: "/workflows", label: "Workflows", match: (p: string) => p.startsWith("/workflows") },
   { href: "/approvals", label: "Approvals", match: (p: string) => p.startsWith("/approvals") },
   { href: "/dead-letters", label: "Dead letters", match: (p: string) => p.startsWith("/dead-letters") },
+  { href: "/intents", label: "Intents", match: (p: string) => p.startsWith("/intents") },
   { href: "/memory", label: "Memory", match: (p: string) => p.startsWith("/memory") },
   { href: "/notifications", label: "Notifications", match: (p: string) => p.startsWith("/notifications") },
   { href: "/outbox", label: "Email", match: (p: string) => p.startsWith("/outbox") },

@@ -48,9 +48,10 @@ commands:
              write a workflow as a JSON file (never secrets)
   worker [--concurrency N]
              claim and advance runs until stopped (keel start runs one)
-  run FILE|WORKFLOW [--input JSON | --input-file FILE] [--idempotency-key K] [--wait]
+  run FILE|WORKFLOW [--input JSON | --input-file FILE] [--idempotency-key K] [--wait] [--until finished]
              start a run (a file is published first) and print it as JSON;
-             --input-file: one run per JSON line, one output line per run
+             --input-file: one run per JSON line, one output line per run; --wait returns
+             when it finishes or waits, sleeps or is paused; --until finished waits for the end
   rotate-key seal every stored secret under a new key file
   memory reindex
              rebuild the memory index of the current embedder from the database

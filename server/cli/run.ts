@@ -30,22 +30,35 @@ function readInputLines(file: string): { line: number; input: unknown }[] {
   return inputs;
 }
 
+/** States that need outside time or a person: `--wait` returns on them, with that state. */
+const NEEDS_OUTSIDE = new Set(["waiting", "sleeping", "paused"]);
+
+/** Whether `--wait` (until "attention", the default) or `--until finished` stops at this status. */
+export function stopsAt(status: string, until: "attention" | "finished"): boolean {
+  return isFinished(status) || (until === "attention" && NEEDS_OUTSIDE.has(status));
+}
+
 /**
- * `keel run FILE|WORKFLOW [--input JSON | --input-file FILE] [--idempotency-key K] [--wait]`:
+ * `keel run FILE|WORKFLOW [--input JSON | --input-file FILE] [--idempotency-key K] [--wait] [--until finished]`:
  * starts a run of the workflow's current version (a file is published first) and prints it as
  * JSON. --input-file starts one run per JSON line and prints one line per run as it starts.
- * With --wait it works the run in this process until it finishes or waits for a person.
+ * With --wait it works the run in this process until it finishes or needs outside time or a
+ * person (waiting, sleeping, paused: printed with that state); --until finished waits for the
+ * end, through timers and decisions made elsewhere.
  */
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { input: { type: "string" }, "input-file": { type: "string" }, wait: { type: "boolean" }, "idempotency-key": { type: "string" } },
+    options: { input: { type: "string" }, "input-file": { type: "string" }, wait: { type: "boolean" }, until: { type: "string" }, "idempotency-key": { type: "string" } },
   });
   const ref = positionals[0];
-  if (!ref) throw new ValidationError("run: which workflow? usage: keel run FILE|WORKFLOW [--input JSON | --input-file FILE] [--wait]");
+  if (!ref) throw new ValidationError("run: which workflow? usage: keel run FILE|WORKFLOW [--input JSON | --input-file FILE] [--wait] [--until finished]");
+  if (values.until !== undefined && values.until !== "finished") throw new ValidationError(`--until: '${values.until}' is not known; the one value is 'finished'`);
+  const until = values.until === "finished" ? "finished" : "attention";
+  const wait = Boolean(values.wait) || values.until !== undefined;
   if (values["input-file"] !== undefined && values.input !== undefined) throw new ValidationError("--input-file: give either --input or --input-file, not both");
-  if (values["input-file"] !== undefined && values.wait) throw new ValidationError("--wait: works with one run; leave it out with --input-file");
+  if (values["input-file"] !== undefined && wait) throw new ValidationError("--wait: works with one run; leave it out with --input-file");
   // Read every line before starting anything: a broken line 900 must not leave 899 runs started.
   const bulk = values["input-file"] === undefined ? undefined : readInputLines(values["input-file"]);
   let input: unknown = {};
@@ -72,7 +85,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       return 0;
     });
   }
-  if (!values.wait) {
+  if (!wait) {
     return withRuns(async (runs) => {
       const started = await runs.start({ workflow, input, ...(key ? { idempotencyKey: key } : {}) }, "cli");
       // Read back: under an idempotency key seen before, the run may have finished already.
@@ -96,8 +109,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const worker = new Worker(runtimeDepsFor(services.config, services.database, { memory: { index } }), { id: `keel-run:${process.pid}`, concurrency: 1 });
     for (;;) {
       const run = await services.runs.get(started.id);
-      // A waiting run waits for a person: `--wait` returns then too.
-      if (isFinished(run.status) || run.status === "waiting") break;
+      if (stopsAt(run.status, until)) break;
       if ((await worker.drain(1)) === 0) await new Promise((r) => setTimeout(r, 200));
     }
     const run = await services.runs.get(started.id);

@@ -28,6 +28,10 @@ import { formService } from "./forms";
 import { approvalLinkService } from "./approval-links";
 import { approvalService } from "./approvals";
 import { autonomyService } from "./autonomy";
+import { intentIntake } from "../intents/intake";
+import { intentClassifierFor } from "../intents/classifier-for";
+import { intentService } from "../intents/service";
+import { readIntentRouting, saveIntentRouting } from "../intents/settings";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { runChangeFeed } from "./run-changes";
@@ -65,6 +69,12 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), { id: `web:${hostname()}:${process.pid}` }));
   const credentials = credentialService(db, cipher);
   const approvalLinks = approvalLinkService(db, { secret, publicUrl: config.publicUrl, runs, ...options });
+  const intents = intentService(db, {
+    runs,
+    index: memoryIndexFor(config),
+    classify: intentClassifierFor(config, db),
+    ...(options.now ? { now: options.now } : {}),
+  });
   return {
     config,
     database,
@@ -90,6 +100,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     deadLetterInbox: () => deadLetterInbox(db),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
+    intents,
+    intentIntake: intentIntake(db, { auth, cipher, intents, ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
     metrics: metricsService(database, options),
     alerts: alertsFor(config, database, credentials, options),
@@ -100,6 +112,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
       saveRetention: (input: unknown, actor: string) => saveRetentionSettings(db, input, actor),
       llm: llm.read,
       saveLlm: llm.save,
+      intentRouting: () => readIntentRouting(db),
+      saveIntentRouting: (input: unknown, actor: string) => saveIntentRouting(db, input, actor),
       egressAllowlist: () => readEgressAllowlist(db),
       saveEgressAllowlist: (input: unknown, actor: string) => saveEgressAllowlist(db, input, actor),
       enginePaused: async () => (await db.setting.findUnique({ where: { key: ENGINE_PAUSED_SETTING } }))?.value === true,

@@ -4,6 +4,7 @@ import { auditRouter } from "./routers/audit";
 import { budgetRouter } from "./routers/budget";
 import { credentialRouter } from "./routers/credential";
 import { formRouter } from "./routers/form";
+import { intentRouter } from "./routers/intent";
 import { authRouter } from "./routers/auth";
 import { approvalRouter } from "./routers/approval";
 import { approvalLinkRouter } from "./routers/approval-link";
@@ -31,6 +32,7 @@ export const appRouter = router({
   run: runRouter,
   deadLetter: deadLetterRouter,
   form: formRouter,
+  intent: intentRouter,
   audit: auditRouter,
   credential: credentialRouter,
   memory: memoryRouter,
