@@ -19,6 +19,7 @@ test("draw five nodes from a blank workflow, connect and configure them, fix a p
   await dragFromPalette(page, "notify.operator", { x: 440, y: 410 });
   await expect(page.getByTestId("canvas-node")).toHaveCount(5);
   await fitView(page);
+  await page.screenshot({ path: "test-results/editor-five-nodes.png" });
   for (const nodeId of ["webhook_1", "request_1", "if_1", "approval_1", "operator_1"]) await expect(node(page, nodeId)).toBeVisible();
   // The approval is drawn as a pause point; the If shows both branches; the request its error port.
   await expect(node(page, "approval_1")).toHaveClass(/kn-pause/);
