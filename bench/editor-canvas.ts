@@ -37,31 +37,18 @@ const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length -
 /** Milliseconds from navigation start until every node is in the DOM. */
 async function loadTime(page: Page, url: string): Promise<number> {
   await page.goto(url, { waitUntil: "commit" });
-  return page.evaluate(
-    (count) =>
-      new Promise<number>((resolve) => {
-        const tick = () => (document.querySelectorAll(".react-flow__node").length >= count ? resolve(performance.now()) : requestAnimationFrame(tick));
-        tick();
-      }),
-    NODES,
+  // Strings, not closures: tsx would wrap a closure's inner functions in a helper the page lacks.
+  return page.evaluate<number>(
+    `new Promise((resolve) => { const tick = () => document.querySelectorAll(".react-flow__node").length >= ${NODES} ? resolve(performance.now()) : requestAnimationFrame(tick); tick(); })`,
   );
 }
 
 /** Frame intervals (ms) while the mouse drags a node for 2 s. */
 async function dragFrames(page: Page, nodeId: string): Promise<number[]> {
   const box = (await page.locator(`.react-flow__node[data-id="${nodeId}"]`).boundingBox())!;
-  await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __recording: boolean };
-    w.__frames = [];
-    w.__recording = true;
-    let last = performance.now();
-    const tick = (t: number) => {
-      w.__frames.push(t - last);
-      last = t;
-      if (w.__recording) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+  await page.evaluate(
+    `(() => { window.__frames = []; window.__recording = true; let last = performance.now(); const tick = (t) => { window.__frames.push(t - last); last = t; if (window.__recording) requestAnimationFrame(tick); }; requestAnimationFrame(tick); })()`,
+  );
   const x = box.x + box.width / 2;
   const y = box.y + box.height / 2;
   await page.mouse.move(x, y);
@@ -69,11 +56,7 @@ async function dragFrames(page: Page, nodeId: string): Promise<number[]> {
   const started = Date.now();
   for (let i = 0; Date.now() - started < 2_000; i++) await page.mouse.move(x + 40 * Math.sin(i / 10) + i * 0.2, y + 30 * Math.cos(i / 10));
   await page.mouse.up();
-  return page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __recording: boolean };
-    w.__recording = false;
-    return w.__frames.slice(1);
-  });
+  return page.evaluate<number[]>(`(() => { window.__recording = false; return window.__frames.slice(1); })()`);
 }
 
 export async function benchEditorCanvas(): Promise<void> {

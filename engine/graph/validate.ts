@@ -21,33 +21,57 @@ function joinPath(parts: readonly PropertyKey[]): string {
  * is iterative and comes first: JSON.stringify on a document nested thousands of levels deep
  * would overflow the stack.
  */
+interface Frame {
+  value: unknown;
+  key: string | null;
+  parent: Frame | null;
+  depth: number;
+}
+
+// A frame's path is rebuilt from its parents only when there is a problem to report: the
+// editor screens the whole document on every edit, and a path array per value was most of it.
+function pathOf(frame: Frame, extra?: string): string[] {
+  const out = extra === undefined ? [] : [extra];
+  for (let f: Frame | null = frame; f && f.key !== null; f = f.parent) out.push(f.key);
+  return out.reverse();
+}
+
 function screenRaw(raw: unknown): Problem[] {
   const problems: Problem[] = [];
-  const stack: { value: unknown; path: string[] }[] = [{ value: raw, path: [] }];
+  const stack: Frame[] = [{ value: raw, key: null, parent: null, depth: 0 }];
   while (stack.length && problems.length < 20) {
-    const { value, path } = stack.pop()!;
+    const frame = stack.pop()!;
+    const value = frame.value;
     if (typeof value === "bigint" || typeof value === "function" || typeof value === "symbol") {
+      const path = pathOf(frame);
       problems.push({ ...locate(raw, path), path: joinPath(path) || "(root)", code: "invalid_format", message: `A ${typeof value} is not JSON.` });
       continue;
     }
     if (value === null || typeof value !== "object") continue;
-    if (path.length > MAX_DEPTH) {
+    if (frame.depth > MAX_DEPTH) {
+      const path = pathOf(frame);
       problems.push({ ...locate(raw, path), path: joinPath(path), code: "too_deep", message: `Nested more than ${MAX_DEPTH} levels deep.` });
       continue;
     }
     for (const key of Object.keys(value)) {
-      const child = [...path, key];
       if (FORBIDDEN_KEYS.has(key)) {
-        problems.push({ ...locate(raw, child), path: joinPath(child), code: "forbidden_key", message: `The key '${key}' is not allowed.` });
+        const path = pathOf(frame, key);
+        problems.push({ ...locate(raw, path), path: joinPath(path), code: "forbidden_key", message: `The key '${key}' is not allowed.` });
         continue;
       }
-      stack.push({ value: (value as Record<string, unknown>)[key], path: child });
+      const child = (value as Record<string, unknown>)[key];
+      // Strings, numbers, booleans and null can hold no problem: no frame for them.
+      if ((child !== null && typeof child === "object") || typeof child === "bigint" || typeof child === "function" || typeof child === "symbol") {
+        stack.push({ value: child, key, parent: frame, depth: frame.depth + 1 });
+      }
     }
   }
   if (problems.length) return problems;
   let size: number;
   try {
-    size = utf8Length(JSON.stringify(raw) ?? "");
+    const text = JSON.stringify(raw) ?? "";
+    // A UTF-16 unit is at most 3 UTF-8 bytes: most documents are clearly under the limit uncounted.
+    size = text.length * 3 <= LIMITS.graphBytes ? text.length : utf8Length(text);
   } catch (error) {
     return [{ path: "(root)", code: "invalid_format", message: `The document is not JSON: ${(error as Error).message}` }];
   }
@@ -291,13 +315,20 @@ function validate(raw: unknown, registry: NodeRegistry): ValidationResult {
   // A node with its own problem (unknown type, bad config, bad port) drops its edges from the
   // analysis; what lies beyond it is not unreachable for that, only unanalysed. Judge
   // reachability over every edge between existing nodes instead.
+  const next = new Map<string, string[]>();
+  for (const e of graph.edges) {
+    if (!seenNodes.has(e.target)) continue;
+    const list = next.get(e.source);
+    if (list) list.push(e.target);
+    else next.set(e.source, [e.target]);
+  }
   const reached = new Set<string>();
   const queue = graph.nodes.filter((n) => registry.get(n.type, n.typeVersion)?.behavior === "trigger").map((n) => n.id);
   while (queue.length) {
     const id = queue.pop()!;
     if (reached.has(id)) continue;
     reached.add(id);
-    for (const e of graph.edges) if (e.source === id && seenNodes.has(e.target)) queue.push(e.target);
+    for (const target of next.get(id) ?? []) queue.push(target);
   }
   problems.push(...structure.problems.filter((p) => p.code !== "unreachable_node" || !reached.has(p.nodeId!)));
   return problems.length ? { ok: false, problems } : { ok: true, graph, problems: [] };

@@ -36,7 +36,7 @@ export async function dragFromPalette(page: Page, type: string, at: { x: number;
   await page.getByTestId(`palette-${type}`).dragTo(page.getByTestId("workflow-canvas"), { targetPosition: at });
 }
 
-export async function connect(page: Page, from: string, port: string, to: string) {
+export async function connect(page: Page, from: string, port: string, to: string, whileHeld?: () => Promise<void>) {
   const source = page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source[data-handleid="${port}"]`);
   const target = page.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle.target`);
   const a = (await source.boundingBox())!;
@@ -45,6 +45,7 @@ export async function connect(page: Page, from: string, port: string, to: string
   await page.mouse.down();
   await page.mouse.move(a.x + 40, a.y + 10, { steps: 5 });
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 10 });
+  await whileHeld?.();
   await page.mouse.up();
 }
 

@@ -44,6 +44,9 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
   const selectedEdges = useStore(store, (s) => s.selectedEdges);
   const flow = useReactFlow<KeelFlowNode, KeelFlowEdge>();
+  // Fit the view to what the draft had when opened. On a blank canvas React Flow would fit
+  // the first node dropped, moving the view under the operator's hand.
+  const [fitOnOpen] = useState(() => graph.nodes.length > 0);
 
   const build = useCallback(
     (previous: KeelFlowNode[]) => toFlowNodes(graph, registry, { problems, notices, runStates, selected: selectedNodes, draggable: true, connectable: true }, previous),
@@ -155,7 +158,7 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
         multiSelectionKeyCode={["Meta", "Control"]}
         snapToGrid
         snapGrid={SNAP_GRID}
-        fitView
+        fitView={fitOnOpen}
         fitViewOptions={fitViewOptions}
         minZoom={0.05}
         connectionRadius={28}

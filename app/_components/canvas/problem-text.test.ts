@@ -13,5 +13,6 @@ describe("problem text on the canvas", () => {
     expect(problem?.message).toMatch(/^Node 'check' \(If \/ else\): condition /);
     expect(problemText(problem!)).toBe("Condition is required");
     expect(problemText(problem!, "field")).toBe("Is required");
+    expect(problemText(problem!, "list")).toBe("Node 'check' (If / else): condition is required");
   });
 });

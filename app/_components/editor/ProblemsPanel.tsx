@@ -2,6 +2,7 @@
 
 import { memo } from "react";
 import type { Problem } from "../../../engine/graph/problems";
+import { problemText } from "../canvas/problem-text";
 
 // Every problem of the draft, live; a click (or Enter) focuses the node or edge it concerns.
 export const ProblemsPanel = memo(function ProblemsPanel({ problems, onFocus }: { problems: readonly Problem[]; onFocus: (p: Problem) => void }) {
@@ -16,7 +17,7 @@ export const ProblemsPanel = memo(function ProblemsPanel({ problems, onFocus }: 
           {problems.slice(0, 200).map((p, i) => (
             <li key={`${p.path}-${p.code}-${i}`}>
               <button type="button" className="problem-item" onClick={() => onFocus(p)} data-testid="problem-item">
-                <code>{p.nodeId ?? p.edgeId ?? "graph"}</code> {p.message}
+                <code>{p.nodeId ?? p.edgeId ?? "graph"}</code> {problemText(p, "list")}
               </button>
             </li>
           ))}
