@@ -40,7 +40,8 @@ describe("a running Keel, signed out", () => {
   let workflowId: string;
 
   beforeAll(async () => {
-    server = await startKeel({ KEEL_PASSWORD: PASSWORD });
+    // The tests speak for several clients through X-Forwarded-For, as a proxy in front would.
+    server = await startKeel({ KEEL_PASSWORD: PASSWORD, KEEL_TRUSTED_PROXIES: "127.0.0.1" });
     anonymous = new KeelHttp(server.base);
     operator = new KeelHttp(server.base);
     expect((await operator.signIn(PASSWORD)).status).toBe(200);

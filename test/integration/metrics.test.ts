@@ -21,9 +21,9 @@ async function workflow(db: Db, slug: string) {
 
 type Ids = Awaited<ReturnType<typeof workflow>>;
 
-async function run(db: Db, ids: Ids, fixture: { createdAt: Date; status: "queued" | "running" | "succeeded" | "failed" | "waiting" | "dead"; finishedAt?: Date; trigger?: string }) {
+async function run(db: Db, ids: Ids, fixture: { createdAt: Date; status: "queued" | "running" | "succeeded" | "failed" | "waiting" | "dead"; finishedAt?: Date; test?: boolean }) {
   const row = await db.run.create({
-    data: { ...ids, input: json({}), status: fixture.status, trigger: fixture.trigger ?? "manual", createdAt: fixture.createdAt, finishedAt: fixture.finishedAt ?? null },
+    data: { ...ids, input: json({}), status: fixture.status, trigger: fixture.test ? "test" : "manual", test: fixture.test ?? false, createdAt: fixture.createdAt, finishedAt: fixture.finishedAt ?? null },
   });
   return row.id;
 }
@@ -71,7 +71,7 @@ describe.each(databaseKinds())("operations figures on $name", (kind) => {
     const waiting = await run(db, b, { createdAt: ago(40 * MIN), status: "waiting" });
     const dead = await run(db, b, { createdAt: ago(3 * HOUR), status: "dead" });
     // A test run from the editor: never counted.
-    const test = await run(db, b, { createdAt: ago(HOUR), status: "succeeded", finishedAt: ago(HOUR), trigger: "test" });
+    const test = await run(db, b, { createdAt: ago(HOUR), status: "succeeded", finishedAt: ago(HOUR), test: true });
 
     for (const [ms, attempts] of [[100, 1], [200, 1], [300, 2], [1000, 1]] as const) {
       await effect(db, today1, { nodeType: "http.request@1", completedAt: ago(2 * HOUR), ms, attempts, costUnits: 0.5 });
