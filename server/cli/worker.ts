@@ -91,11 +91,11 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const logError = (what: string) => failureOnce(logger, what, () => databaseWatch.down);
   const credentials = credentialService(database.db, createCipher(ensureSecret(config.dataDir, config.secret).secret));
   const tickers = [
-    startTicker(schedulerService(database.db, { runs: runService(database.db, { store: deps.store, onRunnable: () => worker.poke() }) }), { intervalMs, onError: logError("scheduler") }),
-    startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl }), { intervalMs, onError: logError("notifier") }),
+    startTicker(schedulerService(database.db, { runs: runService(database.db, { store: deps.store, onRunnable: () => worker.poke() }) }), { intervalMs, onError: logError("scheduler"), backoffMs: () => databaseWatch.backoffMs }),
+    startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl }), { intervalMs, onError: logError("notifier"), backoffMs: () => databaseWatch.backoffMs }),
     // Folds ended days into the dashboard's rollup; a tick with nothing to fold is one read.
-    startTicker(metricsService(database), { intervalMs, onError: logError("metrics") }),
-    startTicker(alertsFor(config, database, credentials), { intervalMs, onError: logError("alerts") }),
+    startTicker(metricsService(database), { intervalMs, onError: logError("metrics"), backoffMs: () => databaseWatch.backoffMs }),
+    startTicker(alertsFor(config, database, credentials), { intervalMs, onError: logError("alerts"), backoffMs: () => databaseWatch.backoffMs }),
   ];
   logger.info({ concurrency }, `keel worker ${id}: running (concurrency ${concurrency})`);
   await new Promise<void>((resolve) => {

@@ -31,7 +31,8 @@ describe("keel start's logs", () => {
     const port = await freePort();
     const keel = runKeel(["start"], { KEEL_DATA_DIR: dir, PORT: String(port), KEEL_PASSWORD: PASSWORD });
     try {
-      await keel.waitFor(/Keel is running at/);
+      // The first start builds the web app: minutes on a loaded machine.
+      await keel.waitFor(/Keel is running at/, 540_000);
       const http = new KeelHttp(`http://127.0.0.1:${port}`);
       // Bad requests: a malformed tRPC input, a webhook for no workflow, a wrong password.
       expect((await http.call("auth.login", "mutation", { password: 42 })).status).toBe(400);
@@ -61,5 +62,5 @@ describe("keel start's logs", () => {
     expect(parsed.some((l) => l.process === "start" && l.level === 30 && /Keel is running at http:\/\/127\.0\.0\.1:\d+/.test(l.msg))).toBe(true);
     expect(parsed.some((l) => l.process === "start" && /stopping/.test(l.msg))).toBe(true);
     expect(keel.errors()).not.toContain(PASSWORD);
-  }, 400_000);
+  }, 600_000);
 });
