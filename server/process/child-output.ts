@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import { prettyFactory } from "pino-pretty";
 import type { Logger } from "../../engine/log";
 
 // What `keel start`'s children print reaches one stderr as JSON log lines: Keel's own children
@@ -16,7 +17,14 @@ function isLogLine(line: string): boolean {
   }
 }
 
-export function forwardChildOutput(name: string, stream: Readable, kind: "stdout" | "stderr", log: Logger, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): void {
+/** Writes a child's log line to this process's stderr: as is, or made readable on a terminal as this process's own lines are. */
+function writeToStderr(): (line: string) => void {
+  if (!process.stderr.isTTY) return (line) => process.stderr.write(`${line}\n`);
+  const pretty = prettyFactory({ colorize: true, ignore: "pid,hostname" });
+  return (line) => process.stderr.write(pretty(line));
+}
+
+export function forwardChildOutput(name: string, stream: Readable, kind: "stdout" | "stderr", log: Logger, write: (line: string) => void = writeToStderr()): void {
   const child = log.child({ child: name });
   createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
     if (!line.trim()) return;
