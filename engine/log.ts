@@ -30,6 +30,8 @@ export interface DependencyWatch {
   /** Records a success; logs once if the dependency was down. */
   ok(): void;
   readonly down: boolean;
+  /** How long loops sharing this watch should wait between tries: 0 while the dependency is up. */
+  readonly backoffMs: number;
 }
 
 /**
@@ -41,9 +43,13 @@ export function watchDependency(log: Logger, name: string, options: { baseMs: nu
   const maxMs = options.maxMs ?? 30_000;
   let failures = 0;
   let since = 0;
+  const backoff = () => (failures === 0 ? 0 : Math.min(maxMs, options.baseMs * 2 ** Math.min(failures - 1, 16)));
   return {
     get down() {
       return failures > 0;
+    },
+    get backoffMs() {
+      return backoff();
     },
     failed(error) {
       if (failures === 0) {
@@ -51,7 +57,7 @@ export function watchDependency(log: Logger, name: string, options: { baseMs: nu
         log.error({ dependency: name, error: errorLine(error) }, `${name} is unreachable; trying again with backoff`);
       }
       failures++;
-      return Math.min(maxMs, options.baseMs * 2 ** Math.min(failures - 1, 16));
+      return backoff();
     },
     ok() {
       if (failures === 0) return;

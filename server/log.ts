@@ -1,7 +1,8 @@
+import { format } from "node:util";
 import pino from "pino";
 import pretty from "pino-pretty";
 import type { Logger } from "../engine/log";
-import type { KeelConfig } from "./config";
+import { loadConfig, type KeelConfig } from "./config";
 
 // Keel's processes log with pino: one JSON object per line on stderr (stdout stays for what a
 // command prints), readable with pino-pretty when a person watches a terminal. The engine
@@ -12,6 +13,28 @@ export function createLogger(config: Pick<KeelConfig, "logLevel">, name: string,
   const destination = stream.isTTY ? pretty({ destination: stream.fd, sync: true, colorize: true, ignore: "pid,hostname" }) : pino.destination({ fd: stream.fd, sync: true });
   const logger = pino(options, destination);
   return wrap(logger);
+}
+
+let web: Logger | undefined;
+
+/**
+ * The web process's logger for code nobody can hand one to: route handlers run inside Next's
+ * bundle, a module graph of their own, so they reach it through this function.
+ */
+export function webLogger(): Logger {
+  return (web ??= createLogger(loadConfig(), "web"));
+}
+
+/**
+ * Sends what libraries print through `console` (Next's own warnings and errors) to the logger,
+ * so every line the process writes is a log line.
+ */
+export function consoleToLogger(log: Logger): void {
+  const line = (args: unknown[]) => format(...args);
+  console.debug = (...args: unknown[]) => log.debug({}, line(args));
+  console.log = console.info = (...args: unknown[]) => log.info({}, line(args));
+  console.warn = (...args: unknown[]) => log.warn({}, line(args));
+  console.error = (...args: unknown[]) => log.error({}, line(args));
 }
 
 function wrap(logger: pino.Logger): Logger {

@@ -135,14 +135,17 @@ async function main(argv: string[]): Promise<number> {
 // The CLI's one error edge: Keel's own errors become one line; anything else is a bug.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (error: unknown) => {
+  async (error: unknown) => {
     if (isKeelError(error)) {
       process.stderr.write(`keel: ${error.message}\n`);
     } else if (String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
       // An unknown or malformed option is the caller's mistake, not a bug: one line.
       process.stderr.write(`keel: ${(error as Error).message.split(". ")[0]}; see keel help\n`);
     } else {
-      process.stderr.write(`keel: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      // A bug: one JSON log line with the stack (loaded only now; pino costs the light commands).
+      // The configured level does not matter for an error, and the configuration may be what failed.
+      const { createLogger } = await import("../log");
+      createLogger({ logLevel: "info" }, "cli").error({ stack: error instanceof Error ? error.stack : String(error) }, `keel: unexpected error: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
     }
     process.exit(1);
   },

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { ConfigurationError } from "../../engine/errors";
 import { loadConfig } from "../config";
+import { createLogger } from "../log";
 import { startLocalChroma } from "../process/chroma";
 import { removePidFile, writePidFile } from "../process/pid-file";
 import { PROJECT_ROOT } from "../process/paths";
@@ -24,8 +25,10 @@ export interface StartOptions {
  * (unless CHROMA_URL is set) and the web server, and stop all of them on Ctrl-C.
  */
 export async function start(options: StartOptions = {}): Promise<number> {
-  const log = options.log ?? ((line: string) => console.log(`keel: ${line}`));
   const config = loadConfig();
+  // Logs on stderr as JSON lines (pretty on a terminal), the children's merged in by the supervisor.
+  const logger = createLogger(config, "start");
+  const log = options.log ?? ((line: string) => logger.info({}, line));
   if (await portInUse(config.host, config.port)) {
     throw new ConfigurationError(`PORT: ${config.host}:${config.port} is already in use; set PORT to a free port`, "PORT");
   }
@@ -38,7 +41,7 @@ export async function start(options: StartOptions = {}): Promise<number> {
   if (seeded.length) log(`seeded template workflows: ${seeded.join(", ")}`);
   if (passwordFromConfig) log("the operator password was set from KEEL_PASSWORD; existing sessions were signed out");
 
-  const supervisor = new Supervisor(log);
+  const supervisor = new Supervisor(log, logger);
   let stopping: Promise<void> | undefined;
   let retention: { stop(): void } | undefined;
   const stop = (reason: string) => {
@@ -102,7 +105,8 @@ export async function start(options: StartOptions = {}): Promise<number> {
 
     const outcome = await Promise.race([interrupted, supervisor.firstUnexpectedExit()]);
     if (typeof outcome === "number") return outcome;
-    await stop(`${outcome.name} exited unexpectedly (code ${outcome.code})`);
+    logger.error({ child: outcome.name, code: outcome.code }, `${outcome.name} exited unexpectedly (code ${outcome.code})`);
+    await stop(`${outcome.name} exited unexpectedly`);
     return 1;
   } catch (error) {
     if (error instanceof ExitedBeforeReadyError) {

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
-import { ConfigurationError, ValidationError } from "../../engine/errors";
+import { ValidationError } from "../../engine/errors";
 import { loadConfig } from "../config";
+import { consoleToLogger, webLogger } from "../log";
 import { PROJECT_ROOT } from "../process/paths";
 import { serveWeb } from "../web/serve";
 
@@ -10,14 +11,19 @@ export async function serveWebCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { nonce: { type: "string" } }, allowPositionals: true });
   if (!values.nonce) throw new ValidationError("--nonce: is required");
   const config = loadConfig();
+  // Every line this process writes is a JSON log line, Next's own included.
+  const log = webLogger();
+  consoleToLogger(log);
   try {
     await serveWeb({ dir: PROJECT_ROOT, host: config.host, port: config.port, nonce: values.nonce, publicUrl: config.publicUrlConfigured ? config.publicUrl : undefined });
   } catch (error) {
     if ((error as { code?: string }).code === "EADDRINUSE") {
-      throw new ConfigurationError(`PORT: ${config.host}:${config.port} is already in use by another program; set PORT to a free port`, "PORT");
+      log.error({ host: config.host, port: config.port }, `PORT: ${config.host}:${config.port} is already in use by another program; set PORT to a free port`);
+      return 1;
     }
     throw error;
   }
+  log.info({ host: config.host, port: config.port }, `web server listening on ${config.host}:${config.port}`);
   // Serves until a signal ends the process.
   return new Promise<number>(() => undefined);
 }

@@ -95,16 +95,17 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const credentials = credentialService(database.db, createCipher(secret));
   const runs = runService(database.db, { store: deps.store, onRunnable: () => worker.poke() });
   const tickers = [
-    startTicker(schedulerService(database.db, { runs }), { intervalMs, onError: logError("scheduler") }),
+    startTicker(schedulerService(database.db, { runs }), { intervalMs, onError: logError("scheduler"), backoffMs: () => databaseWatch.backoffMs }),
     // Approvals a node's autonomy rule covers are approved by the first worker to look.
-    startTicker(autonomyService(database.db, { runs }), { intervalMs: config.worker.autonomyIntervalMs, onError: logError("autonomy") }),
+    startTicker(autonomyService(database.db, { runs }), { intervalMs: config.worker.autonomyIntervalMs, onError: logError("autonomy"), backoffMs: () => databaseWatch.backoffMs }),
     startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, approvalLinks: approvalLinkService(database.db, { secret, publicUrl: config.publicUrl }).links }), {
       intervalMs,
       onError: logError("notifier"),
+      backoffMs: () => databaseWatch.backoffMs,
     }),
     // Folds ended days into the dashboard's rollup; a tick with nothing to fold is one read.
-    startTicker(metricsService(database), { intervalMs, onError: logError("metrics") }),
-    startTicker(alertsFor(config, database, credentials), { intervalMs, onError: logError("alerts") }),
+    startTicker(metricsService(database), { intervalMs, onError: logError("metrics"), backoffMs: () => databaseWatch.backoffMs }),
+    startTicker(alertsFor(config, database, credentials), { intervalMs, onError: logError("alerts"), backoffMs: () => databaseWatch.backoffMs }),
   ];
   logger.info({ concurrency }, `keel worker ${id}: running (concurrency ${concurrency})`);
   await new Promise<void>((resolve) => {

@@ -1,5 +1,7 @@
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { isKeelError, RateLimitedError, type ErrorKind } from "../../engine/errors";
+import { errorLine } from "../../engine/log";
+import { webLogger } from "../log";
 
 // The one table from Keel's error kinds to what the edges answer: tRPC codes for the API,
 // HTTP statuses for plain route handlers (webhooks).
@@ -18,7 +20,9 @@ export const ERROR_TRANSLATION: Record<ErrorKind, { trpc: TRPC_ERROR_CODE_KEY; s
 /** A JSON error response for a route handler; unknown errors say nothing about internals. */
 export function errorResponse(error: unknown): Response {
   if (!isKeelError(error)) {
-    console.error("request failed:", error);
+    // The first line and the error's name: enough to find it, and a driver's multi-line message
+    // may quote a statement's parameters.
+    webLogger().error({ error: errorLine(error), name: error instanceof Error ? error.name : typeof error }, "request failed");
     return Response.json({ error: { kind: "internal", message: "Something went wrong on the server." } }, { status: 500 });
   }
   const headers: Record<string, string> = {};

@@ -1,4 +1,6 @@
-import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { spawn, type ChildProcess, type SpawnOptions, type StdioOptions } from "node:child_process";
+import type { Logger } from "../../engine/log";
+import { forwardChildOutput } from "./child-output";
 
 // Runs Keel's child processes (Chroma, the web server, workers) and stops all of them together.
 // Each child leads its own process group, so stopping it also stops whatever it spawned.
@@ -15,7 +17,11 @@ export class Supervisor {
   private readonly children: ManagedChild[] = [];
   private stopping = false;
 
-  constructor(private readonly log: (line: string) => void) {}
+  /** With `output`, what children print on stdout or stderr is forwarded as JSON log lines to stderr. */
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly output?: Logger,
+  ) {}
 
   /** Starts a long-lived service; its exit while Keel runs is a failure. */
   spawn(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedChild {
@@ -28,7 +34,12 @@ export class Supervisor {
   }
 
   private start(name: string, command: string, args: string[], options: SpawnOptions, service: boolean): ManagedChild {
-    const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"], ...options, detached: true });
+    const stdio = this.output ? piped(options.stdio ?? ["ignore", "inherit", "inherit"]) : (options.stdio ?? ["ignore", "inherit", "inherit"]);
+    const child = spawn(command, args, { ...options, stdio, detached: true });
+    if (this.output) {
+      if (child.stdout) forwardChildOutput(name, child.stdout, "stdout", this.output);
+      if (child.stderr) forwardChildOutput(name, child.stderr, "stderr", this.output);
+    }
     const exited = new Promise<number | null>((resolve) => {
       child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : null)));
       child.once("error", (error) => {
@@ -67,6 +78,12 @@ export class Supervisor {
     // Grandchildren that outlived their parent still share its group.
     for (const child of this.children) signalGroup(child, "SIGKILL");
   }
+}
+
+/** The same stdio with every inherited output stream piped, so it can be forwarded as log lines. */
+function piped(stdio: StdioOptions): StdioOptions {
+  const list = typeof stdio === "string" ? [stdio, stdio, stdio] : [...stdio];
+  return list.map((entry, fd) => (fd > 0 && fd < 3 && (entry === "inherit" || entry === process.stdout || entry === process.stderr || entry === fd) ? "pipe" : entry)) as StdioOptions;
 }
 
 function signalGroup(child: ManagedChild, signal: NodeJS.Signals) {

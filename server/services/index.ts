@@ -5,6 +5,8 @@ import { Worker } from "../../engine/runtime/worker";
 import { migrate, openDatabase, type Database } from "../../engine/store";
 import { authService } from "../auth/service";
 import { loadConfig, type KeelConfig } from "../config";
+import { errorLine, type Logger } from "../../engine/log";
+import { webLogger } from "../log";
 import { runtimeDepsFor } from "../runtime";
 import { createCipher } from "../secrets/cipher";
 import { ensureSecret } from "../secret-key";
@@ -46,12 +48,12 @@ import { workflowService } from "./workflows";
 // In paths.ts, so the CLI's light commands need not load every service to find it.
 export { migrationsDir } from "../process/paths";
 
-export async function createServices(config: KeelConfig): Promise<Services> {
+export async function createServices(config: KeelConfig, log?: Logger): Promise<Services> {
   await migrate(config.database, migrationsDirOf(config.database.provider));
-  return servicesFor(config, await openDatabase(config.database));
+  return servicesFor(config, await openDatabase(config.database), log ? { log } : {});
 }
 
-export function servicesFor(config: KeelConfig, database: Database, options: { now?: () => Date } = {}) {
+export function servicesFor(config: KeelConfig, database: Database, { log, ...options }: { now?: () => Date; log?: Logger } = {}) {
   const { db } = database;
   const secret = ensureSecret(config.dataDir, config.secret).secret;
   const cipher = createCipher(secret);
@@ -66,7 +68,11 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   // when first needed, so pages that never start such a run never load the executors.
   let inline: Worker | undefined;
   let backtestExecutors: ReturnType<typeof runtimeDepsFor>["executors"] | undefined;
-  const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), { id: `web:${hostname()}:${process.pid}` }));
+  const inlineWorker = () =>
+    (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), {
+      id: `web:${hostname()}:${process.pid}`,
+      ...(log ? { log, onError: (error: unknown, runId?: string) => log.error({ ...(runId ? { runId } : {}), error: errorLine(error) }, "inline run failed") } : {}),
+    }));
   const credentials = credentialService(db, cipher);
   const approvalLinks = approvalLinkService(db, { secret, publicUrl: config.publicUrl, runs, ...options });
   const intents = intentService(db, {
@@ -147,7 +153,7 @@ export function alertsFor(config: KeelConfig, database: Database, credentials: R
 const holder = globalThis as typeof globalThis & { __keelServices?: Promise<Services> };
 
 export function getServices(): Promise<Services> {
-  holder.__keelServices ??= createServices(loadConfig()).catch((error: unknown) => {
+  holder.__keelServices ??= createServices(loadConfig(), webLogger()).catch((error: unknown) => {
     holder.__keelServices = undefined;
     throw error;
   });

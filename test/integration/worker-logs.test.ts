@@ -1,52 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 import { runKeel, type KeelProcess } from "../support/keel-process";
+import { relay } from "../support/tcp-relay";
 
 // A worker's logs through a real database outage: a TCP relay on 127.0.0.1 stands between the
 // worker and PostgreSQL, and the test cuts it (connections refused) and restores it. Before,
 // each worker printed ~830 multi-line Prisma errors a minute, with no backoff.
 
 const OUTAGE_MS = 8_000;
-
-/** A relay to host:port that can refuse connections for a while, as a database that went down. */
-async function relay(target: { host: string; port: number }) {
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const open = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((client) => {
-        const upstream = connect(target.port, target.host);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on("error", () => undefined);
-          s.on("close", () => sockets.delete(s));
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, "127.0.0.1", () => {
-        port = (server!.address() as { port: number }).port;
-        resolve();
-      });
-    });
-  await open();
-  return {
-    get port() {
-      return port;
-    },
-    async cut() {
-      await new Promise<void>((resolve) => {
-        server!.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-    },
-    open,
-  };
-}
 
 interface Line {
   level: number | string;

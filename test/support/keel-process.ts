@@ -7,6 +7,8 @@ export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export interface KeelProcess {
   child: ChildProcess;
   output(): string;
+  /** What the process wrote on stderr alone (its logs). */
+  errors(): string;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   exited: Promise<number | null>;
 }
@@ -22,11 +24,13 @@ export function runKeel(args: string[], env: Record<string, string>, options: { 
   });
   if (options.input !== undefined) child.stdin!.end(options.input);
   let output = "";
+  let errors = "";
   const listeners = new Set<() => void>();
   for (const stream of [child.stdout!, child.stderr!]) {
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => {
       output += chunk;
+      if (stream === child.stderr) errors += chunk;
       for (const listener of listeners) listener();
     });
   }
@@ -35,6 +39,7 @@ export function runKeel(args: string[], env: Record<string, string>, options: { 
     child,
     exited,
     output: () => output,
+    errors: () => errors,
     waitFor(pattern, timeoutMs = 180_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

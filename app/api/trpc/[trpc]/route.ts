@@ -1,6 +1,8 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { LIMITS } from "../../../../engine/limits";
+import { errorLine } from "../../../../engine/log";
 import { errorResponse } from "../../../../server/http/errors";
+import { webLogger } from "../../../../server/log";
 import { readBodyLimited } from "../../../../server/http/request-guards";
 import { createContext } from "../../../../server/trpc/init";
 import { appRouter } from "../../../../server/trpc/router";
@@ -24,7 +26,7 @@ async function handler(incoming: Request) {
     router: appRouter,
     createContext,
     onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
+      if (error.code === "INTERNAL_SERVER_ERROR") webLogger().error({ path: path ?? "?", error: errorLine(error.cause ?? error) }, "tRPC procedure failed");
     },
   });
 }
