@@ -40,9 +40,9 @@ function fromRaw(row: RawRun): RunRecord {
 // adapter runs one transaction at a time per process.
 const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 };
 
-/** Whether a step writes more than its events, checkpoint and run update. */
-const hasExtras = (step: StepCommit) =>
-  Boolean(step.effect || step.approval || step.timer || step.wakeRun || step.approvalUpdate || step.deadLetter || step.notification);
+/** Whether a step writes more than its events, checkpoint and run update (and, if allowed, its ledger row). */
+const hasExtras = (step: StepCommit, allow: { effect?: boolean } = {}) =>
+  Boolean((step.effect && !allow.effect) || step.approval || step.timer || step.wakeRun || step.approvalUpdate || step.deadLetter || step.notification);
 
 /** How often a commit refused by SQLite's locking is tried in all. */
 const COMMIT_ATTEMPTS = 8;
@@ -140,7 +140,13 @@ export class PrismaRunStore implements RunStore {
     let rows: (LoadedRow & { maxConcurrentRuns?: number | null })[];
     try {
       // The claim returns all a worker needs to start on the run: no second query to load it.
-      rows = await this.db.$queryRawUnsafe<(LoadedRow & { maxConcurrentRuns?: number | null })[]>(sql, ...(pg ? [workerId, until, at] : [workerId, until, at, at, at, at]));
+      const { sqlite, pg: pgDirect } = this.database;
+      const args = pg ? [workerId, until, at] : [workerId, until, at, at, at, at];
+      rows = sqlite
+        ? await sqlite.write(() => sqlite.prepare(sql).all(...args) as LoadedRow[])
+        : pgDirect
+          ? ((await pgDirect.query(sql, args)).rows as LoadedRow[])
+          : await this.db.$queryRawUnsafe<(LoadedRow & { maxConcurrentRuns?: number | null })[]>(sql, ...args);
     } catch (error) {
       // Another process is writing: nothing claimed this time; the worker asks again.
       if (isBusy(error)) return null;
@@ -249,21 +255,26 @@ export class PrismaRunStore implements RunStore {
     // left alone (no row comes back) and read instead, so its result is replayed.
     const pg = this.database.provider === "postgresql";
     const p = (i: number, cast = "") => (pg ? `$${i}${cast}` : "?");
-    const rows = await this.db.$queryRawUnsafe<{ key: string; status: EffectRecord["status"]; result: unknown; attempts: number }[]>(
-      `INSERT INTO "Effect" ("id", "key", "runId", "nodeId", "visit", "nodeType", "request", "status", "attempts", "startedAt")
+    const sql = `INSERT INTO "Effect" ("id", "key", "runId", "nodeId", "visit", "nodeType", "request", "status", "attempts", "startedAt")
        VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7, "::jsonb")}, 'started'${pg ? `::"EffectStatus"` : ""}, 1, ${p(8, "::timestamp")})
        ON CONFLICT ("key") DO UPDATE SET "status" = 'started'${pg ? `::"EffectStatus"` : ""}, "attempts" = "Effect"."attempts" + 1, "request" = excluded."request", "error" = NULL
        WHERE "Effect"."status" <> 'completed'${pg ? `::"EffectStatus"` : ""}
-       RETURNING "key", "status", "attempts"`,
-      randomUUID(),
-      input.key,
-      input.runId,
-      input.nodeId,
-      input.visit,
-      input.nodeType,
-      JSON.stringify(input.request ?? null),
-      pg ? new Date().toISOString() : this.time(new Date()),
-    );
+       RETURNING "key", "status", "attempts"`;
+    const args = [randomUUID(), input.key, input.runId, input.nodeId, input.visit, input.nodeType, JSON.stringify(input.request ?? null), pg ? new Date().toISOString() : this.time(new Date())];
+    const direct = this.database.sqlite;
+    if (direct) {
+      // The row, or the completed one it left alone, in one transaction on the bare driver.
+      return direct.write(() => {
+        const row = direct.prepare(sql).get(...args) as { key: string; status: EffectRecord["status"]; attempts: number } | undefined;
+        if (row) return { key: row.key, status: row.status, result: null, attempts: row.attempts };
+        const done = direct.prepare(`SELECT "key", "status", "result", "attempts" FROM "Effect" WHERE "key" = ?`).get(input.key) as { key: string; status: EffectRecord["status"]; result: string | null; attempts: number } | undefined;
+        if (!done) throw new Error(`effect ${input.key} was neither written nor found`);
+        return { ...done, result: done.result === null ? null : JSON.parse(done.result) };
+      });
+    }
+    const rows = this.database.pg
+      ? ((await this.database.pg.query(sql, args)).rows as { key: string; status: EffectRecord["status"]; attempts: number }[])
+      : await this.db.$queryRawUnsafe<{ key: string; status: EffectRecord["status"]; result: unknown; attempts: number }[]>(sql, ...args);
     if (rows[0]) return { key: rows[0].key, status: rows[0].status, result: null, attempts: Number(rows[0].attempts) };
     const done = await this.effect(input.key);
     if (!done) throw new Error(`effect ${input.key} was neither written nor found`);
@@ -275,11 +286,32 @@ export class PrismaRunStore implements RunStore {
     if (!first) return;
     const now = new Date();
     const statements = this.stepStatements(steps, now);
-    const plain = this.database.provider === "sqlite" && steps.every((step) => !hasExtras(step));
+    const usual = steps.every((step) => !hasExtras(step, { effect: true }));
+    const direct = usual ? this.database.sqlite : undefined;
+    const pgDirect = usual ? this.database.pg : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        if (plain) {
-          await this.commitPlain(statements, first);
+        if (direct) {
+          // SQLite, the usual step (events, checkpoints, its ledger row): one synchronous
+          // transaction on the bare driver; a lost lease throws inside it and rolls it back.
+          const effects = steps.flatMap((step) => (step.effect ? [this.effectStatement(step.effect, now)] : []));
+          await direct.write(() => {
+            const [lease, ...writes] = statements;
+            if (direct.prepare(lease!.sql).run(...lease!.args).changes !== 1) throw new LeaseLostError(first.runId);
+            for (const write of writes) direct.prepare(write.sql).run(...write.args);
+            for (const effect of effects) if (direct.prepare(effect.sql).run(...effect.args).changes !== 1) throw new Error(`no ledger row ${String(effect.args.at(-1))} to settle`);
+          });
+          return;
+        }
+        if (pgDirect) {
+          // Postgres, the usual step: one transaction of prepared statements on the bare driver.
+          const effects = steps.flatMap((step) => (step.effect ? [this.effectStatement(step.effect, now)] : []));
+          await pgDirect.transaction(async (query) => {
+            const [lease, ...writes] = statements;
+            if ((await query(lease!.sql, lease!.args)).rowCount !== 1) throw new LeaseLostError(first.runId);
+            for (const write of writes) await query(write.sql, write.args);
+            for (const effect of effects) if ((await query(effect.sql, effect.args)).rowCount !== 1) throw new Error(`no ledger row ${String(effect.args.at(-1))} to settle`);
+          });
           return;
         }
         await this.db.$transaction(async (tx) => {
@@ -365,18 +397,24 @@ export class PrismaRunStore implements RunStore {
     return statements;
   }
 
-  /**
-   * SQLite, steps with nothing but events and checkpoints (pure batches, the usual case): one
-   * batch transaction, no round trip between statements. The inserts carry the lease check
-   * themselves and the run's update comes last (a release clears the lease), so a lost lease
-   * writes nothing; SQLite runs a write transaction alone, so nothing changes in between.
-   */
-  private async commitPlain(statements: { sql: string; args: unknown[] }[], step: StepCommit): Promise<void> {
-    const [lease, ...writes] = statements;
-    const guard = `WHERE EXISTS (SELECT 1 FROM "Run" WHERE "id" = ? AND "leaseOwner" = ? AND "status" = 'running')`;
-    const guarded = writes.map((w) => ({ sql: `${w.sql} ${guard}`, args: [...w.args, step.runId, step.workerId] }));
-    const counts = await this.db.$transaction([...guarded, lease!].map((s) => this.db.$executeRawUnsafe(s.sql, ...s.args)));
-    if (counts[counts.length - 1] !== 1) throw new LeaseLostError(step.runId);
+  /** A step's ledger row settled, as the bare driver runs it (commitExtras does it through Prisma). */
+  private effectStatement(effect: NonNullable<StepCommit["effect"]>, now: Date): { sql: string; args: unknown[] } {
+    const pg = this.database.provider === "postgresql";
+    const sets: string[] = [];
+    const args: unknown[] = [];
+    const set = (column: string, value: unknown, cast = "") => {
+      args.push(value);
+      sets.push(`"${column}" = ${pg ? `$${args.length}${cast}` : "?"}`);
+    };
+    set("status", effect.status, `::"EffectStatus"`);
+    if (effect.result !== undefined) set("result", JSON.stringify(effect.result), "::jsonb");
+    if (effect.error !== undefined) set("error", JSON.stringify(effect.error), "::jsonb");
+    if (effect.status === "completed") set("completedAt", pg ? now.toISOString() : this.time(now), "::timestamp");
+    if (effect.costTokens) set("costTokens", effect.costTokens);
+    if (effect.costUnits) set("costUnits", effect.costUnits);
+    if (effect.attemptNotCounted) sets.push(`"attempts" = "attempts" - 1`);
+    args.push(effect.key);
+    return { sql: `UPDATE "Effect" SET ${sets.join(", ")} WHERE "key" = ${pg ? `$${args.length}` : "?"}`, args };
   }
 
   /** The rarer parts of a step: its ledger row, approvals, timers, dead letters, notifications. */

@@ -84,6 +84,10 @@ export class Worker {
           break;
         }
         if (!run) break;
+        // Our own run whose lease ran out while a heartbeat was late (a loaded machine): the
+        // claim renewed the lease, and the task still working it goes on. A second task would
+        // run the same step again, and both would pass the lease check under this worker's id.
+        if (this.inFlight.has(run.run.id)) continue;
         const task = this.work(run.run.id, run).finally(() => running.delete(task));
         running.add(task);
       }

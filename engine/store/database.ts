@@ -2,6 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { PrismaClient as SqliteClient } from "./generated/sqlite/client";
 import type { DatabaseTarget, Provider } from "./database-url";
+import type { PgDirect } from "./pg-direct";
+import type { SqliteDirect } from "./sqlite-adapter";
 
 // One store module for both databases. The two generated clients come from one schema source
 // and differ only in provider, so the SQLite client's type describes both; each client is
@@ -11,6 +13,10 @@ export type Db = SqliteClient;
 export interface Database {
   readonly provider: Provider;
   readonly db: Db;
+  /** SQLite: the bare driver on Prisma's own connection, for the run store's hot path. */
+  readonly sqlite?: SqliteDirect;
+  /** Postgres: the same pool's bare driver, for the run store's hot path. */
+  readonly pg?: PgDirect;
   close(): Promise<void>;
 }
 
@@ -26,15 +32,22 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     mkdirSync(dirname(target.file), { recursive: true });
     const [{ PrismaClient }, { sqliteAdapter }] = await Promise.all([import("./generated/sqlite/client"), import("./sqlite-adapter")]);
     // Write transactions take SQLite's lock up front (BEGIN IMMEDIATE): see sqlite-adapter.ts.
-    const adapter = sqliteAdapter(target.file, options.busyTimeoutMs ?? 10_000);
-    const db = new PrismaClient({ adapter });
-    return { provider: "sqlite", db, close: () => db.$disconnect() };
+    const { factory, direct } = sqliteAdapter(target.file, options.busyTimeoutMs ?? 10_000);
+    const db = new PrismaClient({ adapter: factory });
+    // Connected now, so the run store's hot path has the connection from the start.
+    await db.$connect();
+    return { provider: "sqlite", db, sqlite: await direct, close: () => db.$disconnect() };
   }
-  const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
+  const [{ PrismaClient }, { PrismaPg }, { default: pg }, { pgDirect }] = await Promise.all([
     import("./generated/postgres/client"),
     import("@prisma/adapter-pg"),
+    import("pg"),
+    import("./pg-direct"),
   ]);
-  const adapter = new PrismaPg({ connectionString: target.url, max: options.poolSize ?? 10 });
+  // One pool for Prisma and the run store's hot path alike.
+  const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
+  // The adapter's own copy of @types/pg differs from ours; the runtime pg is the same package.
+  const adapter = new PrismaPg(pool as unknown as ConstructorParameters<typeof PrismaPg>[0], { disposeExternalPool: true });
   const db = new PrismaClient({ adapter }) as unknown as Db;
-  return { provider: "postgresql", db, close: () => db.$disconnect() };
+  return { provider: "postgresql", db, pg: pgDirect(pool, pg.types), close: () => db.$disconnect() };
 }

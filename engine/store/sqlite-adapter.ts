@@ -1,5 +1,6 @@
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
+import type BetterSqlite3 from "better-sqlite3";
 
 // Prisma's better-sqlite3 adapter shares one connection between transactions and everything
 // else, and starts transactions with a plain (deferred) BEGIN. Two faults follow:
@@ -11,6 +12,19 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction }
 // This wrapper gives the connection one gate: a transaction holds it from BEGIN IMMEDIATE
 // (the write lock taken up front, waiting out another process's lock under the busy timeout)
 // to COMMIT or ROLLBACK; statements outside transactions wait for the gate.
+//
+// The run store's hot path (claim, ledger, commit) uses the same connection and the same gate
+// directly (SqliteDirect): prepared statements, one synchronous BEGIN IMMEDIATE … COMMIT, none
+// of Prisma's per-statement cost. A second connection in this process could not work: its
+// busy wait would block the event loop that the first connection's transaction needs.
+
+/** The bare driver under Prisma's connection, for the run store's hot path. */
+export interface SqliteDirect {
+  /** Runs `fn` in one write transaction, between Prisma's own transactions; rolled back if it throws. */
+  write<T>(fn: (db: BetterSqlite3.Database) => T): Promise<T>;
+  /** A prepared statement, kept for the connection's life; plain numbers, not BigInts. */
+  prepare(sql: string): BetterSqlite3.Statement;
+}
 
 /** A FIFO lock over one connection. */
 class Gate {
@@ -39,8 +53,7 @@ class Gate {
 
 const statement = (sql: string): SqlQuery => ({ sql, args: [], argTypes: [] });
 
-function gated(inner: SqlDriverAdapter): SqlDriverAdapter {
-  const gate = new Gate();
+function gated(inner: SqlDriverAdapter, gate: Gate): SqlDriverAdapter {
   // The adapter runs each statement synchronously: with the gate free, nothing can interleave.
   const outside = async <T>(run: () => Promise<T>): Promise<T> => {
     if (gate.free) return run();
@@ -84,12 +97,58 @@ function gated(inner: SqlDriverAdapter): SqlDriverAdapter {
   };
 }
 
-/** Prisma's better-sqlite3 adapter, with write transactions that take the lock up front. */
-export function sqliteAdapter(file: string, busyTimeoutMs: number): SqlDriverAdapterFactory {
-  const factory = new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs });
+function direct(client: BetterSqlite3.Database, gate: Gate): SqliteDirect {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = client.prepare(sql);
+      if (statement.reader) statement.safeIntegers(false);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
   return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    connect: async () => gated(await factory.connect()),
+    prepare,
+    async write(fn) {
+      const release = await gate.acquire();
+      try {
+        prepare("BEGIN IMMEDIATE").run();
+        try {
+          const result = fn(client);
+          prepare("COMMIT").run();
+          return result;
+        } catch (error) {
+          if (client.inTransaction) prepare("ROLLBACK").run();
+          throw error;
+        }
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+/**
+ * Prisma's better-sqlite3 adapter, with write transactions that take the lock up front, and
+ * the same connection's bare driver once Prisma has connected.
+ */
+export function sqliteAdapter(file: string, busyTimeoutMs: number): { factory: SqlDriverAdapterFactory; direct: Promise<SqliteDirect> } {
+  const factory = new PrismaBetterSqlite3({ url: file, timeout: busyTimeoutMs });
+  let connected!: (handle: SqliteDirect) => void;
+  const handle = new Promise<SqliteDirect>((resolve) => (connected = resolve));
+  return {
+    direct: handle,
+    factory: {
+      provider: factory.provider,
+      adapterName: factory.adapterName,
+      async connect() {
+        const inner = await factory.connect();
+        const gate = new Gate();
+        // The adapter keeps its better-sqlite3 connection as `client`.
+        connected(direct((inner as unknown as { client: BetterSqlite3.Database }).client, gate));
+        return gated(inner, gate);
+      },
+    },
   };
 }
