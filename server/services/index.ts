@@ -21,6 +21,7 @@ import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
+import { runHistoryService } from "./run-history";
 import { schedulerService } from "./scheduler";
 import { notificationService, notifierService } from "./notifications";
 import { webhookService } from "./webhooks";
@@ -57,6 +58,7 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     credentials,
     publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
     runs,
+    runHistory: runHistoryService(database),
     forms: formService(db, { runs }),
     scheduler: schedulerService(db, { runs, ...options }),
     notifications: notificationService(db),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SkipInput } from "../../services/dead-letters";
+import { EventPageInput, RunListInput } from "../../services/run-history";
 import { DecideInput, StartRunInput } from "../../services/runs";
 import { operatorProcedure, router } from "../init";
 
@@ -15,6 +16,11 @@ export const runRouter = router({
   retryFromStart: operatorProcedure.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => ctx.services.runs.retryFromStart(input.id, ctx.actor)),
   costByWorkflow: operatorProcedure.query(({ ctx }) => ctx.services.runs.costByWorkflow()),
   events: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runs.events(input.id)),
+  list: operatorProcedure.input(RunListInput).query(({ ctx, input }) => ctx.services.runHistory.list(input)),
+  listFilters: operatorProcedure.query(({ ctx }) => ctx.services.runHistory.filters()),
+  replay: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runHistory.replay(input.id)),
+  eventPage: operatorProcedure.input(EventPageInput).query(({ ctx, input }) => ctx.services.runHistory.eventPage(input)),
+  checkpointPage: operatorProcedure.input(EventPageInput).query(({ ctx, input }) => ctx.services.runHistory.checkpointPage(input)),
 });
 
 export const approvalRouter = router({
