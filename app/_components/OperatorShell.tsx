@@ -8,6 +8,7 @@ import { useTRPC } from "../_trpc/client";
 
 const NAV = [
   { href: "/", label: "Workflows", match: (p: string) => p === "/" || p.startsWith("/workflows") },
+  { href: "/runs", label: "Runs", match: (p: string) => p.startsWith("/runs") },
   { href: "/memory", label: "Memory", match: (p: string) => p.startsWith("/memory") },
   { href: "/notifications", label: "Notifications", match: (p: string) => p.startsWith("/notifications") },
   { href: "/outbox", label: "Email", match: (p: string) => p.startsWith("/outbox") },

@@ -94,6 +94,12 @@ export function runHistoryService(database: Database) {
       };
     },
 
+    /** The current status of some runs (the rows a list shows), for live updates. */
+    async statuses(ids: readonly string[]) {
+      const rows = await db.run.findMany({ where: { id: { in: [...ids] } }, select: { id: true, status: true, finishedAt: true } });
+      return Object.fromEntries(rows.map((r) => [r.id, { status: r.status, finishedAt: r.finishedAt?.toISOString() ?? null }]));
+    },
+
     /** Workflows and their versions, for the list's filters. */
     async filters() {
       const workflows = await db.workflow.findMany({

@@ -112,16 +112,16 @@ describe.each(databaseKinds())("run history on $name", (kind) => {
     // Events arrive before their checkpoints: nothing is judged until the checkpoints are known.
     expect(clean.addEvents(events)).toEqual([]);
     expect(clean.verifiedThrough).toBe(0);
-    expect(clean.addCheckpoints(checkpoints, true)).toEqual([]);
+    expect(clean.addCheckpoints(checkpoints, Infinity)).toEqual([]);
     expect([clean.checked, clean.verifiedThrough]).toEqual([checkpoints.length, events.at(-1)!.seq]);
 
     const target = checkpoints[Math.floor(checkpoints.length / 2)]!;
     const altered = structuredClone(target.snapshot) as { context: { outputs: Record<string, unknown> } };
     altered.context.outputs.charge = { status: 200, body: { charged: 1_000_000 } };
-    await env.database.db.checkpoint.update({ where: { runId_seq: { runId, seq: target.seq } }, data: { snapshot: altered } });
+    await env.database.db.checkpoint.update({ where: { runId_seq: { runId, seq: target.seq } }, data: { snapshot: altered as object } });
     const stored = (await services.runHistory.checkpointPage({ id: runId, limit: 5_000 })).checkpoints;
     const verifier = new ReplayVerifier(replay.compiled);
-    verifier.addCheckpoints(stored, true);
+    verifier.addCheckpoints(stored, Infinity);
     expect(verifier.addEvents(events)).toEqual([{ seq: target.seq, paths: ["context.outputs"] }]);
     await env.database.db.checkpoint.update({ where: { runId_seq: { runId, seq: target.seq } }, data: { snapshot: target.snapshot as object } });
   });
@@ -138,7 +138,7 @@ describe.each(databaseKinds())("run history on $name", (kind) => {
     const replay = await services.runHistory.replay(fork.id);
     expect([replay.run.status, replay.run.originRunId]).toEqual(["failed", runId]);
     const verifier = new ReplayVerifier(replay.compiled);
-    verifier.addCheckpoints((await services.runHistory.checkpointPage({ id: fork.id })).checkpoints, true);
+    verifier.addCheckpoints((await services.runHistory.checkpointPage({ id: fork.id })).checkpoints, Infinity);
     expect(verifier.addEvents(await allEvents(fork.id, 100))).toEqual([]);
     expect(verifier.checked).toBeGreaterThan(1);
   });

@@ -9,7 +9,7 @@ export interface TimelineEvent {
   seq: number;
   type: string;
   nodeId: string | null;
-  payload: unknown;
+  payload?: unknown;
   tombstone?: string | null;
   at: string;
 }

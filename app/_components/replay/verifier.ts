@@ -61,9 +61,13 @@ export class ReplayVerifier {
     [this.snapshot] = initialTransition(this.machine);
   }
 
-  addCheckpoints(page: readonly { seq: number; snapshot: unknown }[], complete: boolean): Mismatch[] {
+  /**
+   * Stored checkpoints, and how far they are known: every checkpoint at or before `through` has
+   * been given (Infinity: all of them). Events beyond that wait, so none is judged half-known.
+   */
+  addCheckpoints(page: readonly { seq: number; snapshot: unknown }[], through: number): Mismatch[] {
     for (const c of page) this.checkpoints.set(c.seq, c.snapshot);
-    this.checkpointsThrough = complete ? Infinity : Math.max(this.checkpointsThrough, page.at(-1)?.seq ?? 0);
+    this.checkpointsThrough = Math.max(this.checkpointsThrough, through, page.at(-1)?.seq ?? 0);
     return this.drain();
   }
 

@@ -8,7 +8,7 @@ import { ReplayVerifier, type Mismatch, type VerifyEvent } from "./verifier";
 export type VerifyRequest =
   | { kind: "init"; compiled: CompiledWorkflow }
   | { kind: "events"; events: VerifyEvent[] }
-  | { kind: "checkpoints"; checkpoints: { seq: number; snapshot: unknown }[]; complete: boolean };
+  | { kind: "checkpoints"; checkpoints: { seq: number; snapshot: unknown }[]; through: number };
 
 export interface VerifyProgress {
   kind: "progress";
@@ -31,7 +31,7 @@ self.addEventListener("message", (event: MessageEvent<VerifyRequest>) => {
       return;
     }
     if (!verifier) return;
-    const mismatches = request.kind === "events" ? verifier.addEvents(request.events) : verifier.addCheckpoints(request.checkpoints, request.complete);
+    const mismatches = request.kind === "events" ? verifier.addEvents(request.events) : verifier.addCheckpoints(request.checkpoints, request.through);
     post({ kind: "progress", verifiedThrough: verifier.verifiedThrough, checked: verifier.checked, mismatches });
   } catch (error) {
     post({ kind: "error", message: error instanceof Error ? error.message : String(error) });
