@@ -3,6 +3,7 @@
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
 import { benchMemory } from "./memory";
+import { benchReplay } from "./replay";
 import { benchStoreWrites } from "./store-writes";
 import { benchWebhook } from "./webhook";
 
@@ -12,6 +13,7 @@ const benches: [string, () => Promise<void>][] = [
   ["durable engine steps", benchEngine],
   ["synchronous webhook under load", benchWebhook],
   ["memory recall", benchMemory],
+  ["replay and runs list", benchReplay],
 ];
 
 const only = process.argv.slice(2);

@@ -127,7 +127,7 @@ test("a replay scrubs step by step through a run that retried and passed an appr
     if (event.type === "node.completed" && event.nodeId === "charge") {
       await expect(page.getByTestId("step-panel")).toHaveAttribute("data-node-id", "charge");
       await expect(page.getByTestId("step-input")).toContainText(`"amount": 42`);
-      await expect(page.getByTestId("step-input")).toContainText(`${sink.url}/charge`);
+      await expect(page.getByTestId("step-request")).toContainText(`${sink.url}/charge`);
       await expect(page.getByTestId("step-output")).toContainText(`"charged": 42`);
       await expect(page.getByTestId("step-attempt")).toHaveCount(2);
       await expect(page.getByTestId("step-attempt").nth(1)).toHaveAttribute("data-outcome", "succeeded");

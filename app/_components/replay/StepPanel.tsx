@@ -104,6 +104,11 @@ export function StepPanel({
           <Section title="Input" testId="step-input">
             <pre>{asJson(details.input)}</pre>
           </Section>
+          {details.request !== undefined ? (
+            <Section title="Request (as recorded in the ledger)" testId="step-request">
+              <pre>{asJson(details.request)}</pre>
+            </Section>
+          ) : null}
           <Section title="Output" testId="step-output">
             <pre>{details.hasOutput ? asJson(details.output) : "— (no output yet at this point)"}</pre>
           </Section>

@@ -34,7 +34,10 @@ export interface StepDetails {
   nodeId: string;
   visits: number;
   visit: number | null;
+  /** What the step read: the run's input for a trigger, else its upstream nodes' outputs. */
   input: unknown;
+  /** What the ledger recorded as the effect's request (redacted), for steps with effects. */
+  request: unknown;
   output: unknown;
   hasOutput: boolean;
   error: unknown;
@@ -79,7 +82,7 @@ export function stepDetails(
   }
   const nodeEffects = effects.filter((e) => e.nodeId === nodeId);
   if (enteredAt < 0) {
-    return { nodeId, visits: 0, visit: null, input: undefined, output: undefined, hasOutput: false, error: null, attempts: [], durationMs: null, effects: [], costTokens: 0, costUnits: 0, childRunId: null };
+    return { nodeId, visits: 0, visit: null, input: undefined, request: undefined, output: undefined, hasOutput: false, error: null, attempts: [], durationMs: null, effects: [], costTokens: 0, costUnits: 0, childRunId: null };
   }
   const entered = events[enteredAt]!;
   const visit = typeof payloadOf(entered).visit === "number" ? (payloadOf(entered).visit as number) : visits;
@@ -131,8 +134,8 @@ export function stepDetails(
   }
   const current = events[Math.min(index, events.length - 1)];
   const end = endedAt ?? current?.at ?? entered.at;
-  let input: unknown = effect ? effect.request : isTrigger ? runInput : undefined;
-  if (input === undefined && upstream.length > 0) {
+  let input: unknown = isTrigger ? runInput : undefined;
+  if (!isTrigger && upstream.length > 0) {
     const outputs: Record<string, unknown> = {};
     for (let i = 0; i < enteredAt; i++) {
       const event = events[i]!;
@@ -146,6 +149,7 @@ export function stepDetails(
     visits,
     visit,
     input,
+    request: effect?.request,
     output,
     hasOutput,
     error,
