@@ -3,6 +3,7 @@ import type { CompiledWorkflow } from "../../engine/graph/compile";
 import type { Graph } from "../../engine/graph/schema";
 import { NotFoundError, ValidationError } from "../../engine/errors";
 import type { Database } from "../../engine/store";
+import { runInputForm } from "./trigger-input";
 
 // Read side of run history: the runs list and everything the replay view loads. Writes to runs
 // stay in the run store and server/services/runs.ts; nothing here changes a row.
@@ -98,6 +99,13 @@ export function runHistoryService(database: Database) {
     async statuses(ids: readonly string[]) {
       const rows = await db.run.findMany({ where: { id: { in: [...ids] } }, select: { id: true, status: true, finishedAt: true } });
       return Object.fromEntries(rows.map((r) => [r.id, { status: r.status, finishedAt: r.finishedAt?.toISOString() ?? null }]));
+    },
+
+    /** The Run button's form: the published version's manual trigger and its input schema. */
+    async inputForm(workflow: string) {
+      const form = await runInputForm(db, workflow);
+      if (!form) throw new NotFoundError(`no workflow '${workflow}'`);
+      return form;
     },
 
     /** Workflows and their versions, for the list's filters. */

@@ -159,7 +159,14 @@ test("a replay scrubs step by step through a run that retried and passed an appr
   await editor.click();
   await page.keyboard.press("ControlOrMeta+a");
   await page.keyboard.type(`{"amount": 7`);
+  // Unfinished JSON is refused in the dialog, naming the field; finished, it starts the fork.
+  await dialog.getByRole("button", { name: "Start the fork" }).click();
+  await expect(page.getByTestId("fork-error")).toContainText("input: is not valid JSON");
   await page.screenshot({ path: `${SHOTS}/replay-fork-dialog.png` });
+  await editor.click();
+  await page.keyboard.press("ControlOrMeta+End");
+  await page.keyboard.type("}");
+  await expect(editor).toHaveText(`{"amount": 7}`);
   await dialog.getByRole("button", { name: "Start the fork" }).click();
   await expect(page).not.toHaveURL(new RegExp(runId));
   const forkId = new URL(page.url()).pathname.split("/").pop()!;

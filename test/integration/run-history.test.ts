@@ -163,4 +163,26 @@ describe.each(databaseKinds())("run history on $name", (kind) => {
     await expect(services.runHistory.list({ cursor: "garbage" })).rejects.toThrow("cursor:");
     await expect(services.runHistory.list({ status: ["bogus" as never] })).rejects.toThrow();
   });
+
+  it("checks a manual start against the trigger's input schema (trigger.manual@2), naming the field; version 1 takes anything", async () => {
+    const schema = { type: "object", properties: { email: { type: "string", title: "Email" }, seats: { type: "integer", minimum: 1 } }, required: ["email"] };
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [{ ...n("start", "trigger.manual", { description: "One customer", inputSchema: schema }), typeVersion: 2 }, n("done", "flow.end")],
+      edges: [e("e1", "start", "done")],
+    };
+    const wf = await services.workflows.create({ name: "Typed input", graph });
+    await services.publishing.publish({ id: wf.id });
+    const form = await services.runHistory.inputForm(wf.id);
+    expect(form).toMatchObject({ workflowId: wf.id, version: 1, trigger: { nodeId: "start", description: "One customer", inputSchema: schema } });
+    await expect(services.runs.start({ workflow: wf.id, input: { seats: 0 } })).rejects.toThrow("input.email: is required");
+    await expect(services.runs.start({ workflow: wf.id, input: { email: "a@example.com", seats: 0 } })).rejects.toThrow(/input\.seats: .*1/);
+    const ok = await services.runs.start({ workflow: wf.id, input: { email: "a@example.com", seats: 2 } });
+    expect(ok.created).toBe(true);
+    // A schema that is not a JSON Schema object is refused when the graph is published.
+    const bad = await services.workflows.create({ name: "Bad schema", graph: { ...graph, nodes: [{ ...graph.nodes[0]!, config: { inputSchema: { type: "array" } } }, graph.nodes[1]!] } });
+    await expect(services.publishing.publish({ id: bad.id })).rejects.toThrow(/type/);
+    // Version 1 of the trigger has no schema: any input starts a run.
+    expect((await services.runHistory.inputForm(workflowId)).trigger?.inputSchema).toBeNull();
+  });
 });

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
 import { PublishPanel } from "../../../_components/PublishPanel";
+import { RunButton } from "../../../_components/RunButton";
 import { WorkflowCanvas } from "../../../_components/WorkflowCanvas";
 import { retryUnlessClientError } from "../../../_components/query-retry";
 import { routeParam } from "../../../_components/route-param";
@@ -49,6 +50,7 @@ export default function WorkflowPage() {
             ) : (
               <span className="badge badge-accent">v{workflow.data.currentVersion} published</span>
             )}
+            {workflow.data.currentVersion === null ? null : <RunButton workflow={workflow.data.id} />}
           </div>
           {workflow.data.description ? (
             <p className="description">{workflow.data.description}</p>
