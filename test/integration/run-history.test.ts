@@ -185,4 +185,18 @@ describe.each(databaseKinds())("run history on $name", (kind) => {
     // Version 1 of the trigger has no schema: any input starts a run.
     expect((await services.runHistory.inputForm(workflowId)).trigger?.inputSchema).toBeNull();
   });
+
+  it("a pruned run loads as its skeleton, marked pruned, and is not verified (so shows no mismatch)", async () => {
+    const { pruneRunPayloads } = await import("../../server/services/retention");
+    await pruneRunPayloads(env.database.db, { now: new Date(Date.now() + 10 * 86_400_000), days: 1 });
+    const replay = await services.runHistory.replay(runId);
+    expect(replay.pruned).toBe(true);
+    const events = await allEvents(runId, 100);
+    expect(events.length).toBeGreaterThan(5);
+    expect(events.every((ev) => ev.tombstone !== null)).toBe(true);
+    // The skeleton still draws: which node did what, in order.
+    const timeline = new Timeline(replay.graph);
+    timeline.append(events);
+    expect(timeline.at(timeline.length - 1).states.charge?.state).toBe("succeeded");
+  });
 });
