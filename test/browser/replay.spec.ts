@@ -139,6 +139,15 @@ test("a replay scrubs step by step through a run that retried and passed an appr
   // Taken edges are marked; the branch not taken is not.
   await expect(page.locator(".react-flow__edge.keel-edge-taken")).toHaveCount(3);
 
+  // Play from the start at 10×: it runs to the end by itself and stops there.
+  await page.keyboard.press("Home");
+  await expect(page.getByTestId("replay-position")).toHaveText(`1 / ${events.length}`);
+  await page.getByLabel("Speed").selectOption("10");
+  await page.getByTestId("replay-play").click();
+  await expect(page.getByTestId("replay-play")).toHaveText("❚❚ Pause");
+  await expect(page.getByTestId("replay-position")).toHaveText(`${events.at(-1)!.seq} / ${events.length}`);
+  await expect(page.getByTestId("replay-play")).toHaveText("▶ Play");
+
   // A step back with the button, then the side panel of a node picked on the canvas.
   await page.getByRole("button", { name: "Step back" }).click();
   await expect(page.getByTestId("replay-position")).toHaveText(`${events.at(-2)!.seq} / ${events.length}`);
