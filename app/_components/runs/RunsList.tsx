@@ -176,7 +176,7 @@ export function RunsList({ initial }: { initial?: Partial<RunFilters> }) {
                   </span>
                   <span role="cell">{run.test ? "test" : "real"}</span>
                   <span role="cell" className="replay-event-time">
-                    {new Date(run.createdAt).toLocaleString()}
+                    {new Date(run.createdAt).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" })}
                   </span>
                   <span role="cell" className="replay-event-time">
                     {run.costTokens ? `${run.costTokens} tok` : "—"}
