@@ -47,6 +47,21 @@ function Section({ title, testId, children }: { title: string; testId: string; c
 
 const isLlm = (type: string) => type.startsWith("llm.");
 
+interface RecalledItem {
+  id: string;
+  text: string;
+  kind: string;
+  subject: string | null;
+  provenance?: { runId?: string | null } | null;
+}
+
+/** The memory items a recall step returned (memory.recall's output), for provenance. */
+function recalledItems(type: string, output: unknown): RecalledItem[] {
+  if (type !== "memory.recall") return [];
+  const items = (output as { items?: unknown } | null)?.items;
+  return Array.isArray(items) ? (items.filter((i) => i && typeof i === "object" && typeof (i as RecalledItem).id === "string") as RecalledItem[]) : [];
+}
+
 export function StepPanel({
   node,
   status,
@@ -69,6 +84,7 @@ export function StepPanel({
   }
   const nodeApprovals = approvals.filter((a) => a.nodeId === node.id);
   const produced = memoryItems.filter((m) => m.nodeId === node.id);
+  const recalled = details.hasOutput ? recalledItems(node.type, details.output) : [];
   const llmEffect = isLlm(node.type) ? details.effects.find((e) => e.visit === details.visit) : undefined;
   return (
     <aside className="step-panel" aria-label={`Step ${node.label || node.id}`} data-testid="step-panel" data-node-id={node.id}>
@@ -164,6 +180,25 @@ export function StepPanel({
               <p className="muted">The prompt sent and the answer received.</p>
               <pre>{asJson(llmEffect.request)}</pre>
               <pre>{asJson(llmEffect.result)}</pre>
+            </Section>
+          ) : null}
+          {recalled.length > 0 ? (
+            <Section title="Memory used" testId="step-memory-used">
+              <ul className="step-list">
+                {recalled.map((m) => (
+                  <li key={m.id}>
+                    {m.subject ? <Link href={`/memory/${encodeURIComponent(m.subject)}`}>{m.subject}</Link> : <span className="muted">no subject</span>} · {m.kind}
+                    {m.provenance?.runId ? (
+                      <>
+                        {" · "}
+                        <Link href={`/runs/${encodeURIComponent(m.provenance.runId)}`}>from a run</Link>
+                      </>
+                    ) : null}
+                    <br />
+                    {m.text}
+                  </li>
+                ))}
+              </ul>
             </Section>
           ) : null}
           {produced.length > 0 ? (
