@@ -165,6 +165,8 @@ export async function benchReplay(): Promise<void> {
       await keel.waitFor(/Keel is running at http:\/\/127\.0\.0\.1:\d+/, 600_000);
       const base = `http://127.0.0.1:${port}`;
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      // tsx names the functions it compiles with a helper (__name) the page does not have.
+      await page.addInitScript({ content: "window.__name = (f) => f;" });
       await page.goto(`${base}/login`);
       await page.getByLabel("Password").fill(PASSWORD);
       await page.getByRole("button", { name: "Sign in" }).click();
