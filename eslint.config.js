@@ -5,6 +5,25 @@ import tseslint from "typescript-eslint";
 
 const CODE_FROM_STRINGS = "Never run operator input as code: no vm, eval or new Function (use JSONata or templates).";
 
+// The run store (engine/runtime/*store*) owns every run table: runs, events, checkpoints, the
+// effect ledger, timers, approvals and dead letters. Anything else asks it.
+const RUN_TABLES = "run|runEvent|checkpoint|effect|timer|deadLetter|approval";
+const WRITES = "create|createMany|createManyAndReturn|update|updateMany|updateManyAndReturn|upsert|delete|deleteMany";
+const RAW_RUN_WRITE = String.raw`/(UPDATE|INSERT INTO|DELETE FROM|update|insert into|delete from)\s+"(Run|RunEvent|Checkpoint|Effect|Timer|DeadLetter|Approval)"/`;
+const OWNED_BY_STORE = "Run tables are written only by the run store (engine/runtime/*store*.ts): call its functions.";
+const runTableWrites = [
+  { selector: `CallExpression[callee.object.property.name=/^(${RUN_TABLES})$/][callee.property.name=/^(${WRITES})$/]`, message: OWNED_BY_STORE },
+  { selector: `Literal[value=${RAW_RUN_WRITE}]`, message: OWNED_BY_STORE },
+  { selector: `TemplateElement[value.raw=${RAW_RUN_WRITE}]`, message: OWNED_BY_STORE },
+];
+
+// nodes/ holds node types; the infrastructure behind them (memory store and index, LLM client,
+// egress guard, mail transport, settings schemas) is not the server's to import from there.
+const NODES_INFRASTRUCTURE = {
+  group: ["**/nodes/**/*.server", "**/nodes/**/settings", "**/nodes/adapters/egress/*"],
+  message: "server/ does not import infrastructure from nodes/ (node types only).",
+};
+
 export default tseslint.config(
   {
     ignores: [".next/**", "node_modules/**", "engine/store/generated/**", "data/**", "next-env.d.ts", "test-results/**", "playwright-report/**"],
@@ -50,6 +69,41 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    files: ["**/*.ts", "**/*.tsx", "**/*.js"],
+    ignores: ["engine/runtime/*store*.ts", "bench/**", "test/**"],
+    rules: { "no-restricted-syntax": ["error", ...runTableWrites] },
+  },
+  {
+    files: ["server/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { paths: [{ name: "vm", message: CODE_FROM_STRINGS }, { name: "node:vm", message: CODE_FROM_STRINGS }], patterns: [NODES_INFRASTRUCTURE] },
+      ],
+    },
+  },
+  {
+    // The imports the infrastructure layer's move (issue 12) removes; no file joins this list.
+    files: [
+      "server/config.ts",
+      "server/runtime.ts",
+      "server/cli/worker.ts",
+      "server/http/request-guards.ts",
+      "server/intents/**/*.ts",
+      "server/cli/memory.ts",
+      "server/memory/index-for.ts",
+      "server/memory/maintenance.ts",
+      "server/services/egress.ts",
+      "server/services/llm-settings.ts",
+      "server/services/memory.ts",
+      "server/services/notifications.ts",
+      "server/trpc/routers/settings.ts",
+    ],
+    rules: {
+      "no-restricted-imports": ["error", { paths: [{ name: "vm", message: CODE_FROM_STRINGS }, { name: "node:vm", message: CODE_FROM_STRINGS }] }],
     },
   },
   {

@@ -2,6 +2,7 @@
 // `npm run bench -- engine` runs only the benchmarks whose name contains "engine".
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
+import { benchIntentRouting } from "./intent-routing";
 import { benchMemory } from "./memory";
 import { benchReplay } from "./replay";
 import { benchStoreWrites } from "./store-writes";
@@ -13,6 +14,7 @@ const benches: [string, () => Promise<void>][] = [
   ["durable engine steps", benchEngine],
   ["synchronous webhook under load", benchWebhook],
   ["memory recall", benchMemory],
+  ["intent routing accuracy", benchIntentRouting],
   ["replay and runs list", benchReplay],
 ];
 

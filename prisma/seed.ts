@@ -1,4 +1,4 @@
-import { json, type Db } from "../engine/store";
+import { isUniqueViolation, json, type Db } from "../engine/store";
 import { TEMPLATES } from "./templates";
 
 const SEED_MARKER = "seed.templates";
@@ -20,7 +20,7 @@ export async function seedTemplates(db: Db): Promise<{ seeded: string[] }> {
       seeded.push(template.slug);
     } catch (error) {
       // Another process seeded the same template a moment ago.
-      if ((error as { code?: string }).code !== "P2002") throw error;
+      if (!isUniqueViolation(error)) throw error;
     }
   }
   try {
@@ -28,7 +28,7 @@ export async function seedTemplates(db: Db): Promise<{ seeded: string[] }> {
   } catch (error) {
     // Processes starting together (keel start's worker, several workers) race to the marker;
     // Prisma's upsert is not atomic on Postgres, so the loser sees a unique violation.
-    if ((error as { code?: string }).code !== "P2002") throw error;
+    if (!isUniqueViolation(error)) throw error;
   }
   return { seeded };
 }

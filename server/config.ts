@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ConfigurationError } from "../engine/errors";
 import { parseDatabaseUrl, type DatabaseTarget } from "../engine/store/database-url";
 import { parseAllowEntry } from "../nodes/adapters/egress/allowlist";
+import { parseCidr } from "../nodes/adapters/egress/ip";
 
 // All configuration comes from the environment, validated by this one schema at start-up.
 // Bad configuration fails fast with one sentence naming the variable, before anything starts.
@@ -17,6 +18,19 @@ const optionalString = z
   .string()
   .transform((value) => (value === "" ? undefined : value))
   .optional();
+
+/** A duration in whole milliseconds, at least `min` (so a typo cannot make a loop spin). */
+const milliseconds = (fallback: number, min: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number of milliseconds (e.g. ${fallback})`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min} (milliseconds)`).max(24 * 3_600_000, "must be at most 86400000 (a day)"))
+    .optional()
+    .transform((value) => value ?? fallback);
+
+export const CRASH_POINTS = ["before-effect", "after-effect", "after-commit"] as const;
 
 export const EnvSchema = z.object({
   KEEL_DATA_DIR: z.string().min(1).default("./data"),
@@ -57,6 +71,28 @@ export const EnvSchema = z.object({
         if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
       }
     }),
+  // Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated);
+  // none by default, so a client cannot choose the address its sign-in attempts count against.
+  KEEL_TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((e) => e.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        if (!parseCidr(entry)) ctx.addIssue({ code: "custom", message: `'${entry}' is not an IP address or CIDR range (e.g. 127.0.0.1, 10.0.0.0/8)` });
+      }
+    }),
+  // The worker's timings. A claimed run's lease: a worker that dies holding runs leaves them
+  // waiting this long before another worker takes them over.
+  KEEL_LEASE_MS: milliseconds(30_000, 1_000),
+  // How long an idle worker waits before looking for work again (new work wakes it earlier).
+  KEEL_WORKER_IDLE_MS: milliseconds(500, 10),
+  // How often each worker fires due schedules and reminders.
+  KEEL_SCHEDULER_INTERVAL_MS: milliseconds(5_000, 100),
+  // How often each worker runs memory upkeep (summaries, indexing items that missed the index).
+  KEEL_MEMORY_UPKEEP_MS: milliseconds(60_000, 1_000),
+  // Tests only: kill the worker at this point of a step, to prove crash recovery.
+  KEEL_CRASH_AT: z.enum(CRASH_POINTS, { message: `must be one of ${CRASH_POINTS.join(", ")}` }).optional(),
   KEEL_SESSION_HOURS: z.coerce.number({ message: "must be a number of hours" }).positive("must be positive").max(24 * 365).default(24 * 7),
 });
 
@@ -71,11 +107,24 @@ export interface KeelConfig {
   host: string;
   port: number;
   publicUrl: string;
+  /** Set when KEEL_PUBLIC_URL is: the web server refuses requests for any other Host. */
+  publicUrlConfigured: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
   password: string | undefined;
   sessionTtlMs: number;
   /** Egress allowlist entries from KEEL_EGRESS_ALLOW, added to the stored one. */
   egressAllow: string[];
+  worker: WorkerTimings;
+  /** KEEL_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed. */
+  trustedProxies: string[];
+}
+
+export interface WorkerTimings {
+  leaseMs: number;
+  idleMs: number;
+  schedulerIntervalMs: number;
+  memoryUpkeepMs: number;
+  crashAt: (typeof CRASH_POINTS)[number] | undefined;
 }
 
 export type EmbeddingConfig =
@@ -125,9 +174,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     publicUrl,
+    publicUrlConfigured: e.KEEL_PUBLIC_URL !== undefined,
     logLevel: e.KEEL_LOG_LEVEL,
     password: e.KEEL_PASSWORD,
     sessionTtlMs: e.KEEL_SESSION_HOURS * 3_600_000,
     egressAllow: e.KEEL_EGRESS_ALLOW,
+    trustedProxies: e.KEEL_TRUSTED_PROXIES,
+    worker: {
+      leaseMs: e.KEEL_LEASE_MS,
+      idleMs: e.KEEL_WORKER_IDLE_MS,
+      schedulerIntervalMs: e.KEEL_SCHEDULER_INTERVAL_MS,
+      memoryUpkeepMs: e.KEEL_MEMORY_UPKEEP_MS,
+      crashAt: e.KEEL_CRASH_AT,
+    },
   };
 }

@@ -10,10 +10,9 @@ import { useTRPC } from "../_trpc/client";
 function LoginForm() {
   const trpc = useTRPC();
   const params = useSearchParams();
-  const next = safeNextPath(params.get("next"));
   const status = useQuery(trpc.auth.status.queryOptions());
   const [password, setPassword] = useState("");
-  const login = useMutation(trpc.auth.login.mutationOptions({ onSuccess: () => window.location.assign(next) }));
+  const login = useMutation(trpc.auth.login.mutationOptions({ onSuccess: () => window.location.assign(safeNextPath(params.get("next"), window.location.origin)) }));
 
   if (status.data && !status.data.configured) {
     return (

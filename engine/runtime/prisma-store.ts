@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { CompiledWorkflow } from "../graph/compile";
 import type { Graph } from "../graph/schema";
-import { json, workflowRef, type Database, type Db } from "../store";
+import { isDatabaseBusy, isUniqueViolation, json, workflowRef, type Database, type Db } from "../store";
+import { queueIfWaiting } from "./prisma-store-actions";
 import { LeaseLostError, type ApprovalRecord, type EffectRecord, type LoadedRun, type NewRun, type RunRecord, type RunStore, type StepCommit } from "./store";
 
 // The runtime's store over Prisma, for SQLite and Postgres alike. Claims are single atomic
@@ -46,11 +47,8 @@ const hasExtras = (step: StepCommit) =>
 /** How often a commit refused by SQLite's locking is tried in all. */
 const COMMIT_ATTEMPTS = 8;
 
-/** SQLite's "database is locked": another process holds the write lock; try again shortly. */
-export function isBusy(error: unknown): boolean {
-  const text = `${(error as { code?: unknown })?.code ?? ""} ${(error as { message?: unknown })?.message ?? ""}`;
-  return /SQLITE_BUSY|database is locked/.test(text);
-}
+/** Another process holds the write lock (or the database was briefly busy): try again shortly. */
+const isBusy = isDatabaseBusy;
 
 /** The Setting row behind the global pause switch (value: true while paused). */
 export const ENGINE_PAUSED_SETTING = "engine.paused";
@@ -101,7 +99,7 @@ export class PrismaRunStore implements RunStore {
       });
       return { run: run as RunRecord, created: true };
     } catch (error) {
-      if (input.idempotencyKey && (error as { code?: string }).code === "P2002") {
+      if (input.idempotencyKey && isUniqueViolation(error)) {
         const existing = await this.db.run.findUniqueOrThrow({ where: { workflowId_idempotencyKey: { workflowId: input.workflowId, idempotencyKey: input.idempotencyKey } }, select });
         return { run: existing as RunRecord, created: false };
       }
@@ -410,7 +408,7 @@ export class PrismaRunStore implements RunStore {
       });
     }
     if (step.wakeRun) {
-      await tx.run.updateMany({ where: { id: step.wakeRun, status: "waiting" }, data: { status: "queued", wakeAt: null } });
+      await queueIfWaiting(tx, step.wakeRun);
     }
     if (step.approvalUpdate) {
       await tx.approval.updateMany({
@@ -447,6 +445,11 @@ export class PrismaRunStore implements RunStore {
     return this.db.timer.findUnique({ where: { key }, select: { fireAt: true, firedAt: true } });
   }
 
+  async lastNodeEvent(runId: string, nodeId: string): Promise<string | null> {
+    const row = await this.db.runEvent.findFirst({ where: { runId, nodeId }, orderBy: { seq: "desc" }, select: { type: true } });
+    return row?.type ?? null;
+  }
+
   async nodeFailures(runId: string, nodeId: string): Promise<{ attempt: number; error: unknown }[]> {
     const rows = await this.db.runEvent.findMany({ where: { runId, nodeId, type: "node.failed" }, orderBy: { seq: "asc" }, select: { payload: true } });
     return rows.map((r) => r.payload as { attempt: number; error: unknown });
@@ -464,8 +467,7 @@ export class PrismaRunStore implements RunStore {
     for (const e of acted) actedCount.set(e.nodeId ?? "", (actedCount.get(e.nodeId ?? "") ?? 0) + 1);
     const pending = decided.some((a) => (actedCount.get(a.nodeId) ?? 0) < a.visit);
     if (!pending) return false;
-    const { count } = await this.db.run.updateMany({ where: { id: runId, status: "waiting" }, data: { status: "queued", wakeAt: null } });
-    return count === 1;
+    return queueIfWaiting(this.db, runId);
   }
 
   async startChildRun(input: { parentRunId: string; parentNodeId: string; workflow: string; input: unknown; key: string }): Promise<{ id: string } | null> {
@@ -488,7 +490,6 @@ export class PrismaRunStore implements RunStore {
   }
 
   async requeue(runId: string): Promise<boolean> {
-    const { count } = await this.db.run.updateMany({ where: { id: runId, status: "waiting" }, data: { status: "queued", wakeAt: null } });
-    return count === 1;
+    return queueIfWaiting(this.db, runId);
   }
 }

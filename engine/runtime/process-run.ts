@@ -8,6 +8,8 @@ import type { GraphNode } from "../graph/schema";
 import { assertJsonWithin, LIMITS } from "../limits";
 import type { AnyNodeMeta, CredentialResolver, NodeExecutor, NodeRegistry, RetryPolicy } from "../registry";
 import { recordingResolver, Redactor } from "./redact";
+import { appPath, childRunKey, stepKey, timerKey } from "./run-refs";
+import { CHILD_SETTLED } from "./run-status";
 import { backoffMs, describeError } from "./retry";
 import { LeaseLostError, type LoadedRun, type NewEvent, type RunStore, type StepCommit } from "./store";
 
@@ -163,7 +165,7 @@ export async function processRun(
         const visit = context.visits[nodeId] ?? 1;
         // A dead step the operator retried with edited config runs under a new key.
         const override = loaded.stepOverrides[nodeId]?.visit === visit ? loaded.stepOverrides[nodeId] : undefined;
-        const key = `${claimed.id}:${nodeId}:${visit}${override ? `:e${override.generation}` : ""}`;
+        const key = stepKey(claimed.id, nodeId, visit, override?.generation);
         const advance: Advance = async (event, events, extra = {}, options) => {
           const next = send(event);
           // The log keeps the exact machine event, so a run's history replays to its checkpoints.
@@ -187,14 +189,14 @@ export async function processRun(
             wakeNoLaterThan(outcome.wakeAt);
           }
         } else if (meta.behavior === "delay") {
-          const timerKey = `${key}:delay`;
-          const timer = await store.timer(timerKey);
+          const delayKey = timerKey({ kind: "delay", step: key });
+          const timer = await store.timer(delayKey);
           if (!timer) {
             const fireAt = new Date(clock.now().getTime() + parseDuration((node.config as { duration: string }).duration)!);
-            await commit({ events: [{ type: "delay.started", nodeId, payload: { until: fireAt.toISOString() } }], timer: { key: timerKey, kind: "delay", nodeId, fireAt } });
+            await commit({ events: [{ type: "delay.started", nodeId, payload: { until: fireAt.toISOString() } }], timer: { key: delayKey, kind: "delay", nodeId, fireAt } });
             wakeNoLaterThan(fireAt);
           } else if (timer.firedAt || timer.fireAt <= clock.now()) {
-            await store.fireTimer(timerKey, clock.now());
+            await store.fireTimer(delayKey, clock.now());
             await advance({ type: "WAKE", node: nodeId }, [{ type: "delay.finished", nodeId }]);
           } else {
             wakeNoLaterThan(timer.fireAt);
@@ -209,7 +211,7 @@ export async function processRun(
           const outcome = await subworkflowStep(deps, { runId: claimed.id, node, visit, key, context, snapshot, machineSend: send }, advance, commit);
           if (outcome === "wait") {
             step.waitingForPerson = true;
-            step.waitingForChildren.push(`${key}:child`);
+            step.waitingForChildren.push(childRunKey(key));
           }
           if (outcome === "stop-dead") return "dead";
         }
@@ -225,7 +227,7 @@ export async function processRun(
         // Likewise a child that finished while this run still held its lease.
         for (const childKey of step.waitingForChildren) {
           const child = await store.childRun(childKey);
-          if (child && CHILD_DONE.has(child.status) && (await store.requeue(claimed.id))) return "yielded";
+          if (child && CHILD_SETTLED.has(child.status) && (await store.requeue(claimed.id))) return "yielded";
         }
         return status;
       }
@@ -263,8 +265,6 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Child statuses the parent acts on; a dead child waits for the operator, and so does its parent. */
-const CHILD_DONE = new Set(["succeeded", "failed", "cancelled"]);
 
 async function subworkflowStep(
   deps: RuntimeDeps,
@@ -272,7 +272,7 @@ async function subworkflowStep(
   advance: Advance,
   commit: Commit,
 ): Promise<"wait" | "progressed" | "stop-dead"> {
-  const childKey = `${x.key}:child`;
+  const childKey = childRunKey(x.key);
   const child = await deps.store.childRun(childKey);
   const config = x.node.config as { workflow: string; input?: Record<string, unknown> };
   const fail = async (error: { message: string; kind: "permanent" }) => {
@@ -309,9 +309,9 @@ type CommitOptions = { deferrable?: boolean };
 type Advance = (event: WorkflowEvent, events: NewEvent[], extra?: Partial<StepCommit>, options?: CommitOptions) => Promise<void>;
 type Commit = (step: Omit<StepCommit, "runId" | "workerId" | "firstSeq" | "checkpoint"> & { snapshot?: Snapshot }, options?: CommitOptions) => Promise<void>;
 
-/** Where the operator acts on a waiting approval or form: a path in Keel (the approval page is still to come). */
+/** Where the operator acts on a waiting approval or form: a path in Keel. */
 function waitingLink(approvalId: string, form: boolean): string {
-  return form ? `/forms/${approvalId}` : `/approvals/${approvalId}`;
+  return appPath({ to: form ? "form" : "approval", id: approvalId });
 }
 
 async function approvalStep(
@@ -364,7 +364,7 @@ async function approvalStep(
         link: waitingLink(id, !!fields),
       },
       // The operator is reminded once at 80% of the time to the deadline (the server's notifier fires it).
-      ...(deadlineAt ? { timer: { key: `${runId}:${node.id}:${visit}:remind`, kind: "notification" as const, nodeId: node.id, fireAt: new Date(now.getTime() + Math.round((deadlineAt.getTime() - now.getTime()) * 0.8)) } } : {}),
+      ...(deadlineAt ? { timer: { key: timerKey({ kind: "remind", runId, nodeId: node.id, visit }), kind: "notification" as const, nodeId: node.id, fireAt: new Date(now.getTime() + Math.round((deadlineAt.getTime() - now.getTime()) * 0.8)) } } : {}),
     });
     return { wait: true, wakeAt: deadlineAt };
   }
@@ -488,8 +488,11 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
     if (error instanceof ThrottledError) {
       // Keel's own rate limit held the call back: wait for the next token; no attempt is spent.
       const wakeAt = new Date(clock.now().getTime() + (error.retryAfterMs ?? 1_000));
+      // Logged once per throttled step: a wake-up that finds the bucket still empty only moves
+      // the wake time, so a backlog behind a limit does not grow the log with every wake-up.
+      const logged = (await store.lastNodeEvent(x.runId, x.node.id)) === "node.throttled";
       await commit({
-        events: [{ type: "node.throttled", nodeId: x.node.id, payload: { attempt, message: failure.message, until: wakeAt.toISOString() } }],
+        events: logged ? [] : [{ type: "node.throttled", nodeId: x.node.id, payload: { attempt, message: failure.message, until: wakeAt.toISOString() } }],
         effect: { key: x.key, status: "failed", error: failure, attemptNotCounted: true },
         run: { status: "sleeping", wakeAt },
         release: true,

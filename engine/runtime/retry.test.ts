@@ -14,6 +14,15 @@ describe("retry policy", () => {
     expect(classify(new Error("TypeError in code"))).toBe("permanent");
   });
 
+  it("classifies a busy or briefly unreachable database as retryable, and other database errors as permanent", () => {
+    // What Prisma's SQLite adapter makes of SQLITE_BUSY.
+    expect(classify(Object.assign(new Error("Invalid `db.memoryItem.create()` invocation: Operation has timed out"), { code: "P1008", name: "PrismaClientKnownRequestError" }))).toBe("retryable");
+    expect(classify(Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" }))).toBe("retryable");
+    expect(classify(Object.assign(new Error("could not serialize access due to concurrent update"), { code: "40001" }))).toBe("retryable");
+    expect(classify(Object.assign(new Error("Transaction API error: Unable to start a transaction in the given time."), { code: "P2028" }))).toBe("retryable");
+    expect(classify(Object.assign(new Error("Unique constraint failed on the fields: (`key`)"), { code: "P2002" }))).toBe("permanent");
+  });
+
   it("backs off exponentially with jitter, capped, honouring Retry-After", () => {
     expect(backoffMs(policy, 1, () => 0)).toBe(500);
     expect(backoffMs(policy, 1, () => 1)).toBe(1_000);

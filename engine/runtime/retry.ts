@@ -1,4 +1,5 @@
 import { isKeelError, RetryableError } from "../errors";
+import { isDatabaseBusy } from "../store/errors";
 import type { RetryPolicy } from "../registry";
 
 // Retry policy is data (per node type, overridable per node); the decision is a pure function.
@@ -8,6 +9,9 @@ export type FailureClass = "retryable" | "permanent";
 export function classify(error: unknown): FailureClass {
   if (error instanceof RetryableError) return "retryable";
   if (isKeelError(error)) return "permanent";
+  // A busy or briefly unreachable database (another process's write lock, a deadlock, a
+  // restart) is transient for every step that writes through it.
+  if (isDatabaseBusy(error)) return "retryable";
   // Timeouts and network failures surface as plain errors from fetch and friends.
   const e = error as { code?: unknown; name?: unknown } | null;
   const transient = /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|EPIPE|UND_ERR_.*|TimeoutError)$/;

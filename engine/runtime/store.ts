@@ -1,10 +1,13 @@
 import type { CompiledWorkflow } from "../graph/compile";
 import type { Graph } from "../graph/schema";
+import type { RunStatus } from "./run-status";
+
+export type { RunStatus } from "./run-status";
 
 // Everything the runtime reads and writes, as one interface; PrismaRunStore implements it for
 // SQLite and Postgres alike, and one conformance suite runs against both.
 
-export type RunStatus = "queued" | "running" | "waiting" | "sleeping" | "paused" | "succeeded" | "failed" | "dead" | "cancelled";
+
 
 export interface RunRecord {
   id: string;
@@ -139,6 +142,8 @@ export interface RunStore {
   requeue(runId: string): Promise<boolean>;
   /** Queues a waiting run that has a decided approval it has not acted on yet; true if it did. */
   requeueIfDecided(runId: string): Promise<boolean>;
+  /** The type of the latest event about a node in a run (null: none yet). */
+  lastNodeEvent(runId: string, nodeId: string): Promise<string | null>;
   /** The node.failed events of a node in a run, oldest first, for dead-letter packets. */
   nodeFailures(runId: string, nodeId: string): Promise<{ attempt: number; error: unknown }[]>;
 }

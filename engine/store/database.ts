@@ -24,11 +24,9 @@ export interface OpenOptions {
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
   if (target.provider === "sqlite") {
     mkdirSync(dirname(target.file), { recursive: true });
-    const [{ PrismaClient }, { PrismaBetterSqlite3 }] = await Promise.all([
-      import("./generated/sqlite/client"),
-      import("@prisma/adapter-better-sqlite3"),
-    ]);
-    const adapter = new PrismaBetterSqlite3({ url: target.file, timeout: options.busyTimeoutMs ?? 10_000 });
+    const [{ PrismaClient }, { sqliteAdapter }] = await Promise.all([import("./generated/sqlite/client"), import("./sqlite-adapter")]);
+    // Write transactions take SQLite's lock up front (BEGIN IMMEDIATE): see sqlite-adapter.ts.
+    const adapter = sqliteAdapter(target.file, options.busyTimeoutMs ?? 10_000);
     const db = new PrismaClient({ adapter });
     return { provider: "sqlite", db, close: () => db.$disconnect() };
   }

@@ -5,3 +5,4 @@ export { AnyNull, DbNull, json, type JsonInput } from "./json";
 export type { Prisma } from "./generated/sqlite/client";
 export { connectionError } from "./connection-error";
 export { workflowRef } from "./workflow-ref";
+export { isDatabaseBusy, isUniqueViolation } from "./errors";

@@ -13,29 +13,54 @@ type RecallConfig = ReturnType<(typeof recallNode)["config"]["parse"]>;
 export interface MemoryDeps {
   /** Absent when no Chroma is configured: items are still stored, and indexed once it is. */
   index?: MemoryIndex | undefined;
-  /** Told when inline indexing fails (the sweeper indexes the item later). */
-  onIndexError?: (error: unknown) => void;
+  /** How long a step waits for inline indexing before it goes on without it (default 10 s). */
+  inlineIndexTimeoutMs?: number;
+  /** Told each time inline indexing did not happen (the sweeper indexes the item later). */
+  onIndexDeferred?: (event: IndexDeferred) => void;
 }
+
+/** Inline indexing that did not happen: it failed (Chroma down) or did not finish in time (load). */
+export interface IndexDeferred {
+  reason: "error" | "timeout";
+  itemId: string;
+  error?: unknown;
+}
+
+const INLINE_INDEX_TIMEOUT_MS = 10_000;
 
 /** Memory items in the database, with provenance; the index in Chroma is built from these. */
 export function memoryExecutors(db: Db, deps: MemoryDeps = {}) {
   // Indexing right away makes an item recallable in the next step; when Chroma is down the
   // step still succeeds (the database has the item) and the sweeper indexes it later.
-  const indexNow = async (itemId: string, signal: AbortSignal) => {
-    if (!deps.index) return;
+  // Under load it may not finish in time: then the step goes on (an upsert cannot be cancelled,
+  // so it may still land; indexing is idempotent) and the miss is reported, never silent.
+  const indexNow = async (itemId: string, signal: AbortSignal): Promise<boolean> => {
+    if (!deps.index) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const indexing = indexItems(db, deps.index, [itemId], new Date(), signal).then(() => "indexed" as const);
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(resolve, deps.inlineIndexTimeoutMs ?? INLINE_INDEX_TIMEOUT_MS, "timeout");
+    });
     try {
-      await indexItems(db, deps.index, [itemId], new Date(), signal);
+      const result = await Promise.race([indexing, timeout]);
+      if (result === "indexed") return true;
+      indexing.catch(() => undefined);
+      deps.onIndexDeferred?.({ reason: "timeout", itemId });
+      return false;
     } catch (error) {
       if (signal.aborted) throw error;
-      deps.onIndexError?.(error);
+      deps.onIndexDeferred?.({ reason: "error", itemId, error });
+      return false;
+    } finally {
+      clearTimeout(timer);
     }
   };
   return {
     async remember(ctx: ExecutionContext<RememberConfig>): Promise<StepResult> {
       const existing = await db.memoryItem.findUnique({ where: { sourceKey: ctx.idempotencyKey }, include: { subject: true } });
       if (existing) {
-        if (!existing.indexedAt || existing.embedder !== deps.index?.embedder.id) await indexNow(existing.id, ctx.signal);
-        return { port: "out", output: { itemId: existing.id, subject: `${existing.subject!.kind}:${existing.subject!.key}` } };
+        const indexed = existing.indexedAt !== null && existing.embedder === deps.index?.embedder.id ? true : await indexNow(existing.id, ctx.signal);
+        return { port: "out", output: { itemId: existing.id, subject: `${existing.subject!.kind}:${existing.subject!.key}`, indexed } };
       }
       const c = (await renderIn(ctx, ctx.config)) as RememberConfig;
       const { kind, key } = parseSubject(String(c.subject));
@@ -43,8 +68,9 @@ export function memoryExecutors(db: Db, deps: MemoryDeps = {}) {
       if (!text) throw new PermanentError("text: is empty after rendering");
       const row = await db.memorySubject.upsert({ where: { kind_key: { kind, key } }, create: { kind, key, name: key }, update: {} });
       const item = await db.memoryItem.create({ data: { subjectId: row.id, kind: c.kind, text, runId: ctx.runId, nodeId: ctx.nodeId, sourceKey: ctx.idempotencyKey } });
-      await indexNow(item.id, ctx.signal);
-      return { port: "out", output: { itemId: item.id, subject: `${kind}:${key}` } };
+      // `indexed: false`: stored, and recallable once the sweeper has indexed it.
+      const indexed = await indexNow(item.id, ctx.signal);
+      return { port: "out", output: { itemId: item.id, subject: `${kind}:${key}`, indexed } };
     },
 
     async recall(ctx: ExecutionContext<RecallConfig>): Promise<StepResult> {

@@ -1,4 +1,5 @@
-import type { Db } from "../../engine/store";
+import { sameOriginPath } from "../../engine/same-origin";
+import { isUniqueViolation, type Db } from "../../engine/store";
 import { messageIdFor, OUTBOX_FROM, sendThroughSmtp, type SmtpSecret } from "../adapters/email-send.server";
 import { NOTIFICATION_SETTING_KEY, NotificationSettingsSchema, type NotificationSettings } from "./settings";
 
@@ -14,10 +15,16 @@ export async function readNotificationSettings(db: Db): Promise<NotificationSett
   return parsed.success ? parsed.data : NotificationSettingsSchema.parse({});
 }
 
-/** A link as the email shows it: paths in Keel become full URLs under KEEL_PUBLIC_URL. */
+/**
+ * A link as the email shows it: paths in Keel become full URLs under KEEL_PUBLIC_URL; a link
+ * that looks like a path but leaves Keel (`/\evil.example`) is dropped.
+ */
 export function absoluteLink(link: string | null | undefined, publicUrl: string | undefined): string | null {
   if (!link) return null;
-  return link.startsWith("/") && publicUrl ? `${publicUrl.replace(/\/$/, "")}${link}` : link;
+  if (!link.startsWith("/")) return link;
+  if (!publicUrl) return sameOriginPath(link, "http://keel.invalid") === undefined ? null : link;
+  const path = sameOriginPath(link, publicUrl);
+  return path === undefined ? null : `${publicUrl.replace(/\/$/, "")}${path}`;
 }
 
 export async function emailOperator(
@@ -40,7 +47,7 @@ export async function emailOperator(
     await deps.db.emailMessage.create({ data: { ...row, status: "sent", from: smtp.from, credential: settings.smtpCredential, sentAt: new Date() } });
   } catch (error) {
     // Sent twice at once (the receiver drops the repeat by its Message-ID); one row is enough.
-    if ((error as { code?: string }).code !== "P2002") throw error;
+    if (!isUniqueViolation(error)) throw error;
   }
   return "sent";
 }

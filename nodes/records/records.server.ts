@@ -1,6 +1,6 @@
 import { PermanentError } from "../../engine/errors";
 import type { ExecutionContext, StepResult } from "../../engine/registry";
-import { json, type Db } from "../../engine/store";
+import { isUniqueViolation, json, type Db } from "../../engine/store";
 import { renderIn } from "../expression-data";
 import type { createInvoiceNode } from "./create-invoice";
 import type { findContactNode } from "./find-contact";
@@ -79,7 +79,7 @@ export function recordsExecutors(db: Db) {
           return { port: "out", output: invoiceOut(invoice) };
         } catch (error) {
           const target = String((error as { meta?: { target?: unknown } }).meta?.target ?? "");
-          if ((error as { code?: string }).code !== "P2002" || attempt >= 20) throw error;
+          if (!isUniqueViolation(error) || attempt >= 20) throw error;
           if (target.includes("sourceKey")) {
             const made = await db.invoice.findUniqueOrThrow({ where: { sourceKey: ctx.idempotencyKey }, include: { lines: { orderBy: { position: "asc" } } } });
             return { port: "out", output: invoiceOut(made) };

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { ConflictError, RateLimitedError, UnauthenticatedError, ValidationError } from "../../engine/errors";
 import { json, type Db } from "../../engine/store";
@@ -9,21 +10,29 @@ import { API_TOKEN_PREFIX, hashToken, newToken, safeEqual } from "./tokens";
 export interface AuthOptions {
   sessionTtlMs: number;
   now?: () => Date;
+  /** Signs device cookies; without one, a random key per process (cookies last until a restart). */
+  deviceKey?: string;
 }
 
 export interface ClientInfo {
   ip: string;
   userAgent?: string | undefined;
+  /** The device cookie as the client sent it (verified here, so a forged one counts as none). */
+  device?: string | undefined;
 }
 
 export interface IssuedSession {
   token: string;
   expiresAt: Date;
+  /** The signed device cookie to set: it gives this device its own sign-in allowance later. */
+  device: string;
 }
 
 // Rate limits for sign-in: per client address, and overall so that many addresses cannot
 // guess together. Counted in the database: shared by every process, kept across restarts.
-export const LOGIN_LIMITS = { windowMs: 15 * 60_000, perIp: 5, overall: 50 } as const;
+// A device that signed in before (a signed device cookie, as OWASP's lockout guidance
+// describes) has its own allowance instead, so strangers cannot lock the operator out.
+export const LOGIN_LIMITS = { windowMs: 15 * 60_000, perIp: 5, overall: 50, perDevice: 5 } as const;
 // A session is also refused after this long, however active.
 const ABSOLUTE_SESSION_MS = 30 * 24 * 3_600_000;
 // lastSeenAt/expiresAt are refreshed at most this often, to keep reads from writing.
@@ -43,8 +52,16 @@ export const CreateTokenInput = z.object({ name: z.string().trim().min(1, "is re
 
 export function authService(db: Db, options: AuthOptions) {
   const now = options.now ?? (() => new Date());
+  const deviceKey = options.deviceKey ?? randomBytes(32).toString("hex");
+  const signDevice = (id: string) => `${id}.${createHmac("sha256", deviceKey).update(`keel-device:${id}`).digest("base64url")}`;
 
-  async function issueSession(client: ClientInfo): Promise<IssuedSession> {
+  /** The device id behind a cookie, or undefined when there is none or its signature is wrong. */
+  function verifiedDevice(cookie: string | undefined): string | undefined {
+    const id = cookie?.split(".")[0];
+    return id && /^[A-Za-z0-9_-]{22}$/.test(id) && safeEqual(signDevice(id), cookie!) ? id : undefined;
+  }
+
+  async function issueSession(client: ClientInfo, deviceId = verifiedDevice(client.device) ?? randomBytes(16).toString("base64url")): Promise<IssuedSession> {
     const token = newToken();
     const at = now();
     const expiresAt = new Date(at.getTime() + options.sessionTtlMs);
@@ -52,25 +69,49 @@ export function authService(db: Db, options: AuthOptions) {
     await db.session.create({
       data: { tokenHash: hashToken(token), createdAt: at, lastSeenAt: at, expiresAt, ip: client.ip, userAgent: client.userAgent?.slice(0, 300) ?? null },
     });
-    return { token, expiresAt };
+    return { token, expiresAt, device: signDevice(deviceId) };
   }
 
-  async function checkRateLimit(ip: string): Promise<void> {
-    const since = new Date(now().getTime() - LOGIN_LIMITS.windowMs);
-    const [fromIp, overall] = await Promise.all([
-      db.loginAttempt.findMany({ where: { ip, succeeded: false, createdAt: { gte: since } }, orderBy: { createdAt: "asc" }, select: { createdAt: true } }),
-      db.loginAttempt.count({ where: { succeeded: false, createdAt: { gte: since } } }),
-    ]);
-    if (fromIp.length >= LOGIN_LIMITS.perIp) {
-      const retryAfterMs = fromIp[fromIp.length - LOGIN_LIMITS.perIp]!.createdAt.getTime() + LOGIN_LIMITS.windowMs - now().getTime();
-      throw new RateLimitedError(
-        `Too many failed sign-ins from this address. Try again in ${Math.max(1, Math.ceil(retryAfterMs / 60_000))} minute(s).`,
-        Math.max(1_000, retryAfterMs),
-      );
+  /**
+   * Records the attempt first, then counts the attempts already recorded: every attempt sees
+   * its own row and those of every attempt that counted before it, so of N parallel guesses
+   * at most `limit` find themselves within it (a check-then-record let them all through). An
+   * attempt over the limit is deleted again, so refused guesses do not extend the lockout.
+   */
+  async function reserveAttempt(ip: string, device: string | undefined): Promise<string> {
+    const at = now();
+    const since = new Date(at.getTime() - LOGIN_LIMITS.windowMs);
+    const row = await db.loginAttempt.create({ data: { ip, device: device ?? null, succeeded: false, createdAt: at }, select: { id: true } });
+    const failed = { succeeded: false, createdAt: { gte: since } };
+    let refusal: RateLimitedError | undefined;
+    if (device) {
+      if ((await db.loginAttempt.count({ where: { ...failed, device } })) > LOGIN_LIMITS.perDevice) {
+        refusal = new RateLimitedError("Too many failed sign-ins from this device. Try again in a few minutes, or run `keel reset-password`.", LOGIN_LIMITS.windowMs);
+      }
+    } else {
+      const [fromIp, overall] = await Promise.all([
+        db.loginAttempt.count({ where: { ...failed, device: null, ip } }),
+        db.loginAttempt.count({ where: { ...failed, device: null } }),
+      ]);
+      if (fromIp > LOGIN_LIMITS.perIp) {
+        const oldest = await db.loginAttempt.findFirst({ where: { ...failed, device: null, ip }, orderBy: { createdAt: "asc" }, select: { createdAt: true } });
+        const retryAfterMs = (oldest?.createdAt.getTime() ?? at.getTime()) + LOGIN_LIMITS.windowMs - at.getTime();
+        refusal = new RateLimitedError(
+          `Too many failed sign-ins from this address. Try again in ${Math.max(1, Math.ceil(retryAfterMs / 60_000))} minute(s).`,
+          Math.max(1_000, retryAfterMs),
+        );
+      } else if (overall > LOGIN_LIMITS.overall) {
+        refusal = new RateLimitedError(
+          "Too many failed sign-ins. Try again in a few minutes from a device that signed in before, or run `keel reset-password`.",
+          LOGIN_LIMITS.windowMs,
+        );
+      }
     }
-    if (overall >= LOGIN_LIMITS.overall) {
-      throw new RateLimitedError("Too many failed sign-ins. Try again in a few minutes, or run `keel reset-password`.", LOGIN_LIMITS.windowMs);
+    if (refusal) {
+      await db.loginAttempt.deleteMany({ where: { id: row.id } });
+      throw refusal;
     }
+    return row.id;
   }
 
   return {
@@ -115,16 +156,17 @@ export function authService(db: Db, options: AuthOptions) {
     },
 
     async login(input: { password: unknown }, client: ClientInfo): Promise<IssuedSession> {
-      await checkRateLimit(client.ip);
+      const device = verifiedDevice(client.device);
+      const attempt = await reserveAttempt(client.ip, device);
       const operator = await db.operator.findUnique({ where: { id: "operator" } });
       const ok = typeof input.password === "string" && !!operator && (await verifyPassword(operator.passwordHash, input.password));
-      await db.loginAttempt.create({ data: { ip: client.ip, succeeded: ok, createdAt: now() } });
+      if (ok) await db.loginAttempt.updateMany({ where: { id: attempt }, data: { succeeded: true } });
       if (!ok) {
         await audit(db, { actor: "anonymous", action: "auth.login_failed", detail: { ip: client.ip } });
         throw new UnauthenticatedError(operator ? "Wrong password." : "No password is set yet. Use the set-up link `keel start` printed.");
       }
       await audit(db, { actor: "operator", action: "auth.login", detail: { ip: client.ip } });
-      return issueSession(client);
+      return issueSession(client, device);
     },
 
     /** The session behind a cookie token, or null when there is none or it has expired. */

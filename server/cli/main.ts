@@ -10,6 +10,7 @@ import { rotateKeyCommand } from "./rotate-key";
 import { runCommand } from "./run";
 import { workerCommand } from "./worker";
 import { start } from "./start";
+import { serveWebCommand } from "./web";
 
 const USAGE = `usage: keel <command>
 
@@ -88,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(argv.slice(argv.indexOf(command) + 1));
     case "rotate-key":
       return rotateKeyCommand();
+    case "serve-web":
+      return serveWebCommand(argv.slice(argv.indexOf(command) + 1));
     case "memory":
       return memoryCommand(argv.slice(argv.indexOf(command) + 1));
     case "help":

@@ -1,14 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ValidationError } from "../../engine/errors";
+import { isFinished } from "../../engine/runtime/run-status";
 import { Worker } from "../../engine/runtime/worker";
 import { memoryIndexFor } from "../memory/index-for";
 import { runningChromaUrl } from "../process/chroma";
 import { runtimeDepsFor } from "../runtime";
 import { withServices } from "./with-services";
 import { publishCommand } from "./graph-commands";
-
-const SETTLED = new Set(["succeeded", "failed", "dead", "cancelled", "waiting"]);
 
 /**
  * `keel run FILE|WORKFLOW [--input JSON] [--idempotency-key K] [--wait]`: starts a run of the
@@ -46,7 +45,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       const worker = new Worker(runtimeDepsFor(services.config, services.database, { memory: { index } }), { id: `keel-run:${process.pid}`, concurrency: 1 });
       for (;;) {
         const run = await services.runs.get(started.id);
-        if (SETTLED.has(run.status)) break;
+        // A waiting run waits for a person: `--wait` returns then too.
+        if (isFinished(run.status) || run.status === "waiting") break;
         if ((await worker.drain(1)) === 0) await new Promise((r) => setTimeout(r, 200));
       }
     }

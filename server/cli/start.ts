@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { ConfigurationError } from "../../engine/errors";
@@ -6,8 +7,9 @@ import { startLocalChroma } from "../process/chroma";
 import { removePidFile, writePidFile } from "../process/pid-file";
 import { PROJECT_ROOT } from "../process/paths";
 import { Supervisor } from "../process/supervisor";
-import { portInUse, waitForHttp } from "../process/wait";
+import { ExitedBeforeReadyError, portInUse, waitForHttp } from "../process/wait";
 import { buildIsCurrent, buildWebApp } from "../process/web-build";
+import { READY_PATH } from "../web/ready";
 import { startRetentionTimer } from "../services/retention";
 import { prepareDatabase } from "./prepare";
 
@@ -72,15 +74,22 @@ export async function start(options: StartOptions = {}): Promise<number> {
       // Absolute, so the child agrees with us whatever its working directory.
       DATABASE_URL: config.database.provider === "sqlite" ? `file:${config.database.file}` : config.database.url,
       CHROMA_URL: chromaUrl,
-      KEEL_PUBLIC_URL: config.publicUrl,
+      // Only when set: then the web server refuses requests for any other Host.
+      ...(config.publicUrlConfigured ? { KEEL_PUBLIC_URL: config.publicUrl } : {}),
     };
     supervisor.spawn("worker", process.execPath, [join(PROJECT_ROOT, "bin", "keel.js"), "worker"], { cwd: PROJECT_ROOT, env });
-    const web = supervisor.spawn("web", process.execPath, [nextBin, "start", "-H", config.host, "-p", String(config.port)], {
+    // Keel's own server in front of Next's handler: it tells route handlers the socket's address.
+    const nonce = randomBytes(16).toString("hex");
+    const web = supervisor.spawn("web", process.execPath, [join(PROJECT_ROOT, "bin", "keel.js"), "serve-web", "--nonce", nonce], {
       cwd: PROJECT_ROOT,
       env,
     });
     const local = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
-    await waitForHttp(`${local}/api/trpc/health`, { timeoutMs: 60_000, exited: web.exited });
+    // The ready path is answered before the Host check, so a KEEL_PUBLIC_URL elsewhere does not matter.
+    // Only this start's nonce proves it is this Keel answering: another program that took the
+    // port after the check above (during a build) answers too, and our server then exits with
+    // one line naming the port (EADDRINUSE).
+    await waitForHttp(`${local}${READY_PATH}`, { timeoutMs: 60_000, exited: web.exited, body: nonce });
     log(`Keel is running at ${config.publicUrl}  (Ctrl-C stops it)`);
     // Run payload retention now and every 24 h; failures are logged, never fatal.
     retention = startRetentionTimer(config, { log });
@@ -93,6 +102,12 @@ export async function start(options: StartOptions = {}): Promise<number> {
     await stop(`${outcome.name} exited unexpectedly (code ${outcome.code})`);
     return 1;
   } catch (error) {
+    if (error instanceof ExitedBeforeReadyError) {
+      // The web server said why in one line (the port in use); stop the rest without more.
+      stopping ??= supervisor.stopAll();
+      await stopping;
+      return 1;
+    }
     await stop(error instanceof Error ? error.message : String(error));
     if (error instanceof Error && error.message === "interrupted") return 0;
     throw error;

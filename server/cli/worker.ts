@@ -4,6 +4,7 @@ import { ValidationError } from "../../engine/errors";
 import { Worker } from "../../engine/runtime/worker";
 import { openDatabase } from "../../engine/store";
 import { loadConfig } from "../config";
+import type { IndexDeferred } from "../../nodes/memory/memory.server";
 import { memoryIndexFor, workerSummarizer } from "../memory/index-for";
 import { startMemoryMaintenance } from "../memory/maintenance";
 import { runtimeDepsFor } from "../runtime";
@@ -39,28 +40,37 @@ export async function workerCommand(argv: string[]): Promise<number> {
   await prepareDatabase(config);
   const database = await openDatabase(config.database);
   const id = values.id ?? `${hostname()}:${process.pid}`;
-  const hooks = crashHooks(process.env.KEEL_CRASH_AT);
+  const hooks = crashHooks(config.worker.crashAt);
   // Under `keel start` CHROMA_URL names the local Chroma it started; without any, memory items
   // are still stored and indexed once an index is configured.
   const index = memoryIndexFor(config);
   const log = (line: string) => console.error(`keel worker: ${line}`);
-  const memory = { index, onIndexError: (error: unknown) => log(`memory item not indexed yet (the sweeper retries): ${error instanceof Error ? error.message : String(error)}`) };
+  // Counted, so a Keel under load says how often inline indexing fell behind.
+  let deferred = 0;
+  const memory = {
+    index,
+    onIndexDeferred: (event: IndexDeferred) => {
+      deferred++;
+      const why = event.reason === "timeout" ? "did not finish in time" : event.error instanceof Error ? event.error.message.split("\n")[0] : String(event.error);
+      log(`memory item ${event.itemId} not indexed inline (${why}; ${deferred} since start); the sweeper indexes it`);
+    },
+  };
   const deps = runtimeDepsFor(config, database, { memory });
   const worker = new Worker(
     { ...deps, ...(hooks ? { hooks } : {}) },
     {
       id,
       concurrency,
-      leaseMs: Number(process.env.KEEL_LEASE_MS ?? 30_000),
-      idleMs: Number(process.env.KEEL_WORKER_IDLE_MS ?? 500),
+      leaseMs: config.worker.leaseMs,
+      idleMs: config.worker.idleMs,
       onError: (error, runId) => console.error(`keel worker: ${runId ? `run ${runId}: ` : ""}${error instanceof Error ? error.message : String(error)}`),
     },
   );
   worker.start();
-  const upkeep = startMemoryMaintenance(database, { index, summarizer: await workerSummarizer(config, database.db), intervalMs: Number(process.env.KEEL_MEMORY_UPKEEP_MS ?? 60_000), log });
+  const upkeep = startMemoryMaintenance(database, { index, summarizer: await workerSummarizer(config, database.db), intervalMs: config.worker.memoryUpkeepMs, log });
   // Every worker also fires schedules and reminders; they agree through the database, so N
   // workers fire each schedule instant and each reminder once.
-  const intervalMs = Number(process.env.KEEL_SCHEDULER_INTERVAL_MS ?? 5_000);
+  const intervalMs = config.worker.schedulerIntervalMs;
   const logError = (what: string) => (error: unknown) => log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
   const credentials = credentialService(database.db, createCipher(ensureSecret(config.dataDir, config.secret).secret));
   const tickers = [

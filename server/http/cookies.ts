@@ -15,6 +15,17 @@ export function sessionCookie(token: string, expiresAt: Date, publicUrl: string)
   return parts.join("; ");
 }
 
+// The device cookie: proof that this browser signed in before, so it keeps its own sign-in
+// allowance while strangers are rate limited (OWASP's lockout guidance). Signed, not secret.
+export const DEVICE_COOKIE = "keel_device";
+const DEVICE_COOKIE_DAYS = 365;
+
+export function deviceCookie(value: string, publicUrl: string): string {
+  const parts = [`${DEVICE_COOKIE}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${DEVICE_COOKIE_DAYS * 24 * 3600}`];
+  if (publicUrl.startsWith("https:")) parts.push("Secure");
+  return parts.join("; ");
+}
+
 export function clearedSessionCookie(publicUrl: string): string {
   return sessionCookie("", new Date(0), publicUrl);
 }

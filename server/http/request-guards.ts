@@ -1,6 +1,7 @@
 import { TooLargeError } from "../../engine/errors";
 import { formatBytes } from "../../engine/limits";
 import { readCapped } from "../../engine/stream";
+import { formatIp, inCidr, parseCidr, parseIp, unmapped, type Cidr } from "../../nodes/adapters/egress/ip";
 
 /** Header the app's own client sends with every mutation; a cross-site form or fetch cannot. */
 export const CSRF_HEADER = "x-keel-csrf";
@@ -20,13 +21,31 @@ export function isSameOriginRequest(req: Request, publicUrl: string): boolean {
 }
 
 /**
- * The client's address as well as a route handler can know it: Next.js fills X-Forwarded-For
- * from the socket when the request has none, and a reverse proxy appends the address it saw,
- * so the last hop is the nearest one. A client talking to Keel directly can forge it, which is
- * why sign-in is also limited overall, not only per address.
+ * The header Keel's web server (server/web/serve.ts) sets to the socket's address on every
+ * request, replacing any a client sent: the one address a client cannot choose.
  */
-export function clientIp(req: Request): string {
-  return req.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim() || "unknown";
+export const PEER_HEADER = "x-keel-peer";
+
+/**
+ * The client's address: the socket's peer, unless that peer is a configured trusted proxy
+ * (KEEL_TRUSTED_PROXIES); then the nearest X-Forwarded-For hop that is not a trusted proxy
+ * (each proxy appends the address it saw, so hops further left may be forged).
+ */
+export function clientIp(req: Request, trustedProxies: readonly string[] = []): string {
+  const normal = (address: string) => {
+    const ip = parseIp(address.trim());
+    return ip ? formatIp(unmapped(ip)) : address.trim();
+  };
+  const peer = normal(req.headers.get(PEER_HEADER) ?? "") || "unknown";
+  const trusted = trustedProxies.map(parseCidr).filter((c): c is Cidr => c !== undefined);
+  const isTrusted = (address: string) => {
+    const ip = parseIp(address);
+    return ip !== undefined && trusted.some((cidr) => inCidr(unmapped(ip), cidr));
+  };
+  if (!isTrusted(peer)) return peer;
+  const hops = (req.headers.get("x-forwarded-for") ?? "").split(",").map(normal).filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) if (!isTrusted(hops[i]!)) return hops[i]!;
+  return hops[0] ?? peer;
 }
 
 /** Reads a body up to `limit` bytes, refusing larger ones before reading them whole. */

@@ -1,17 +1,25 @@
 import { createServer } from "node:net";
 
-/** Polls `url` until it answers 2xx, the child exits, or the timeout passes. */
-export async function waitForHttp(url: string, options: { timeoutMs: number; exited?: Promise<unknown> }): Promise<void> {
+/** The child serving a URL exited before it answered: it has said why itself. */
+export class ExitedBeforeReadyError extends Error {}
+
+/**
+ * Polls `url` until it answers 2xx (with exactly `body`, when given: proof that it is the
+ * expected server answering, not another program on the port), the child exits, or the
+ * timeout passes.
+ */
+export async function waitForHttp(url: string, options: { timeoutMs: number; exited?: Promise<unknown>; body?: string }): Promise<void> {
   let exited = false;
   void options.exited?.then(() => (exited = true));
   const deadline = Date.now() + options.timeoutMs;
   let lastError = "no answer";
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`the process serving ${url} exited before it was ready`);
+    if (exited) throw new ExitedBeforeReadyError(`the process serving ${url} exited before it was ready`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return;
-      lastError = `HTTP ${response.status}`;
+      const text = options.body === undefined ? "" : await response.text();
+      if (response.ok && (options.body === undefined || text === options.body)) return;
+      lastError = response.ok ? "another program answered" : `HTTP ${response.status}`;
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
     }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import type { ResolvedCredential } from "../../engine/registry";
-import type { Db } from "../../engine/store";
+import { isUniqueViolation, type Db } from "../../engine/store";
 import type { Cipher } from "../secrets/cipher";
 import { audit } from "./audit";
 import { takeTokenOrWait } from "./rate-bucket";
@@ -99,7 +99,7 @@ export function credentialService(db: Db, cipher: Cipher, now: () => number = Da
       try {
         await db.credential.create({ data: { name: input.name, kind: input.kind, ...sealed, ...bucket(input.rateLimit) } });
       } catch (error) {
-        if ((error as { code?: string }).code === "P2002") throw new ConflictError(`A credential named '${input.name}' exists; delete it first.`);
+        if (isUniqueViolation(error)) throw new ConflictError(`A credential named '${input.name}' exists; delete it first.`);
         throw error;
       }
       await audit(db, { actor, action: "credential.create", targetType: "credential", targetId: input.name, detail: { kind: input.kind, rateLimit: input.rateLimit ?? null } });

@@ -2,11 +2,10 @@ import { z } from "zod";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import type { NodeRegistry } from "../../engine/registry";
 import { skipNode } from "../../engine/runtime/operator-actions";
+import { cancelDeadLetter, markDeadLetterSkipped, retryDeadLetter, type DeadLetterActionResult } from "../../engine/runtime/prisma-store-actions";
 import type { RunStore } from "../../engine/runtime/store";
-import { json, type Db } from "../../engine/store";
-import { DbNull as DbNullValue } from "../../engine/store/json";
+import type { Db } from "../../engine/store";
 import { audit } from "./audit";
-import { appendRunEvent, wakeWaitingParent } from "./run-log";
 
 // Dead letters: runs whose step failed for good, each with a review packet. The operator
 // retries the step (same idempotency key, fresh retry budget), skips it with an output of
@@ -24,16 +23,14 @@ export function deadLetterService(db: Db, deps: { store: RunStore; registry?: No
     return letter;
   }
 
-  async function resolve(id: string, status: "retried" | "skipped" | "cancelled", actor: string, apply: (tx: Db, letter: { runId: string; nodeId: string }) => Promise<void>) {
-    return db.$transaction(async (tx) => {
-      const { count } = await tx.deadLetter.updateMany({ where: { id, status: "open" }, data: { status, resolvedBy: actor, resolvedAt: now() } });
-      if (count !== 1) throw new ConflictError("This dead letter was already handled.");
-      const letter = await tx.deadLetter.findUniqueOrThrow({ where: { id }, select: { runId: true, nodeId: true } });
-      await apply(tx as unknown as Db, letter);
-      await audit(tx, { actor, action: `deadletter.${status === "retried" ? "retry" : status === "skipped" ? "skip" : "cancel"}`, targetType: "run", targetId: letter.runId, detail: { node: letter.nodeId } });
-      return letter;
-    });
+  /** The store's answer as the operator reads it: a conflict names what happened meanwhile. */
+  function settled(result: DeadLetterActionResult) {
+    if (!result.ok) throw new ConflictError(result.reason === "handled" ? "This dead letter was already handled." : "The run is no longer dead.");
+    return { runId: result.runId, nodeId: result.nodeId };
   }
+
+  const auditAs = (actor: string, action: string) => (tx: Parameters<typeof audit>[0], letter: { runId: string; nodeId: string }) =>
+    audit(tx, { actor, action, targetType: "run", targetId: letter.runId, detail: { node: letter.nodeId } });
 
   const service = {
     async list() {
@@ -48,8 +45,7 @@ export function deadLetterService(db: Db, deps: { store: RunStore; registry?: No
      */
     async retry(id: string, actor = "operator", edit?: { config: Record<string, unknown> }) {
       const letter = await open(id);
-      let override: { visit: number; config: Record<string, unknown>; generation: number } | undefined;
-      let overrides: Record<string, unknown> = {};
+      let override: { visit: number; config: Record<string, unknown>; generation: number; overrides: Record<string, unknown> } | undefined;
       if (edit) {
         const run = await db.run.findUniqueOrThrow({ where: { id: letter.runId }, select: { stepOverrides: true, version: { select: { graph: true } } } });
         const node = (run.version.graph as { nodes: { id: string; type: string; typeVersion: number; config: Record<string, unknown> }[] }).nodes.find((n) => n.id === letter.nodeId)!;
@@ -60,20 +56,12 @@ export function deadLetterService(db: Db, deps: { store: RunStore; registry?: No
           const issue = parsed.error.issues[0]!;
           throw new ValidationError(`config.${issue.path.join(".")}: ${issue.message}`, parsed.error.issues.map((i) => ({ path: `config.${i.path.join(".")}`, message: i.message })));
         }
-        overrides = (run.stepOverrides ?? {}) as Record<string, { generation: number }>;
+        const overrides = (run.stepOverrides ?? {}) as Record<string, { generation: number }>;
         const previous = (overrides[letter.nodeId] as { generation?: number } | undefined)?.generation ?? 0;
         const visit = (await db.deadLetter.findUniqueOrThrow({ where: { id }, select: { packet: true } })).packet as { visit?: number };
-        override = { visit: visit.visit ?? 1, config: edit.config, generation: previous + 1 };
+        override = { visit: visit.visit ?? 1, config: edit.config, generation: previous + 1, overrides };
       }
-      return resolve(id, "retried", actor, async (tx, dead) => {
-        const { count } = await tx.run.updateMany({
-          where: { id: dead.runId, status: "dead" },
-          data: { status: "queued", error: DbNullValue, wakeAt: null, ...(override ? { stepOverrides: json({ ...overrides, [dead.nodeId]: override }) } : {}) },
-        });
-        if (count !== 1) throw new ConflictError("The run is no longer dead.");
-        if (!override) await tx.effect.updateMany({ where: { runId: dead.runId, nodeId: dead.nodeId, status: "failed" }, data: { attempts: 0 } });
-        await appendRunEvent(tx, dead.runId, "run.retried", { by: actor, edited: override ? Object.keys(edit!.config) : [] }, dead.nodeId);
-      });
+      return settled(await retryDeadLetter(db, { letterId: id, actor, now: now(), ...(override ? { override } : {}), also: auditAs(actor, "deadletter.retry") }));
     },
 
     async retryMany(ids: string[], actor = "operator") {
@@ -94,18 +82,18 @@ export function deadLetterService(db: Db, deps: { store: RunStore; registry?: No
       const input = SkipInput.parse(raw);
       const letter = await open(input.id);
       await skipNode({ store: deps.store, clock: { now } }, { runId: letter.runId, nodeId: letter.nodeId, port: input.port, output: input.output, actor });
-      await db.deadLetter.updateMany({ where: { id: input.id, status: "open" }, data: { status: "skipped", resolvedBy: actor, resolvedAt: now() } });
-      await audit(db, { actor, action: "deadletter.skip", targetType: "run", targetId: letter.runId, detail: { node: letter.nodeId, port: input.port } });
+      await markDeadLetterSkipped(db, {
+        letterId: input.id,
+        actor,
+        now: now(),
+        also: (tx) => audit(tx, { actor, action: "deadletter.skip", targetType: "run", targetId: letter.runId, detail: { node: letter.nodeId, port: input.port } }),
+      });
       return letter;
     },
 
     async cancel(id: string, actor = "operator") {
       await open(id);
-      return resolve(id, "cancelled", actor, async (tx, letter) => {
-        await tx.run.updateMany({ where: { id: letter.runId, status: "dead" }, data: { status: "cancelled", finishedAt: now() } });
-        await wakeWaitingParent(tx, letter.runId);
-        await appendRunEvent(tx, letter.runId, "run.cancelled", { by: actor }, letter.nodeId);
-      });
+      return settled(await cancelDeadLetter(db, { letterId: id, actor, now: now(), also: auditAs(actor, "deadletter.cancel") }));
     },
   };
   return service;

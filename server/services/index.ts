@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { Worker } from "../../engine/runtime/worker";
@@ -38,8 +39,11 @@ export async function createServices(config: KeelConfig): Promise<Services> {
 
 export function servicesFor(config: KeelConfig, database: Database, options: { now?: () => Date } = {}) {
   const { db } = database;
-  const cipher = createCipher(ensureSecret(config.dataDir, config.secret).secret);
-  const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, ...options });
+  const secret = ensureSecret(config.dataDir, config.secret).secret;
+  const cipher = createCipher(secret);
+  // Device cookies are signed with a key derived from the master secret, so they survive restarts.
+  const deviceKey = createHmac("sha256", secret).update("keel:device-cookie").digest("hex");
+  const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, deviceKey, ...options });
   const workflows = workflowService(db);
   const store = new PrismaRunStore(database);
   const runs = runService(db, { store });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigurationError, NotFoundError, PermanentError, ValidationError } from "../../engine/errors";
-import { AnyNull, DbNull, json, type Database } from "../../engine/store";
+import { forgetPayloads } from "../../engine/runtime/prisma-store-tombstones";
+import { json, type Database } from "../../engine/store";
 import type { MemoryIndex } from "../../nodes/memory/memory-index.server";
 import { countStale, parseSubject, recall, type RecallResult, type SubjectRef } from "../../nodes/memory/memory-store.server";
 import { audit } from "./audit";
@@ -163,38 +164,12 @@ export function memoryService(database: Database, options: { index: MemoryIndex 
       const eventIds = await idsMentioning(database, "RunEvent", ["payload"], ref.key);
       const effectIds = await idsMentioning(database, "Effect", ["request", "result", "error"], ref.key);
       const runIds = await idsMentioning(database, "Run", ["input", "output"], ref.key);
-      const stamp = `forgotten ${now().toISOString()}`;
-      const byStep = [...steps.values()];
-
-      return db.$transaction(
-        async (tx) => {
-          const events = await tx.runEvent.updateMany({
-            where: { OR: [...byStep, { id: { in: eventIds } }], NOT: { payload: { equals: AnyNull } } },
-            data: { payload: DbNull, tombstone: stamp },
-          });
-          const effects = await tx.effect.updateMany({
-            where: { OR: [...byStep, { id: { in: effectIds } }] },
-            data: { request: DbNull, result: DbNull, error: DbNull },
-          });
-          // Finished runs that carried the key keep their skeleton; their input and output become
-          // tombstones, as retention does. Open runs keep theirs: they still need them to go on.
-          const tombstone = json({ forgotten: stamp.slice("forgotten ".length) });
-          const finished = { id: { in: runIds }, finishedAt: { not: null } };
-          const runs = await tx.run.updateMany({ where: finished, data: { input: tombstone } });
-          await tx.run.updateMany({ where: { ...finished, NOT: { output: { equals: AnyNull } } }, data: { output: tombstone } });
-          await tx.memorySubject.delete({ where: { id: row.id } });
-          // The key may be personal data: the audit entry names the subject by id and kind only.
-          await audit(tx, {
-            actor,
-            action: "memory.forget",
-            targetType: "memory_subject",
-            targetId: row.id,
-            detail: { kind: ref.kind, items: items.length, events: events.count, effects: effects.count, runs: runs.count },
-          });
-          return { subject: `${ref.kind}:${ref.key}`, items: items.length, events: events.count, effects: effects.count, runs: runs.count };
-        },
-        { timeout: 120_000, maxWait: 30_000 },
-      );
+      return forgetPayloads(db, { steps: [...steps.values()], eventIds, effectIds, runIds }, now(), async (tx, counts) => {
+        await tx.memorySubject.delete({ where: { id: row.id } });
+        // The key may be personal data: the audit entry names the subject by id and kind only.
+        await audit(tx, { actor, action: "memory.forget", targetType: "memory_subject", targetId: row.id, detail: { kind: ref.kind, items: items.length, ...counts } });
+        return { subject: `${ref.kind}:${ref.key}`, items: items.length, ...counts };
+      });
     },
 
     retention,

@@ -1,5 +1,7 @@
 import { NotFoundError, ValidationError } from "../../engine/errors";
-import { json, type Db } from "../../engine/store";
+import { claimMail, dropTimer, dueReminders, markTimerFired } from "../../engine/runtime/prisma-store-timers";
+import { appPath } from "../../engine/runtime/run-refs";
+import { isUniqueViolation, json, type Db } from "../../engine/store";
 import { messageIdFor, type SmtpSecret } from "../../nodes/adapters/email-send.server";
 import { absoluteLink, emailOperator, readNotificationSettings } from "../../nodes/notify/operator-email.server";
 import { NOTIFICATION_SETTING_KEY, NotificationSettingsSchema, type NotificationSettings } from "../../nodes/notify/settings";
@@ -71,18 +73,15 @@ export function notifierService(db: Db, deps: { smtp?: ((credential: string) => 
 
   /** Fires due reminder timers: each leaves one notification, if the approval still waits. */
   async function remind(at: Date): Promise<number> {
-    const due = await db.timer.findMany({ where: { kind: "notification", firedAt: null, fireAt: { lte: at }, key: { endsWith: ":remind" } }, take: 100, select: { id: true, key: true, runId: true, nodeId: true } });
     let left = 0;
-    for (const timer of due) {
-      const visit = Number(timer.key.split(":").at(-2));
-      if (!timer.runId || !timer.nodeId || !Number.isInteger(visit)) continue;
+    for (const timer of await dueReminders(db, at)) {
       const approval = await db.approval.findUnique({
-        where: { runId_nodeId_visit: { runId: timer.runId, nodeId: timer.nodeId, visit } },
+        where: { runId_nodeId_visit: { runId: timer.runId, nodeId: timer.nodeId, visit: timer.visit } },
         select: { id: true, status: true, packet: true, deadlineAt: true, run: { select: { status: true } } },
       });
       if (!approval || approval.status !== "pending" || approval.run.status === "cancelled") {
         // Nothing waits any more: the reminder is dropped, not fired.
-        await db.timer.deleteMany({ where: { id: timer.id, firedAt: null } });
+        await dropTimer(db, timer.id);
         continue;
       }
       const packet = approval.packet as { kind?: string; title?: unknown };
@@ -96,29 +95,17 @@ export function notifierService(db: Db, deps: { smtp?: ((credential: string) => 
             kind: form ? "form_reminder" : "approval_reminder",
             title: `Reminder: ${form ? "form to fill in" : "approval needed"}: ${String(packet.title ?? "")}`.slice(0, 300),
             body: approval.deadlineAt ? `Its deadline is ${approval.deadlineAt.toISOString()}.` : "",
-            link: form ? `/forms/${approval.id}` : `/approvals/${approval.id}`,
+            link: appPath({ to: form ? "form" : "approval", id: approval.id }),
             runId: timer.runId,
           },
         });
         left++;
       } catch (error) {
-        if ((error as { code?: string }).code !== "P2002") throw error;
+        if (!isUniqueViolation(error)) throw error;
       }
-      await db.timer.updateMany({ where: { id: timer.id, firedAt: null }, data: { firedAt: at } });
+      await markTimerFired(db, timer.id, at);
     }
     return left;
-  }
-
-  async function claimMail(notificationId: string, at: Date): Promise<boolean> {
-    const key = `mail:${notificationId}`;
-    try {
-      await db.timer.create({ data: { key, kind: "notification", fireAt: at, firedAt: at } });
-      return true;
-    } catch (error) {
-      if ((error as { code?: string }).code !== "P2002") throw error;
-    }
-    const { count } = await db.timer.updateMany({ where: { key, firedAt: { lt: new Date(at.getTime() - MAIL_CLAIM_MS) } }, data: { firedAt: at } });
-    return count === 1;
   }
 
   /** Emails the recent notifications about someone waiting that have no message yet. */
@@ -137,7 +124,7 @@ export function notifierService(db: Db, deps: { smtp?: ((credential: string) => 
     let sent = 0;
     let failure: unknown;
     for (const n of recent) {
-      if (done.has(messageIdFor(keyOf(n.id))) || !(await claimMail(n.id, at))) continue;
+      if (done.has(messageIdFor(keyOf(n.id))) || !(await claimMail(db, n.id, at, MAIL_CLAIM_MS))) continue;
       const link = absoluteLink(n.link, deps.publicUrl);
       try {
         await emailOperator({ db, smtp: deps.smtp }, { key: keyOf(n.id), subject: n.title, text: [n.body, link ? `Open it in Keel:\n${link}` : ""].filter(Boolean).join("\n\n"), runId: n.runId });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ValidationError } from "../../engine/errors";
-import { AnyNull, DbNull, json, openDatabase, type Database, type Db } from "../../engine/store";
+import { pruneRuns, type PruneCounts } from "../../engine/runtime/prisma-store-tombstones";
+import { json, openDatabase, type Database, type Db } from "../../engine/store";
 import type { KeelConfig } from "../config";
 import { audit } from "./audit";
 import { zodIssues } from "./zod-issues";
@@ -45,12 +46,7 @@ export async function saveRetentionSettings(db: Db, input: unknown, actor = "ope
   return settings;
 }
 
-export interface PruneCounts {
-  runs: number;
-  events: number;
-  checkpoints: number;
-  effects: number;
-}
+export type { PruneCounts };
 
 export interface PruneResult extends PruneCounts {
   cutoff: string;
@@ -76,7 +72,6 @@ export async function pruneRunPayloads(
   }
   const cutoff = new Date(options.now.getTime() - options.days * DAY_MS);
   const prunedAt = options.now.toISOString();
-  const tombstone = json({ pruned: prunedAt });
   const batchSize = options.batchSize ?? 100;
   const counts: PruneCounts = { runs: 0, events: 0, checkpoints: 0, effects: 0 };
 
@@ -96,43 +91,11 @@ export async function pruneRunPayloads(
     const ids = candidates.filter((run) => !isTombstone(run.input)).map((run) => run.id);
     if (ids.length === 0) continue;
 
-    await db.$transaction(
-      async (tx) => {
-        counts.events += (
-          await tx.runEvent.updateMany({
-            where: { runId: { in: ids }, tombstone: null, NOT: { payload: { equals: AnyNull } } },
-            data: { payload: DbNull, tombstone: `pruned ${prunedAt}` },
-          })
-        ).count;
-
-        const last = await tx.checkpoint.groupBy({ by: ["runId"], where: { runId: { in: ids } }, _max: { seq: true } });
-        if (last.length > 0) {
-          counts.checkpoints += (
-            await tx.checkpoint.deleteMany({ where: { OR: last.map((row) => ({ runId: row.runId, seq: { lt: row._max.seq! } })) } })
-          ).count;
-        }
-
-        counts.effects += (
-          await tx.effect.updateMany({
-            where: {
-              runId: { in: ids },
-              OR: [
-                { NOT: { request: { equals: AnyNull } } },
-                { NOT: { result: { equals: AnyNull } } },
-                { NOT: { error: { equals: AnyNull } } },
-              ],
-            },
-            data: { request: DbNull, result: DbNull, error: DbNull },
-          })
-        ).count;
-
-        // output and error become tombstones only where there was one: "it had an error" stays true.
-        await tx.run.updateMany({ where: { id: { in: ids }, NOT: { output: { equals: AnyNull } } }, data: { output: tombstone } });
-        await tx.run.updateMany({ where: { id: { in: ids }, NOT: { error: { equals: AnyNull } } }, data: { error: tombstone } });
-        counts.runs += (await tx.run.updateMany({ where: { id: { in: ids } }, data: { input: tombstone } })).count;
-      },
-      { timeout: 120_000, maxWait: 30_000 },
-    );
+    const pruned = await pruneRuns(db, ids, prunedAt);
+    counts.runs += pruned.runs;
+    counts.events += pruned.events;
+    counts.checkpoints += pruned.checkpoints;
+    counts.effects += pruned.effects;
   }
   return { ...counts, cutoff: cutoff.toISOString() };
 }

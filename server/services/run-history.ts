@@ -3,12 +3,12 @@ import type { CompiledWorkflow } from "../../engine/graph/compile";
 import type { Graph } from "../../engine/graph/schema";
 import { NotFoundError, ValidationError } from "../../engine/errors";
 import type { Database } from "../../engine/store";
+import { RUN_STATUSES } from "../../engine/runtime/run-status";
 import { runInputForm } from "./trigger-input";
 
 // Read side of run history: the runs list and everything the replay view loads. Writes to runs
 // stay in the run store and server/services/runs.ts; nothing here changes a row.
 
-export const RUN_STATUSES = ["queued", "running", "waiting", "sleeping", "paused", "succeeded", "failed", "dead", "cancelled"] as const;
 
 export const RunListInput = z.object({
   workflowId: z.string().min(1).optional(),

@@ -2,10 +2,11 @@ import { z } from "zod";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { Graph } from "../../engine/graph/schema";
+import { controlRun, decideApproval, forkRun, setRunOrigin } from "../../engine/runtime/prisma-store-actions";
+import { isFinished, type ControlAction } from "../../engine/runtime/run-status";
 import type { RunStore } from "../../engine/runtime/store";
-import { json, workflowRef, type Db } from "../../engine/store";
+import { workflowRef, type Db } from "../../engine/store";
 import { audit } from "./audit";
-import { appendRunEvent, wakeWaitingParent } from "./run-log";
 import { assertManualInput } from "./trigger-input";
 
 // Starting and steering runs. Runs pin the workflow's current version; an idempotency key
@@ -24,8 +25,6 @@ export const DecideInput = z.object({
   comment: z.string().max(5_000).optional(),
   data: z.unknown().optional(),
 });
-
-type RunStatusName = "queued" | "running" | "waiting" | "sleeping" | "paused" | "succeeded" | "failed" | "dead" | "cancelled";
 
 export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => void }) {
   return {
@@ -49,9 +48,9 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
     async retryFromStart(id: string, actor = "operator") {
       const old = await db.run.findUnique({ where: { id }, select: { id: true, workflowId: true, input: true, status: true } });
       if (!old) throw new NotFoundError(`no run '${id}'`);
-      if (!["succeeded", "failed", "dead", "cancelled"].includes(old.status)) throw new ConflictError(`A ${old.status} run has not finished; cancel it first.`);
+      if (!isFinished(old.status)) throw new ConflictError(`A ${old.status} run has not finished; cancel it first.`);
       const started = await this.start({ workflow: old.workflowId, input: old.input }, actor, "retry");
-      await db.run.update({ where: { id: started.id }, data: { originRunId: old.id } });
+      await setRunOrigin(db, started.id, old.id);
       return started;
     },
 
@@ -73,15 +72,13 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
       assertJsonWithin("input", runInput, LIMITS.runInputBytes);
       const snapshot = checkpoint.snapshot as { context?: Record<string, unknown> };
       const seeded = { ...snapshot, context: { ...(snapshot.context ?? {}), input: runInput } };
-      const run = await db.$transaction(async (tx) => {
-        const created = await tx.run.create({
-          data: { workflowId: source.workflowId, versionId: source.versionId, input: json(runInput), trigger: "fork", originRunId: source.id, originSeq: checkpoint.seq },
-          select: { id: true, status: true },
-        });
-        await tx.runEvent.create({ data: { runId: created.id, seq: 1, type: "run.forked", payload: json({ from: source.id, seq: checkpoint.seq, by: actor, editedInput: input.input !== undefined }) } });
-        await tx.checkpoint.create({ data: { runId: created.id, seq: 1, snapshot: json(seeded), machineHash: checkpoint.machineHash } });
-        await audit(tx, { actor, action: "run.fork", targetType: "run", targetId: created.id, detail: { from: source.id, seq: checkpoint.seq } });
-        return created;
+      const run = await forkRun(db, {
+        source,
+        checkpoint: { seq: checkpoint.seq, snapshot: seeded, machineHash: checkpoint.machineHash },
+        input: runInput,
+        editedInput: input.input !== undefined,
+        actor,
+        also: (tx, id) => audit(tx, { actor, action: "run.fork", targetType: "run", targetId: id, detail: { from: source.id, seq: checkpoint.seq } }),
       });
       deps.onRunnable?.();
       return { id: run.id, status: run.status, created: true };
@@ -122,32 +119,17 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
      * Cancel: the run stops for good; a worker holding it loses its lease at the next heartbeat
      * and aborts the call in flight. Pause: no worker picks it up until it is resumed.
      */
-    async control(input: { id: string; action: "cancel" | "pause" | "resume" }, actor = "operator") {
-      const from: Record<typeof input.action, RunStatusName[]> = {
-        cancel: ["queued", "running", "waiting", "sleeping", "paused", "dead"],
-        pause: ["queued", "running", "waiting", "sleeping"],
-        resume: ["paused"],
-      };
-      const to = { cancel: "cancelled", pause: "paused", resume: "queued" } as const;
-      const { count } = await db.$transaction(async (tx) => {
-        const result = await tx.run.updateMany({
-          where: { id: input.id, status: { in: from[input.action] } },
-          data: { status: to[input.action], leaseOwner: null, leaseExpiresAt: null, ...(input.action === "cancel" ? { finishedAt: new Date() } : {}) },
-        });
-        if (result.count === 1) {
-          await appendRunEvent(tx, input.id, `run.${to[input.action] === "queued" ? "resumed" : to[input.action]}`, { by: actor });
-          if (input.action === "cancel") {
-            await tx.deadLetter.updateMany({ where: { runId: input.id, status: "open" }, data: { status: "cancelled", resolvedBy: actor, resolvedAt: new Date() } });
-            await wakeWaitingParent(tx, input.id);
-          }
-          await audit(tx, { actor, action: `run.${input.action}`, targetType: "run", targetId: input.id });
-        }
-        return result;
+    async control(input: { id: string; action: ControlAction }, actor = "operator") {
+      const result = await controlRun(db, {
+        runId: input.id,
+        action: input.action,
+        actor,
+        now: new Date(),
+        also: (tx) => audit(tx, { actor, action: `run.${input.action}`, targetType: "run", targetId: input.id }),
       });
-      if (count !== 1) {
-        const run = await db.run.findUnique({ where: { id: input.id }, select: { status: true } });
-        if (!run) throw new NotFoundError(`no run '${input.id}'`);
-        throw new ConflictError(`A ${run.status} run cannot be ${input.action === "resume" ? "resumed" : `${input.action}${input.action === "cancel" ? "led" : "d"}`}.`);
+      if (!result.changed) {
+        if (!result.status) throw new NotFoundError(`no run '${input.id}'`);
+        throw new ConflictError(`A ${result.status} run cannot be ${input.action === "resume" ? "resumed" : `${input.action}${input.action === "cancel" ? "led" : "d"}`}.`);
       }
       if (input.action === "resume") deps.onRunnable?.();
       return this.get(input.id);
@@ -162,22 +144,14 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
       if (target && ((target.packet as { kind?: string } | null)?.kind === "form") !== (kind === "form")) {
         throw new ValidationError(`approvalId: '${input.approvalId}' is ${kind === "form" ? "an approval, not a form" : "a form: fill it in on its form page"}`, [{ path: "approvalId", message: "is of another kind" }]);
       }
-      const decided = await db.$transaction(async (tx) => {
-        const { count } = await tx.approval.updateMany({
-          where: { id: input.approvalId, status: "pending" },
-          data: {
-            status: input.decision === "reject" ? "rejected" : "approved",
-            decidedBy: actor,
-            decidedAt: new Date(),
-            comment: input.comment ?? null,
-            ...(input.decision === "edit" ? { editedData: json(input.data) } : {}),
-          },
-        });
-        if (count !== 1) return null;
-        const approval = await tx.approval.findUniqueOrThrow({ where: { id: input.approvalId }, select: { runId: true, nodeId: true } });
-        await tx.run.updateMany({ where: { id: approval.runId, status: "waiting" }, data: { status: "queued", wakeAt: null } });
-        await audit(tx, { actor, action: `approval.${input.decision}`, targetType: "approval", targetId: input.approvalId, detail: { run: approval.runId, node: approval.nodeId } });
-        return approval;
+      const decided = await decideApproval(db, {
+        approvalId: input.approvalId,
+        decision: input.decision,
+        actor,
+        comment: input.comment,
+        data: input.data,
+        now: new Date(),
+        also: (tx, approval) => audit(tx, { actor, action: `approval.${input.decision}`, targetType: "approval", targetId: input.approvalId, detail: { run: approval.runId, node: approval.nodeId } }),
       });
       if (!decided) {
         const exists = await db.approval.findUnique({ where: { id: input.approvalId }, select: { status: true } });

@@ -1,5 +1,5 @@
 import { Cron } from "croner";
-import type { Db } from "../../engine/store";
+import { isUniqueViolation, type Db } from "../../engine/store";
 import { scheduleTrigger, type ScheduleConfig } from "../../nodes/triggers/schedule";
 import type { RunService } from "./runs";
 
@@ -161,7 +161,7 @@ export function schedulerService(db: Db, deps: { runs: RunService; now?: () => D
           await db.scheduleState.create({ data: { workflowId: w.workflowId, nodeId: w.nodeId, spec: w.spec, nextFireAt: next } });
         } catch (error) {
           // Another scheduler created it at the same moment.
-          if ((error as { code?: string }).code !== "P2002") throw error;
+          if (!isUniqueViolation(error)) throw error;
         }
       }
       if (failure) throw failure;

@@ -2,7 +2,8 @@ import { createHash, createHmac, randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from "../../engine/errors";
 import { webhookTrigger } from "../../nodes/triggers/webhook";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
-import { json, workflowRef, type Db } from "../../engine/store";
+import { isFinished } from "../../engine/runtime/run-status";
+import { isUniqueViolation, json, workflowRef, type Db } from "../../engine/store";
 import type { AuthService } from "../auth/service";
 import { safeEqual } from "../auth/tokens";
 import type { Cipher } from "../secrets/cipher";
@@ -41,7 +42,6 @@ export interface WebhookAnswer {
   body: { deliveryId: string; runId: string; status: string; duplicate: boolean; output?: unknown };
 }
 
-const SETTLED = new Set(["succeeded", "failed", "dead", "cancelled"]);
 
 export function webhookService(
   db: Db,
@@ -79,7 +79,7 @@ export function webhookService(
     try {
       await db.webhookReplayGuard.create({ data: { signatureHash, expiresAt: new Date(timestamp * 1000 + SIGNATURE_TOLERANCE_MS) } });
     } catch (error) {
-      if ((error as { code?: string }).code === "P2002") throw new UnauthenticatedError("This signed webhook request was already received (replay refused).");
+      if (isUniqueViolation(error)) throw new UnauthenticatedError("This signed webhook request was already received (replay refused).");
       throw error;
     }
   }
@@ -146,7 +146,7 @@ export function webhookService(
         return { deliveryId: delivery.id, duplicate: false };
       } catch (error) {
         // The same key, concurrently: the other request stored it.
-        if (idempotencyKey && (error as { code?: string }).code === "P2002") {
+        if (idempotencyKey && isUniqueViolation(error)) {
           const existing = await db.webhookDelivery.findUniqueOrThrow({ where: { workflowId_idempotencyKey: { workflowId: workflow.id, idempotencyKey } } });
           return { deliveryId: existing.id, duplicate: true };
         }
@@ -186,7 +186,7 @@ export function webhookService(
       if (deps.runNow && run.status === "queued") await deps.runNow(run.id, timeoutMs);
       for (;;) {
         const current = await deps.runs.get(run.id);
-        if (SETTLED.has(current.status)) return { status: 200, body: { ...base, status: current.status, output: current.output } };
+        if (isFinished(current.status)) return { status: 200, body: { ...base, status: current.status, output: current.output } };
         if (Date.now() >= until) return { status: 202, body: { ...base, status: current.status } };
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

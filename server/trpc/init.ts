@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { RateLimitedError } from "../../engine/errors";
 import type { ClientInfo } from "../auth/service";
-import { readCookie, SESSION_COOKIE } from "../http/cookies";
+import { DEVICE_COOKIE, readCookie, SESSION_COOKIE } from "../http/cookies";
 import { clientIp, isSameOriginRequest } from "../http/request-guards";
 import { getServices, type Services } from "../services";
 import { issuesOf, toTRPCError } from "./errors";
@@ -40,7 +40,11 @@ export async function createContext({ req, resHeaders }: { req: Request; resHead
     services,
     principal,
     actor: principal.kind === "token" ? `api-token:${principal.tokenId}` : "operator",
-    client: { ip: clientIp(req), userAgent: req.headers.get("user-agent") ?? undefined },
+    client: {
+      ip: clientIp(req, services.config.trustedProxies),
+      userAgent: req.headers.get("user-agent") ?? undefined,
+      device: readCookie(req.headers.get("cookie"), DEVICE_COOKIE),
+    },
     sessionToken,
     sameOrigin: isSameOriginRequest(req, services.config.publicUrl),
     resHeaders,

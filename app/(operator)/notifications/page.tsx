@@ -3,32 +3,22 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { ListStates } from "../../_components/ListStates";
+import { notificationHref } from "../../_components/notification-href";
 import { useTRPC } from "../../_trpc/client";
-
-/** Only paths in Keel and http(s) URLs become links; anything else is shown as text. */
-function safeHref(link: string): string | undefined {
-  if (link.startsWith("/") && !link.startsWith("//")) return link;
-  try {
-    const url = new URL(link);
-    return url.protocol === "https:" || url.protocol === "http:" ? url.toString() : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The title, as a link when it has a safe one; not prefetched (the approval page is still to come). */
 function Title({ title, link }: { title: string; link: string | null }) {
-  const href = link ? safeHref(link) : undefined;
+  const href = link ? notificationHref(link, window.location.origin) : undefined;
   if (!href) return <>{title}</>;
-  if (href.startsWith("/")) {
+  if (href.kind === "internal") {
     return (
-      <Link href={href} prefetch={false}>
+      <Link href={href.href} prefetch={false}>
         {title}
       </Link>
     );
   }
   return (
-    <a href={href} rel="noreferrer noopener">
+    <a href={href.href} rel="noreferrer noopener">
       {title}
     </a>
   );

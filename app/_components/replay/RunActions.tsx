@@ -6,6 +6,7 @@ import CodeMirror from "@uiw/react-codemirror";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { CONTROL_TRANSITIONS, type RunStatus } from "../../../engine/runtime/run-status";
 import { useTRPC } from "../../_trpc/client";
 
 // What the operator can do to a run from its replay: cancel, pause, resume, retry from the
@@ -14,7 +15,8 @@ import { useTRPC } from "../../_trpc/client";
 
 const jsonExtensions = [json()];
 
-type Status = "queued" | "running" | "waiting" | "sleeping" | "paused" | "succeeded" | "failed" | "dead" | "cancelled";
+type Status = RunStatus;
+const can = (action: keyof typeof CONTROL_TRANSITIONS, status: Status) => (CONTROL_TRANSITIONS[action].from as readonly Status[]).includes(status);
 
 export function RunActions({
   runId,
@@ -75,8 +77,8 @@ export function RunActions({
     fork.mutate({ id: runId, ...(forkSeq !== null ? { seq: forkSeq } : {}), input });
   };
 
-  const canCancel = ["queued", "running", "waiting", "sleeping", "paused", "dead"].includes(status);
-  const canPause = ["queued", "running", "waiting", "sleeping"].includes(status);
+  const canCancel = can("cancel", status);
+  const canPause = can("pause", status);
   return (
     <div className="run-actions" role="group" aria-label="Run actions">
       {status === "dead" && deadLetterId ? (
@@ -94,7 +96,7 @@ export function RunActions({
           Pause
         </button>
       ) : null}
-      {status === "paused" ? (
+      {can("resume", status) ? (
         <button type="button" className="button-quiet" disabled={busy} onClick={() => control.mutate({ id: runId, action: "resume" })}>
           Resume
         </button>

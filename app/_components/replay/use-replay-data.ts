@@ -7,7 +7,8 @@ import { retryUnlessClientError } from "../query-retry";
 import { Timeline } from "./timeline";
 import type { Mismatch } from "./verifier";
 import type { VerifyRequest, VerifyResponse } from "./verify.worker";
-import { FINISHED_STATUSES, useRunLive } from "./use-run-live";
+import { isFinished } from "../../../engine/runtime/run-status";
+import { useRunLive } from "./use-run-live";
 
 // Loads a run for the replay: its summary at once, then its events in pages (the first page
 // makes the view interactive; the rest follow in the background) into a Timeline, while a Web
@@ -28,7 +29,7 @@ export function useReplayData(id: string) {
   const client = useTRPCClient();
   const replay = useQuery(trpc.run.replay.queryOptions({ id }, { enabled: id.length > 0, retry: retryUnlessClientError }));
   const status = replay.data?.run.status;
-  const live = status !== undefined && !FINISHED_STATUSES.includes(status);
+  const live = status !== undefined && !isFinished(status);
   const tick = useRunLive(live);
 
   const timelineRef = useRef<Timeline | null>(null);

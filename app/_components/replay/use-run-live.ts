@@ -18,4 +18,3 @@ export function useRunLive(active: boolean): number {
   return tick;
 }
 
-export const FINISHED_STATUSES: readonly string[] = ["succeeded", "failed", "cancelled"];

@@ -5,15 +5,16 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTRPC } from "../../_trpc/client";
-import { FINISHED_STATUSES, useRunLive } from "../replay/use-run-live";
+import { isFinished, RUN_STATUSES, type RunStatus } from "../../../engine/runtime/run-status";
+import { useRunLive } from "../replay/use-run-live";
 import "../replay/replay.css";
 
 // Every run, newest first: filters by workflow, version, status, test or real, and time; a
 // search in input and output; a virtualized list that loads further pages as it scrolls; the
 // statuses of the rows in view kept live.
 
-const STATUSES = ["queued", "running", "waiting", "sleeping", "paused", "succeeded", "failed", "dead", "cancelled"] as const;
-type Status = (typeof STATUSES)[number];
+const STATUSES = RUN_STATUSES;
+type Status = RunStatus;
 const ROW = 40;
 const PAGE = 200;
 
@@ -72,7 +73,7 @@ export function RunsList({ initial }: { initial?: Partial<RunFilters> }) {
   }, [hasNextPage, isFetchingNextPage, fetchNextPage, lastShown, rows.length]);
 
   // Live: the unfinished rows in view ask for their status again each tick.
-  const unfinishedInView = items.map((i) => rows[i.index]).filter((r) => r && !FINISHED_STATUSES.includes(r.status)).map((r) => r!.id);
+  const unfinishedInView = items.map((i) => rows[i.index]).filter((r) => r && !isFinished(r.status)).map((r) => r!.id);
   const tick = useRunLive(unfinishedInView.length > 0);
   const live = useQuery(trpc.run.statuses.queryOptions({ ids: unfinishedInView }, { enabled: unfinishedInView.length > 0, placeholderData: (previous) => previous }));
   const liveRefetch = live.refetch;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clearedSessionCookie, sessionCookie } from "../../http/cookies";
+import { clearedSessionCookie, deviceCookie, sessionCookie } from "../../http/cookies";
 import { operatorProcedure, publicProcedure, router } from "../init";
 
 export const authRouter = router({
@@ -11,6 +11,7 @@ export const authRouter = router({
   login: publicProcedure.input(z.object({ password: z.string().max(1024) })).mutation(async ({ ctx, input }) => {
     const session = await ctx.services.auth.login(input, ctx.client);
     ctx.resHeaders.append("set-cookie", sessionCookie(session.token, session.expiresAt, ctx.services.config.publicUrl));
+    ctx.resHeaders.append("set-cookie", deviceCookie(session.device, ctx.services.config.publicUrl));
     return { ok: true as const };
   }),
 
@@ -19,6 +20,8 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       const session = await ctx.services.auth.setup(input, ctx.client);
       ctx.resHeaders.append("set-cookie", sessionCookie(session.token, session.expiresAt, ctx.services.config.publicUrl));
+      ctx.resHeaders.append("set-cookie", deviceCookie(session.device, ctx.services.config.publicUrl));
+    ctx.resHeaders.append("set-cookie", deviceCookie(session.device, ctx.services.config.publicUrl));
       return { ok: true as const };
     }),
 
