@@ -97,3 +97,10 @@ test("the runs list filters, searches input and output, and shows statuses live"
   await expect(page).toHaveURL(new RegExp(`/runs/${a.id}`));
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Run of Quick list run");
 });
+
+test("a run that does not exist says so, and the list links back", async ({ page }) => {
+  await page.goto("/runs/no-such-run");
+  await expect(page.getByRole("alert")).toContainText("Run not found.");
+  await page.getByRole("link", { name: "← Runs" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Runs");
+});
