@@ -186,6 +186,32 @@ describe.each(databaseKinds())("run history on $name", (kind) => {
     expect((await services.runHistory.inputForm(workflowId)).trigger?.inputSchema).toBeNull();
   });
 
+  it("retry from the failed step: a fork from just before the failure runs the step again and can succeed", async () => {
+    let fail = true;
+    sink.setResponder(() => (fail ? { status: 404, body: { error: "no such order" } } : { status: 200, body: { ok: true } }));
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("call", "http.request", { url: `${sink.url}/order` }), n("ok", "flow.end"), n("handled", "flow.end", { outcome: "failure" })],
+      edges: [e("e1", "start", "call"), e("e2", "call", "ok"), e("e3", "call", "handled", "error")],
+    };
+    const wf = await services.workflows.create({ name: "Fails once", graph });
+    await services.publishing.publish({ id: wf.id });
+    const failed = await services.runs.start({ workflow: wf.id, input: {} });
+    await worker.drain();
+    expect((await services.runs.get(failed.id)).status).toBe("failed");
+    const events = await allEvents(failed.id, 100);
+    // What the replay's "Retry from the failed step" sends: the seq just before the last failure.
+    const failedSeq = events.filter((ev) => ev.type === "node.failed").at(-1)!.seq;
+    fail = false;
+    const retried = await services.runs.fork({ id: failed.id, seq: failedSeq - 1 });
+    await worker.drain();
+    expect((await services.runs.get(retried.id)).status).toBe("succeeded");
+    const log = (await allEvents(retried.id, 100)).map((ev) => `${ev.type}${ev.nodeId ? ` ${ev.nodeId}` : ""}`);
+    expect(log[0]).toBe("run.forked");
+    expect(log).toContain("node.completed call");
+    expect(log).not.toContain("node.completed start");
+  });
+
   it("a pruned run loads as its skeleton, marked pruned, and is not verified (so shows no mismatch)", async () => {
     const { pruneRunPayloads } = await import("../../server/services/retention");
     await pruneRunPayloads(env.database.db, { now: new Date(Date.now() + 10 * 86_400_000), days: 1 });
