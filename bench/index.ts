@@ -1,5 +1,7 @@
 // `npm run bench`: every benchmark, one JSON line each. Set KEEL_TEST_DATABASE_URL to include Postgres.
 // `npm run bench -- engine` runs only the benchmarks whose name contains "engine".
+import { benchEditorCanvas } from "./editor-canvas";
+import { benchDashboard } from "./dashboard";
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
 import { benchIntentRouting } from "./intent-routing";
@@ -15,6 +17,8 @@ const benches: [string, () => Promise<void>][] = [
   ["synchronous webhook under load", benchWebhook],
   ["memory recall", benchMemory],
   ["intent routing accuracy", benchIntentRouting],
+  ["editor canvas", benchEditorCanvas],
+  ["dashboard queries", benchDashboard],
   ["replay and runs list", benchReplay],
 ];
 

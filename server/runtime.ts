@@ -8,6 +8,7 @@ import { createLlmClient, type LlmEndpoint } from "../nodes/llm/client.server";
 import type { KeelConfig } from "./config";
 import { createCipher } from "./secrets/cipher";
 import { ensureSecret } from "./secret-key";
+import { budgetGate } from "./services/budgets";
 import { credentialService } from "./services/credentials";
 import { egressPolicySource } from "./services/egress";
 
@@ -39,6 +40,7 @@ export function runtimeDeps(
     }),
     ...(credentials ? { credentials: (name: string, kinds: readonly string[]) => credentials.open(name, kinds) } : {}),
     clock: { now: options.now ?? (() => new Date()) },
+    budget: budgetGate(database),
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };
 }

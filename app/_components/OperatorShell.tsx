@@ -7,7 +7,8 @@ import type { ReactNode } from "react";
 import { useTRPC } from "../_trpc/client";
 
 const NAV = [
-  { href: "/", label: "Workflows", match: (p: string) => p === "/" || p.startsWith("/workflows") },
+  { href: "/", label: "Dashboard", match: (p: string) => p === "/" },
+  { href: "/workflows", label: "Workflows", match: (p: string) => p.startsWith("/workflows") },
   { href: "/runs", label: "Runs", match: (p: string) => p.startsWith("/runs") },
   { href: "/memory", label: "Memory", match: (p: string) => p.startsWith("/memory") },
   { href: "/notifications", label: "Notifications", match: (p: string) => p.startsWith("/notifications") },

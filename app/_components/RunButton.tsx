@@ -103,7 +103,7 @@ export function RunButton({ workflow }: { workflow: string }) {
       }}
     >
       <Dialog.Trigger asChild>
-        <button type="button" className="button-primary">
+        <button type="button" className="button-quiet">
           Run…
         </button>
       </Dialog.Trigger>

@@ -13,6 +13,7 @@ export type ProblemCode =
   | "too_large"
   | "too_deep"
   | "forbidden_key"
+  | "unknown_key"
   | "invalid_format"
   | "unsupported_schema_version"
   | "duplicate_node_id"

@@ -3,7 +3,7 @@ import { formatBytes, LIMITS } from "../limits";
 import type { AnyNodeMeta, NodeRegistry } from "../registry";
 import { ERROR_PORT } from "../registry";
 import type { Problem } from "./problems";
-import { GraphSchema, type Graph, type GraphEdge } from "./schema";
+import { GraphEdgeSchema, GraphNodeSchema, GraphSchema, type Graph, type GraphEdge } from "./schema";
 import { analyzeStructure } from "./structure";
 import { upgradeGraph } from "./upgrade";
 
@@ -47,7 +47,7 @@ function screenRaw(raw: unknown): Problem[] {
   if (problems.length) return problems;
   let size: number;
   try {
-    size = Buffer.byteLength(JSON.stringify(raw) ?? "", "utf8");
+    size = utf8Length(JSON.stringify(raw) ?? "");
   } catch (error) {
     return [{ path: "(root)", code: "invalid_format", message: `The document is not JSON: ${(error as Error).message}` }];
   }
@@ -55,6 +55,60 @@ function screenRaw(raw: unknown): Problem[] {
     return [{ path: "(root)", code: "too_large", message: `The graph is ${formatBytes(size)}; the limit is ${formatBytes(LIMITS.graphBytes)}.` }];
   }
   return [];
+}
+
+/** UTF-8 length without Buffer or an encoded copy: the editor validates in the browser on every change. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 2; // a surrogate pair (2 UTF-16 units) is 4 bytes
+      i++;
+    } else if (c >= 0x800) bytes += 2;
+    else if (c >= 0x80) bytes += 1;
+  }
+  return bytes;
+}
+
+const KNOWN_KEYS = {
+  graph: new Set(Object.keys(GraphSchema.shape)),
+  node: new Set(Object.keys(GraphNodeSchema.shape)),
+  edge: new Set(Object.keys(GraphEdgeSchema.shape)),
+};
+
+/**
+ * Keys the format does not know. Reading the graph would drop them, so a misspelt optional key
+ * (`sourceport`) would silently become its default; naming them lets the operator fix the typo.
+ */
+function unknownKeys(doc: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  const check = (value: unknown, known: Set<string>, path: string[], what: string) => {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return;
+    for (const key of Object.keys(value)) {
+      if (known.has(key)) continue;
+      const near = [...known].find((k) => k.toLowerCase() === key.toLowerCase());
+      problems.push({
+        ...locate(doc, path),
+        path: joinPath([...path, key]),
+        code: "unknown_key",
+        message: `${what} has an unknown key '${key}'${near ? ` (did you mean '${near}'?)` : ""}; it would be dropped.`,
+      });
+    }
+  };
+  check(doc, KNOWN_KEYS.graph, [], "The graph");
+  for (const [collection, known, noun] of [
+    ["nodes", KNOWN_KEYS.node, "Node"],
+    ["edges", KNOWN_KEYS.edge, "Edge"],
+  ] as const) {
+    const list = doc[collection];
+    if (!Array.isArray(list)) continue;
+    list.forEach((item, i) => {
+      const id = (item as { id?: unknown } | null)?.id;
+      check(item, known, [collection, String(i)], `${noun} '${typeof id === "string" ? id.slice(0, 64) : `#${i}`}'`);
+    });
+  }
+  return problems;
 }
 
 /** The node or edge a path points into, when the raw document names one. */
@@ -88,20 +142,24 @@ function validate(raw: unknown, registry: NodeRegistry): ValidationResult {
   const upgraded = upgradeGraph(raw);
   if (!upgraded.ok) return { ok: false, problems: [upgraded.problem] };
 
+  const unknown = unknownKeys(upgraded.graph as Record<string, unknown>);
   const parsed = GraphSchema.safeParse(upgraded.graph);
   if (!parsed.success) {
     return {
       ok: false,
-      problems: parsed.error.issues.slice(0, 200).map((issue) => ({
-        ...locate(upgraded.graph, issue.path),
-        path: joinPath(issue.path) || "(root)",
-        code: "invalid_format" as const,
-        message: issue.message,
-      })),
+      problems: [
+        ...parsed.error.issues.slice(0, 200).map((issue) => ({
+          ...locate(upgraded.graph, issue.path),
+          path: joinPath(issue.path) || "(root)",
+          code: "invalid_format" as const,
+          message: issue.message,
+        })),
+        ...unknown,
+      ],
     };
   }
   const graph = parsed.data;
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...unknown];
 
   // Nodes: unique ids, known types and versions, valid configuration, parseable expressions.
   const metas = new Map<string, AnyNodeMeta>();

@@ -7,6 +7,7 @@ import type { CompiledWorkflow } from "../graph/compile";
 import type { GraphNode } from "../graph/schema";
 import { assertJsonWithin, LIMITS } from "../limits";
 import type { AnyNodeMeta, CredentialResolver, NodeExecutor, NodeRegistry, RetryPolicy } from "../registry";
+import { RUN_PAUSED_EVENT, type BudgetGate } from "./budget";
 import { recordingResolver, Redactor } from "./redact";
 import { appPath, childRunKey, stepKey, timerKey } from "./run-refs";
 import { CHILD_SETTLED } from "./run-status";
@@ -41,6 +42,8 @@ export interface RuntimeDeps {
   publicUrl?: string;
   /** Opens credentials for steps; what it hands out is redacted from everything stored. */
   credentials?: CredentialResolver;
+  /** Holds back steps that would spend past a budget. */
+  budget?: BudgetGate;
 }
 
 export type ProcessOutcome = "finished" | "waiting" | "sleeping" | "yielded" | "dead" | "lost";
@@ -203,7 +206,7 @@ export async function processRun(
           }
         } else if (meta.execution === "executor") {
           const edited = override ? { ...node, config: { ...node.config, ...override.config } } : node;
-          const outcome = await executorStep(deps, { runId: claimed.id, workerId, node: edited, meta, visit, key, context, signal, snapshot, machineSend: send, flush }, advance, commit);
+          const outcome = await executorStep(deps, { runId: claimed.id, workflowId: claimed.workflowId, workerId, node: edited, meta, visit, key, context, signal, snapshot, machineSend: send, flush }, advance, commit);
           if (outcome === "stop-sleeping") return "sleeping";
           if (outcome === "stop-dead") return "dead";
         } else {
@@ -407,6 +410,7 @@ async function approvalStep(
 
 interface ExecutorInput {
   runId: string;
+  workflowId: string;
   workerId: string;
   node: GraphNode;
   meta: AnyNodeMeta;
@@ -426,6 +430,7 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
   const ledger = { key: x.key, runId: x.runId, nodeId: x.node.id, visit: x.visit, nodeType: `${x.meta.type}@${x.meta.version}`, request: { config: x.node.config } };
   // What an effect needs must be durable before it starts.
   if (!pure) await x.flush();
+  if (!pure && deps.budget && (await budgetHeld(deps, deps.budget, x, commit))) return "stop-sleeping";
   await deps.hooks?.beforeEffect?.(x.key);
   // A pure step has no ledger row unless it fails (its attempts are counted there).
   const begun = pure ? null : await store.beginEffect(ledger);
@@ -519,6 +524,23 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
     await deadLetter(commit, x.node.id, x.visit, attempts, x.context, { key: x.key, failure });
     return "stop-dead";
   }
+}
+
+/**
+ * A step that would spend past a budget is not started: the run sleeps until the budget allows
+ * it, with the reason in its log and a notification. A step already completed (its result is in
+ * the ledger, a crash came before the commit) is never held: replaying it spends nothing.
+ */
+async function budgetHeld(deps: RuntimeDeps, gate: BudgetGate, x: ExecutorInput, commit: Commit): Promise<boolean> {
+  const hold = await gate.check({ runId: x.runId, workflowId: x.workflowId, nodeId: x.node.id, meta: x.meta, now: deps.clock.now() });
+  if (!hold || (await deps.store.effect(x.key))?.status === "completed") return false;
+  await commit({
+    events: [{ type: RUN_PAUSED_EVENT, nodeId: x.node.id, payload: { reason: hold.reason, detail: hold.detail, until: hold.until.toISOString() } }],
+    run: { status: "sleeping", wakeAt: hold.until },
+    release: true,
+    notification: { kind: "budget_exceeded", title: `Run paused: budget reached before '${x.node.id}'`, body: hold.detail, link: `/runs/${x.runId}` },
+  });
+  return true;
 }
 
 /** Every attempt of this node visit with its error: the earlier ones from the event log. */

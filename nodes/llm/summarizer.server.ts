@@ -23,6 +23,8 @@ export interface LlmSummarizerOptions {
   maxTokens?: number;
   /** The most input text sent, in characters: the newest items (the end of the list) are kept. */
   maxInputChars?: number;
+  /** Told what each summary used, so its spending is counted (it belongs to no run). */
+  onUsage?: (usage: { promptTokens: number; completionTokens: number; totalTokens: number }) => Promise<void>;
 }
 
 function line(item: SummaryItem): string {
@@ -53,6 +55,7 @@ export function llmSummarizer(client: LlmClient, options: LlmSummarizerOptions):
       ];
       const key = `summary:${createHash("sha256").update(JSON.stringify([options.model, messages])).digest("hex").slice(0, 32)}`;
       const answer = await client.chat({ model: options.model, messages, temperature: 0, seed: 0, maxTokens: options.maxTokens ?? 300 }, { signal: signal ?? new AbortController().signal, idempotencyKey: key });
+      await options.onUsage?.(answer.usage);
       const text = answer.content?.trim();
       if (!text) throw new PermanentError(`summary of '${subject}': the model answered without text`);
       return text;

@@ -11,6 +11,8 @@ import { runtimeDepsFor } from "../runtime";
 import { ensureSecret } from "../secret-key";
 import { createCipher } from "../secrets/cipher";
 import { credentialService } from "../services/credentials";
+import { alertsFor } from "../services";
+import { metricsService } from "../services/metrics";
 import { notifierService } from "../services/notifications";
 import { runService } from "../services/runs";
 import { schedulerService } from "../services/scheduler";
@@ -76,6 +78,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const tickers = [
     startTicker(schedulerService(database.db, { runs: runService(database.db, { store: deps.store, onRunnable: () => worker.poke() }) }), { intervalMs, onError: logError("scheduler") }),
     startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl }), { intervalMs, onError: logError("notifier") }),
+    // Folds ended days into the dashboard's rollup; a tick with nothing to fold is one read.
+    startTicker(metricsService(database), { intervalMs, onError: logError("metrics") }),
+    startTicker(alertsFor(config, database, credentials), { intervalMs, onError: logError("alerts") }),
   ];
   console.log(`keel worker ${id}: running (concurrency ${concurrency})`);
   await new Promise<void>((resolve) => {

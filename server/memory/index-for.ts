@@ -4,7 +4,9 @@ import { extractiveSummarizer, type Summarizer } from "../../nodes/memory/summar
 import type { Db } from "../../engine/store";
 import { createLlmClient } from "../../nodes/llm/client.server";
 import { readLlmSettings } from "../../nodes/llm/llm.server";
+import { costUnits } from "../../nodes/llm/settings";
 import { llmSummarizer } from "../../nodes/llm/summarizer.server";
+import { recordKeelSpend } from "../services/budgets";
 import type { KeelConfig } from "../config";
 import { LLM_TIMEOUT_MS } from "../runtime";
 
@@ -61,5 +63,8 @@ export function summarizerFor(config: Pick<KeelConfig, "embedding">, llm?: { mod
 export async function workerSummarizer(config: Pick<KeelConfig, "embedding" | "openai">, db: Db): Promise<Summarizer> {
   const model = config.openai ? (await readLlmSettings(db)).defaultModel : undefined;
   if (!config.openai || !model) return summarizerFor(config);
-  return summarizerFor(config, { model, summarizer: llmSummarizer(createLlmClient(config.openai, { timeoutMs: LLM_TIMEOUT_MS }), { model }) });
+  // Summaries belong to no run: their spending is Keel's own line, under the global budget.
+  const onUsage = async (usage: { promptTokens: number; completionTokens: number; totalTokens: number }) =>
+    recordKeelSpend(db, { kind: "summary", costUnits: costUnits(await readLlmSettings(db), model, usage), costTokens: usage.totalTokens });
+  return summarizerFor(config, { model, summarizer: llmSummarizer(createLlmClient(config.openai, { timeoutMs: LLM_TIMEOUT_MS }), { model, onUsage }) });
 }

@@ -34,6 +34,8 @@ export const SECRET_SCHEMAS = {
       value: z.string().min(1, "is required").regex(/^[^\r\n]*$/, "must be one line"),
     })
     .strict(),
+  /** A shared secret Keel signs outgoing webhooks with (HMAC-SHA256); the receiver checks it. */
+  signing: z.object({ secret: z.string().min(16, "must be at least 16 characters") }).strict(),
 } as const;
 export type CredentialKind = keyof typeof SECRET_SCHEMAS;
 
@@ -53,6 +55,8 @@ export function sensitiveValues(kind: CredentialKind, secret: Record<string, unk
       return [s.password!, b64(`${s.user}:${s.password}`)];
     case "header":
       return [s.value!];
+    case "signing":
+      return [s.secret!];
   }
 }
 

@@ -18,6 +18,10 @@ import { llmSettingsService } from "./llm-settings";
 import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
 import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
+import { metricsService } from "./metrics";
+import { alertService } from "./alerts";
+import { budgetService } from "./budgets";
+import { egressPolicySource } from "./egress";
 import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
 import { publishingService } from "./publishing";
@@ -70,6 +74,9 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
+    metrics: metricsService(database, options),
+    alerts: alertsFor(config, database, credentials, options),
+    budgets: budgetService(database, options),
     audit: { list: (input: { limit: number; after?: string | undefined }) => listAudit(db, input) },
     settings: {
       retention: () => readRetentionSettings(db),
@@ -94,6 +101,16 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
 }
 
 export type Services = ReturnType<typeof servicesFor>;
+
+/** Alert rules with everything their messages need: SMTP, signing secrets, the egress guard. */
+export function alertsFor(config: KeelConfig, database: Database, credentials: ReturnType<typeof credentialService>, options: { now?: () => Date } = {}) {
+  return alertService(database, {
+    smtp: (name: string) => credentials.resolve(name, "smtp"),
+    signingSecret: async (name: string) => (await credentials.resolve(name, "signing")).secret,
+    egress: egressPolicySource(database.db, config.egressAllow),
+    ...options,
+  });
+}
 
 // One set of services per server process; kept on globalThis so dev-mode reloads reuse it.
 const holder = globalThis as typeof globalThis & { __keelServices?: Promise<Services> };

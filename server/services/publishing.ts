@@ -115,6 +115,14 @@ export function publishingService(db: Db, deps: { registry: NodeRegistry; workfl
 
     versions,
 
+    /** The XState machine the draft compiles to, or the problems that keep it from compiling. */
+    async statechart(idOrSlug: string): Promise<{ machine: unknown; problems: Problem[] }> {
+      const wf = await workflowRow(idOrSlug);
+      const result = validateGraph(wf.draftGraph, registry);
+      if (!result.ok) return { machine: null, problems: result.problems };
+      return { machine: compileGraph(result.graph, registry).machine, problems: [] };
+    },
+
     /** Makes an older (or newer) published version current again. */
     async setCurrentVersion(input: { id: string; number: number }, actor = "operator"): Promise<VersionSummary> {
       const wf = await workflowRow(input.id);

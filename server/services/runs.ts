@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RUN_PAUSED_EVENT } from "../../engine/runtime/budget";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { Graph } from "../../engine/graph/schema";
@@ -96,7 +97,15 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
         select: { id: true, status: true, input: true, output: true, error: true, workflowId: true, versionId: true, createdAt: true, finishedAt: true, costTokens: true, costUnits: true },
       });
       if (!run) throw new NotFoundError(`no run '${id}'`);
-      return { ...run, createdAt: run.createdAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null };
+      // A run a budget holds sleeps with the reason in its last event (engine/runtime/budget.ts).
+      const last = run.status === "sleeping" ? await db.runEvent.findFirst({ where: { runId: id }, orderBy: { seq: "desc" }, select: { type: true, payload: true } }) : null;
+      const pause = last?.type === RUN_PAUSED_EVENT ? (last.payload as { reason?: string; detail?: string; until?: string } | null) : null;
+      return {
+        ...run,
+        createdAt: run.createdAt.toISOString(),
+        finishedAt: run.finishedAt?.toISOString() ?? null,
+        pause: pause?.reason ? { reason: pause.reason, detail: pause.detail ?? "", until: pause.until ?? null } : null,
+      };
     },
 
     async events(id: string) {

@@ -1,5 +1,7 @@
 import { Cron } from "croner";
+import { NotFoundError } from "../../engine/errors";
 import { isUniqueViolation, type Db } from "../../engine/store";
+import { audit } from "./audit";
 import { scheduleTrigger, type ScheduleConfig } from "../../nodes/triggers/schedule";
 import type { RunService } from "./runs";
 
@@ -39,7 +41,10 @@ interface Wanted {
   spec: string;
 }
 
-type StateRow = { id: string; workflowId: string; nodeId: string; spec: string; nextFireAt: Date; lastFireAt: Date | null; pendingFireAt: Date | null };
+type StateRow = { id: string; workflowId: string; nodeId: string; spec: string; nextFireAt: Date; lastFireAt: Date | null; pendingFireAt: Date | null; pausedAt: Date | null };
+
+/** How many coming instants the schedule list shows. */
+const NEXT_SHOWN = 5;
 
 export function runKey(nodeId: string, instant: Date): string {
   return `schedule:${nodeId}:${instant.toISOString()}`;
@@ -100,6 +105,8 @@ export function schedulerService(db: Db, deps: { runs: RunService; now?: () => D
       if (next) await db.scheduleState.updateMany({ where: { id: state.id, spec: state.spec }, data: { spec: w.spec, nextFireAt: next, pendingFireAt: null } });
       return;
     }
+    // Paused: nothing fires, and instants passing meanwhile are not owed (resume starts afresh).
+    if (state.pausedAt) return;
     if (state.pendingFireAt && !(await busy(w.workflowId, runKey(w.nodeId, state.pendingFireAt)))) {
       started.push(await fire(w, state.pendingFireAt, 0, at));
       await db.scheduleState.updateMany({ where: { id: state.id, pendingFireAt: state.pendingFireAt }, data: { pendingFireAt: null, lastFireAt: state.pendingFireAt } });
@@ -131,7 +138,60 @@ export function schedulerService(db: Db, deps: { runs: RunService; now?: () => D
     });
   }
 
+  /** Pauses or resumes one schedule; resuming starts from its next instant after now. */
+  async function setPaused(id: string, paused: boolean, actor: string) {
+    const state = await db.scheduleState.findUnique({ where: { id } });
+    if (!state) throw new NotFoundError(`no schedule '${id}'`);
+    const at = now();
+    if (paused) {
+      await db.scheduleState.updateMany({ where: { id, pausedAt: null }, data: { pausedAt: at, pendingFireAt: null } });
+    } else if (state.pausedAt) {
+      const [cron, timezone] = state.spec.split("|");
+      const next = new Cron(cron!, { timezone: timezone!, paused: true }).nextRun(at);
+      await db.scheduleState.updateMany({ where: { id, pausedAt: state.pausedAt }, data: { pausedAt: null, nextFireAt: next ?? new Date(8.64e15) } });
+    }
+    await audit(db, { actor, action: paused ? "schedule.pause" : "schedule.resume", targetType: "workflow", targetId: state.workflowId, detail: { node: state.nodeId } });
+    return list().then((all) => all.find((s) => s.id === id)!);
+  }
+
+  /** Every schedule of a published workflow: its cron, its next instants, its last fire and that run. */
+  async function list() {
+    const at = now();
+    const states = (await db.scheduleState.findMany({ orderBy: { createdAt: "asc" }, include: { workflow: { select: { name: true } } } })) as (StateRow & { workflow: { name: string } })[];
+    const lastRuns = await db.run.findMany({
+      where: { OR: states.filter((s) => s.lastFireAt).map((s) => ({ workflowId: s.workflowId, idempotencyKey: runKey(s.nodeId, s.lastFireAt!) })) },
+      select: { id: true, status: true, workflowId: true, idempotencyKey: true },
+    });
+    return states.map((s) => {
+      const [cron, timezone] = s.spec.split("|") as [string, string];
+      const next: string[] = [];
+      if (!s.pausedAt) {
+        const schedule = new Cron(cron, { timezone, paused: true });
+        // The stored next instant first (it may be due this very tick), then the ones after it.
+        for (let n: Date | null = s.nextFireAt > at ? s.nextFireAt : schedule.nextRun(at); n && next.length < NEXT_SHOWN; n = schedule.nextRun(n)) next.push(n.toISOString());
+      }
+      const lastRun = s.lastFireAt ? lastRuns.find((r) => r.workflowId === s.workflowId && r.idempotencyKey === runKey(s.nodeId, s.lastFireAt!)) : undefined;
+      return {
+        id: s.id,
+        workflowId: s.workflowId,
+        workflowName: s.workflow.name,
+        nodeId: s.nodeId,
+        cron,
+        timezone,
+        paused: s.pausedAt !== null,
+        pausedAt: s.pausedAt?.toISOString() ?? null,
+        next,
+        lastFireAt: s.lastFireAt?.toISOString() ?? null,
+        lastRun: lastRun ? { id: lastRun.id, status: lastRun.status } : null,
+        pendingFireAt: s.pendingFireAt?.toISOString() ?? null,
+      };
+    });
+  }
+
   return {
+    list,
+    pause: (id: string, actor = "operator") => setPaused(id, true, actor),
+    resume: (id: string, actor = "operator") => setPaused(id, false, actor),
     /**
      * One pass: brings every schedule's state in line with the published versions and starts
      * the runs that are due. Returns the ids of the runs it started (or found started).

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NotFoundError, ValidationError } from "../../engine/errors";
+import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import { emptyGraph, GraphSchema, type Graph } from "../../engine/graph/schema";
 import { json, workflowRef, type Db, type Prisma } from "../../engine/store";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
@@ -22,6 +22,11 @@ export const SaveDraftInput = z.object({
   graph: z.unknown(),
   name: WorkflowNameSchema.optional(),
   description: WorkflowDescriptionSchema.optional(),
+  /**
+   * The draft revision this edit was based on. When given and the draft has moved on since (a
+   * second tab saved), the save is refused with a conflict; omitted, the save always applies.
+   */
+  baseRevision: z.number().int().min(0, "must be at least 0").optional(),
 });
 
 export interface WorkflowSummary {
@@ -36,6 +41,9 @@ export interface WorkflowSummary {
 
 export interface WorkflowDetail extends Omit<WorkflowSummary, "nodeCount"> {
   draftGraph: Graph;
+  /** Counts draft saves; send it back as `baseRevision` with the next save. */
+  revision: number;
+  limits: { maxConcurrentRuns: number | null; maxRunSeconds: number | null };
 }
 
 function parseGraph(raw: unknown, field = "graph"): Graph {
@@ -73,6 +81,9 @@ type WorkflowRow = {
   name: string;
   description: string;
   draftGraph: unknown;
+  draftRevision: number;
+  maxConcurrentRuns: number | null;
+  maxRunSeconds: number | null;
   updatedAt: Date;
   currentVersion: { number: number } | null;
 };
@@ -83,6 +94,9 @@ const SELECT = {
   name: true,
   description: true,
   draftGraph: true,
+  draftRevision: true,
+  maxConcurrentRuns: true,
+  maxRunSeconds: true,
   updatedAt: true,
   currentVersion: { select: { number: true } },
 } satisfies Prisma.WorkflowSelect;
@@ -96,6 +110,8 @@ function toDetail(row: WorkflowRow): WorkflowDetail {
     currentVersion: row.currentVersion?.number ?? null,
     updatedAt: row.updatedAt.toISOString(),
     draftGraph: parseGraph(row.draftGraph, "draftGraph"),
+    revision: row.draftRevision,
+    limits: { maxConcurrentRuns: row.maxConcurrentRuns, maxRunSeconds: row.maxRunSeconds },
   };
 }
 
@@ -104,7 +120,7 @@ export function workflowService(db: Db) {
     async list(): Promise<WorkflowSummary[]> {
       const rows = await db.workflow.findMany({ where: { archivedAt: null }, orderBy: { name: "asc" }, select: SELECT });
       return rows.map((row) => {
-        const { draftGraph, ...rest } = toDetail(row);
+        const { draftGraph, revision: _revision, limits: _limits, ...rest } = toDetail(row);
         return { ...rest, nodeCount: draftGraph.nodes.length };
       });
     },
@@ -138,16 +154,28 @@ export function workflowService(db: Db) {
     async saveDraft(input: z.input<typeof SaveDraftInput>, actor = "operator"): Promise<WorkflowDetail> {
       const data = SaveDraftInput.parse(input);
       const graph = parseGraph(data.graph);
-      const exists = await db.workflow.findUnique({ where: { id: data.id }, select: { id: true } });
-      if (!exists) throw new NotFoundError(`no workflow '${data.id}'`);
-      const row = await db.workflow.update({
-        where: { id: data.id },
-        data: {
-          draftGraph: json(graph),
-          ...(data.name === undefined ? {} : { name: data.name }),
-          ...(data.description === undefined ? {} : { description: data.description }),
-        },
-        select: SELECT,
+      const changes = {
+        draftGraph: json(graph),
+        draftRevision: { increment: 1 },
+        ...(data.name === undefined ? {} : { name: data.name }),
+        ...(data.description === undefined ? {} : { description: data.description }),
+      };
+      // One conditional update: two tabs saving at the same instant cannot both pass the check.
+      // Written first in the transaction (SQLite: a transaction that reads first can fail to
+      // upgrade its lock, STACK-NOTES), and read back inside it so the revision returned is ours.
+      const row = await db.$transaction(async (tx) => {
+        const { count } = await tx.workflow.updateMany({
+          where: { id: data.id, ...(data.baseRevision === undefined ? {} : { draftRevision: data.baseRevision }) },
+          data: changes,
+        });
+        if (!count) {
+          const current = await tx.workflow.findUnique({ where: { id: data.id }, select: { draftRevision: true } });
+          if (!current) throw new NotFoundError(`no workflow '${data.id}'`);
+          throw new ConflictError(
+            `baseRevision: the draft was saved elsewhere since this edit began (it is at revision ${current.draftRevision}, the edit was based on ${data.baseRevision}); reload it, or save again to overwrite it`,
+          );
+        }
+        return tx.workflow.findUniqueOrThrow({ where: { id: data.id }, select: SELECT });
       });
       await audit(db, {
         actor,

@@ -15,6 +15,9 @@ test("a draft with problems lists them and cannot be published; a valid one publ
   const wf = await api(page, "workflow.create", { name: "Publish me", graph: broken });
 
   await page.goto(`/workflows/${wf.id}`);
+  // Publishing lives in the editor's side panel, behind its Publish tab.
+  const openPublish = () => page.getByRole("tab", { name: "Publish" }).click();
+  await openPublish();
   const panel = page.getByTestId("publish-panel");
   await expect(panel.getByTestId("draft-problems")).toContainText("1 problem to fix before publishing Publish me");
   await expect(panel.getByTestId("draft-problems")).toContainText("shape");
@@ -22,6 +25,7 @@ test("a draft with problems lists them and cannot be published; a valid one publ
 
   await api(page, "workflow.saveDraft", { id: wf.id, graph: CONSTRUCTS.linear });
   await page.reload();
+  await openPublish();
   await expect(panel.getByTestId("draft-valid")).toBeVisible();
   await panel.getByLabel("Notes").fill("first");
   await panel.getByRole("button", { name: "Publish" }).click();
@@ -30,6 +34,7 @@ test("a draft with problems lists them and cannot be published; a valid one publ
 
   await api(page, "workflow.saveDraft", { id: wf.id, graph: CONSTRUCTS["if-else-merge"] });
   await page.reload();
+  await openPublish();
   await panel.getByRole("button", { name: "Publish" }).click();
   await expect(page.getByText("v2 published")).toBeVisible();
   const table = panel.getByTestId("version-table");
@@ -42,13 +47,14 @@ test("a workflow exported from one page imports as a new draft", async ({ page }
   await page.goto("/");
   const wf = await api(page, "workflow.create", { name: "Travel kit", graph: CONSTRUCTS["parallel-join"] });
   await page.goto(`/workflows/${wf.id}`);
+  await page.getByRole("tab", { name: "Publish" }).click();
   const download = page.waitForEvent("download");
   await page.getByTestId("publish-panel").getByRole("button", { name: "Export" }).click();
   const file = await (await download).path();
   const exported = JSON.parse(readFileSync(file, "utf8"));
   expect(exported).toMatchObject({ format: "keel.workflow", name: "Travel kit" });
 
-  await page.goto("/");
+  await page.goto("/workflows");
   await page.getByTestId("import-input").setInputFiles(file);
   await expect(page).toHaveURL(/\/workflows\/[^/]+$/);
   await expect(page.getByRole("heading", { level: 1, name: "Travel kit" })).toBeVisible();

@@ -6,6 +6,6 @@ setup("sign in as the operator", async ({ page }) => {
   await expect(page).toHaveURL(/\/login$/);
   await page.getByLabel("Password").fill(E2E_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Workflows" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
   await page.context().storageState({ path: OPERATOR_STATE });
 });

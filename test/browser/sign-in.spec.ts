@@ -29,7 +29,7 @@ test.describe("signed out", () => {
     await page.goto("/login");
     await page.getByLabel("Password").fill(E2E_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("heading", { name: "Workflows" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
     const cookie = (await page.context().cookies()).find((c) => c.name === "keel_session")!;
     expect(cookie.httpOnly).toBe(true);
     await page.getByRole("button", { name: "Sign out" }).click();

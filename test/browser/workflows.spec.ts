@@ -1,8 +1,8 @@
 import { expect, test } from "@playwright/test";
 import { TEMPLATES } from "../../prisma/templates";
 
-test("the home page lists the seeded workflows", async ({ page }) => {
-  await page.goto("/");
+test("the workflows page lists the seeded workflows", async ({ page }) => {
+  await page.goto("/workflows");
   await expect(page.getByRole("heading", { name: "Workflows" })).toBeVisible();
   // Other tests add workflows too: the page shows exactly what the API lists, templates included.
   const listed = (await (await page.request.get("/api/trpc/workflow.list")).json()).result.data as unknown[];
@@ -15,7 +15,7 @@ test("the home page lists the seeded workflows", async ({ page }) => {
 
 test("opening a seeded workflow draws its nodes on the canvas", async ({ page }) => {
   const template = TEMPLATES.find((t) => t.slug === "customer-onboarding")!;
-  await page.goto("/");
+  await page.goto("/workflows");
   await page.getByRole("link", { name: template.name }).click();
   await expect(page).toHaveURL(/\/workflows\/[^/]+$/);
   await expect(page.getByRole("heading", { level: 1, name: template.name })).toBeVisible();

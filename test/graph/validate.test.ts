@@ -41,6 +41,32 @@ describe("graph validation", () => {
     expect(problems({ schemaVersion: 1, nodes: [], edges: [], deep })[0]).toMatchObject({ code: "too_deep" });
   });
 
+  it("names unknown keys instead of dropping them, with the key it probably meant", () => {
+    const doc = structuredClone(CONSTRUCTS["if-else-merge"]!) as unknown as { nodes: Record<string, unknown>[]; edges: Record<string, unknown>[]; note?: string };
+    const edge = doc.edges[0]!;
+    edge.sourceport = edge.sourcePort;
+    delete edge.sourcePort;
+    doc.nodes[0]!.confg = {};
+    doc.note = "hi";
+    const found = problems(doc).filter((p) => p.code === "unknown_key");
+    expect(found).toEqual([
+      { path: "note", code: "unknown_key", message: "The graph has an unknown key 'note'; it would be dropped." },
+      { nodeId: doc.nodes[0]!.id, path: "nodes.0.confg", code: "unknown_key", message: `Node '${String(doc.nodes[0]!.id)}' has an unknown key 'confg'; it would be dropped.` },
+      {
+        edgeId: edge.id,
+        path: "edges.0.sourceport",
+        code: "unknown_key",
+        message: `Edge '${String(edge.id)}' has an unknown key 'sourceport' (did you mean 'sourcePort'?); it would be dropped.`,
+      },
+    ]);
+  });
+
+  it("measures the size limit in UTF-8 bytes", () => {
+    // 400 000 three-byte characters: 1.2 MB in UTF-8, under the limit counted in characters.
+    expect(problems({ schemaVersion: 1, nodes: [], edges: [], pad: "€".repeat(400_000) })[0]).toMatchObject({ code: "too_large" });
+    expect(problems({ schemaVersion: 1, nodes: [], edges: [], pad: "€".repeat(300_000) }).some((p) => p.code === "too_large")).toBe(false);
+  });
+
   it("refuses a document over the size limit", () => {
     expect(problems({ schemaVersion: 1, nodes: [], edges: [], pad: "x".repeat(1_100_000) })[0]).toMatchObject({ code: "too_large", path: "(root)" });
   });

@@ -15,7 +15,7 @@ const PASSWORD = "correct horse battery staple";
 const PUBLIC_PROCEDURES = ["auth.login", "auth.logout", "auth.setup", "auth.status", "health"];
 const PUBLIC_PAGES = ["/login", "/setup"];
 // Route handlers with their own authentication; /api/trpc is covered procedure by procedure.
-const SELF_AUTHENTICATED_ROUTES = ["/api/webhooks/[workflow]"];
+const SELF_AUTHENTICATED_ROUTES = ["/api/webhooks/[workflow]", "/metrics"];
 
 async function startKeel(env: Record<string, string>): Promise<{ keel: KeelProcess; base: string; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), "keel-http-"));

@@ -60,6 +60,22 @@ describe.each(databaseKinds())("workflow procedures on $name", (kind) => {
     expect((await caller.workflow.get({ id: wf.id })).draftGraph).toEqual(graph);
   });
 
+  it("refuses a save based on an older revision (a second tab), and keeps the newer draft", async () => {
+    const wf = await caller.workflow.create({ name: "Two tabs" });
+    expect(wf.revision).toBe(0);
+    const node = (id: string) => ({ id, type: "trigger.manual", typeVersion: 1, label: "", position: { x: 0, y: 0 }, config: {} });
+    const first = await caller.workflow.saveDraft({ id: wf.id, graph: { schemaVersion: 1, nodes: [node("a")], edges: [] }, baseRevision: 0 });
+    expect(first.revision).toBe(1);
+    const stale = await rejection(caller.workflow.saveDraft({ id: wf.id, graph: { schemaVersion: 1, nodes: [node("b")], edges: [] }, baseRevision: 0 }));
+    expect(stale.code).toBe("CONFLICT");
+    expect(stale.message).toMatch(/^baseRevision: .*revision 1, the edit was based on 0/);
+    expect((await caller.workflow.get({ id: wf.id })).draftGraph.nodes.map((n) => n.id)).toEqual(["a"]);
+    // Overwriting on purpose: the save names the revision it now knows it replaces.
+    const overwrite = await caller.workflow.saveDraft({ id: wf.id, graph: { schemaVersion: 1, nodes: [node("b")], edges: [] }, baseRevision: 1 });
+    expect(overwrite.revision).toBe(2);
+    expect(overwrite.draftGraph.nodes.map((n) => n.id)).toEqual(["b"]);
+  });
+
   it("rejects a bad graph with an error naming the field, and keeps the stored draft", async () => {
     const wf = await caller.workflow.create({ name: "Keep me" });
     const error = await rejection(

@@ -184,7 +184,7 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
               The stored checkpoint at this event differs from the replayed state.
             </p>
           ) : null}
-          <WorkflowCanvas graph={data.graph} runStates={point.states} takenEdges={point.takenEdges} selectedNodeId={selectedNodeId} onNodeClick={onNodeClick} height={320} />
+          <WorkflowCanvas graph={data.graph} runStates={point.states} selectedNodeId={selectedNodeId} onNodeClick={onNodeClick} height={320} />
           {eventsError ? (
             <div className="state state-error" role="alert">
               <strong>Could not load the run's events.</strong> {eventsError}

@@ -21,6 +21,7 @@ export const workflowRouter = router({
   publish: operatorProcedure
     .input(Ref.extend({ notes: z.string().max(2000).optional() }))
     .mutation(({ ctx, input }) => ctx.services.publishing.publish(input, ctx.actor)),
+  statechart: operatorProcedure.input(Ref).query(({ ctx, input }) => ctx.services.publishing.statechart(input.id)),
   versions: operatorProcedure.input(Ref).query(({ ctx, input }) => ctx.services.publishing.versions(input.id)),
   setCurrentVersion: operatorProcedure
     .input(Ref.extend({ number: z.number().int().positive() }))

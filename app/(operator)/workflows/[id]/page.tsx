@@ -3,9 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
-import { PublishPanel } from "../../../_components/PublishPanel";
-import { RunButton } from "../../../_components/RunButton";
-import { WorkflowCanvas } from "../../../_components/WorkflowCanvas";
+import { Editor } from "../../../_components/editor/Editor";
 import { retryUnlessClientError } from "../../../_components/query-retry";
 import { routeParam } from "../../../_components/route-param";
 import { useTRPC } from "../../../_trpc/client";
@@ -13,53 +11,31 @@ import { useTRPC } from "../../../_trpc/client";
 export default function WorkflowPage() {
   const params = useParams<{ id: string }>();
   const id = routeParam(params.id);
-
   const trpc = useTRPC();
-  const workflow = useQuery(
-    trpc.workflow.get.queryOptions({ id }, { enabled: id.length > 0, retry: retryUnlessClientError }),
-  );
+  // Loaded once: from here on the editor owns the draft (refetching would overwrite edits).
+  const workflow = useQuery(trpc.workflow.get.queryOptions({ id }, { enabled: id.length > 0, retry: retryUnlessClientError, staleTime: Infinity, refetchOnMount: "always" }));
 
   return (
-    <section>
+    <section className="editor-page">
       <p className="breadcrumb">
         <Link href="/">← Workflows</Link>
       </p>
-
       {id.length === 0 ? (
         <div className="state state-error" role="alert">
           No workflow id in the address.
         </div>
       ) : workflow.isPending ? (
-        <p className="state" role="status">
+        <div className="editor-skeleton" role="status">
           Loading workflow…
-        </p>
+        </div>
       ) : workflow.isError ? (
         <div className="state state-error" role="alert">
-          <strong>
-            {workflow.error.data?.code === "NOT_FOUND" ? "Workflow not found." : "Could not load this workflow."}
-          </strong>{" "}
-          {workflow.error.message}
+          <strong>{workflow.error.data?.code === "NOT_FOUND" ? "Workflow not found." : "Could not load this workflow."}</strong> {workflow.error.message}
         </div>
       ) : (
         <>
           <title>{`${workflow.data.name} · Keel`}</title>
-          <div className="page-header">
-            <h1>{workflow.data.name}</h1>
-            {workflow.data.currentVersion === null ? (
-              <span className="badge badge-muted">draft only</span>
-            ) : (
-              <span className="badge badge-accent">v{workflow.data.currentVersion} published</span>
-            )}
-            {workflow.data.currentVersion === null ? null : <RunButton workflow={workflow.data.id} />}
-          </div>
-          {workflow.data.description ? (
-            <p className="description">{workflow.data.description}</p>
-          ) : (
-            <p className="description muted">No description</p>
-          )}
-          <h2 className="section-title">Draft graph</h2>
-          <WorkflowCanvas graph={workflow.data.draftGraph} />
-          <PublishPanel workflowId={workflow.data.id} workflowName={workflow.data.name} />
+          <Editor key={workflow.data.id} workflow={workflow.data} />
         </>
       )}
     </section>

@@ -1,0 +1,42 @@
+"use client";
+
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from "@xyflow/react";
+import { memo } from "react";
+import type { KeelFlowEdge } from "./flow-model";
+
+// Port labels ride on the edge when the port is not the plain `out` (true/false, cases, error),
+// so a branch reads without opening the node. Problems turn the edge red, with the reason.
+function KeelEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd }: EdgeProps<KeelFlowEdge>) {
+  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  const problems = data?.problems ?? [];
+  const classes = [
+    "ke",
+    selected ? "ke-selected" : "",
+    problems.length ? "ke-problem" : "",
+    data?.port === "error" ? "ke-error-port" : "",
+    data?.highlight ? `ke-highlight-${data.highlight}` : "",
+    data?.taken ? "ke-taken" : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
+  const label = problems.length ? `⚠ ${problems[0]!.message}` : data && data.port !== "out" ? data.port : null;
+  return (
+    <>
+      <BaseEdge id={id} path={path} className={classes} {...(markerEnd ? { markerEnd } : {})} interactionWidth={16} />
+      {label ? (
+        <EdgeLabelRenderer>
+          <div
+            className={problems.length ? "ke-label ke-label-problem" : "ke-label"}
+            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+            data-testid={problems.length ? "edge-problem" : "edge-label"}
+            title={problems.map((p) => p.message).join("\n") || undefined}
+          >
+            {problems.length ? "⚠" : label}
+          </div>
+        </EdgeLabelRenderer>
+      ) : null}
+    </>
+  );
+}
+
+export const KeelEdge = memo(KeelEdgeView);

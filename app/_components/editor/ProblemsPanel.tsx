@@ -1,0 +1,27 @@
+"use client";
+
+import { memo } from "react";
+import type { Problem } from "../../../engine/graph/problems";
+
+// Every problem of the draft, live; a click (or Enter) focuses the node or edge it concerns.
+export const ProblemsPanel = memo(function ProblemsPanel({ problems, onFocus }: { problems: readonly Problem[]; onFocus: (p: Problem) => void }) {
+  return (
+    <section className="problems-panel" aria-labelledby="problems-heading" data-testid="problems-panel">
+      <h2 id="problems-heading">
+        {problems.length === 0 ? "No problems" : `${problems.length} problem${problems.length === 1 ? "" : "s"}`}
+        <span className="muted"> {problems.length ? "— fix them to publish" : "— ready to publish"}</span>
+      </h2>
+      {problems.length ? (
+        <ul>
+          {problems.slice(0, 200).map((p, i) => (
+            <li key={`${p.path}-${p.code}-${i}`}>
+              <button type="button" className="problem-item" onClick={() => onFocus(p)} data-testid="problem-item">
+                <code>{p.nodeId ?? p.edgeId ?? "graph"}</code> {p.message}
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+});

@@ -1,0 +1,32 @@
+"use client";
+
+import type { ReactNode } from "react";
+import type { Problem } from "../../../engine/graph/problems";
+import type { NodeRegistry } from "../../../engine/registry";
+import type { NodeRunStates } from "../../../engine/runtime/node-states";
+import type { WorkflowDetail } from "../../../server/services/workflows";
+import type { SampleData } from "./ExpressionField";
+import type { EditorStore } from "./store";
+
+// What a side-panel tab gets: the editor's store and what it shows. A tab that runs the draft
+// (test run, backtest) draws node states on the canvas through setRunStates and feeds the
+// expression previews through setSample.
+export interface EditorTabContext {
+  store: EditorStore;
+  registry: NodeRegistry;
+  workflow: WorkflowDetail;
+  problems: readonly Problem[];
+  /** Saves pending edits now; resolves when the server has them (or the save failed). */
+  saveNow: () => Promise<void>;
+  setRunStates: (states: NodeRunStates | undefined) => void;
+  setSample: (sample: SampleData) => void;
+}
+
+export interface EditorTab {
+  id: string;
+  label: string;
+  render: (ctx: EditorTabContext) => ReactNode;
+}
+
+/** Tabs after the built-in Node, Workflow and Publish tabs: add one here in one line. */
+export const EXTRA_SIDE_TABS: EditorTab[] = [];

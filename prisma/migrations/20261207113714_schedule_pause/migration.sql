@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ScheduleState" ADD COLUMN "pausedAt" DATETIME;
