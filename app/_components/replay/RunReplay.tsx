@@ -116,7 +116,7 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
   const selectedNodeId = pickedNode ?? event?.nodeId ?? null;
   const node = data && selectedNodeId ? (data.graph.nodes.find((n) => n.id === selectedNodeId) ?? null) : null;
   const details = useMemo(
-    () => (data && timeline && node && index !== null ? stepDetails(timeline.all(), index, node.id, data.effects, data.run.input, node.type.startsWith(TRIGGER_PREFIX), upstreamOf(data.graph, node.id)) : null),
+    () => (data && timeline && node && index !== null ? stepDetails(timeline.all(), (id) => timeline.indexesOf(id), index, node.id, data.effects, data.run.input, node.type.startsWith(TRIGGER_PREFIX), upstreamOf(data.graph, node.id)) : null),
     [data, timeline, node, index, loaded], // eslint-disable-line react-hooks/exhaustive-deps
   );
   const mismatchSeqs = useMemo(() => new Set("mismatches" in verification ? verification.mismatches.map((m) => m.seq) : []), [verification]);

@@ -63,6 +63,8 @@ const errorMessage = (error: unknown): string | null => {
  */
 export function stepDetails(
   events: readonly TimelineEvent[],
+  /** Indexes of each node's events in `events` (Timeline.indexesOf); scanning them is enough. */
+  indexesOf: (nodeId: string) => readonly number[],
   index: number,
   nodeId: string,
   effects: readonly EffectRow[],
@@ -73,9 +75,10 @@ export function stepDetails(
   // The latest visit of the node at or before this point.
   let enteredAt = -1;
   let visits = 0;
-  for (let i = 0; i <= index && i < events.length; i++) {
-    const event = events[i]!;
-    if (event.nodeId === nodeId && event.type === "node.entered") {
+  const own = indexesOf(nodeId);
+  for (const i of own) {
+    if (i > index) break;
+    if (events[i]!.type === "node.entered") {
       enteredAt = i;
       visits++;
     }
@@ -94,9 +97,10 @@ export function stepDetails(
   let error: unknown = null;
   let endedAt: string | null = null;
   let childRunId: string | null = null;
-  for (let i = enteredAt + 1; i <= index && i < events.length; i++) {
+  for (const i of own) {
+    if (i <= enteredAt) continue;
+    if (i > index) break;
     const event = events[i]!;
-    if (event.nodeId !== nodeId) continue;
     const p = payloadOf(event);
     const attempt = typeof p.attempt === "number" ? p.attempt : attempts.length + 1;
     switch (event.type) {
@@ -137,10 +141,18 @@ export function stepDetails(
   let input: unknown = isTrigger ? runInput : undefined;
   if (!isTrigger && upstream.length > 0) {
     const outputs: Record<string, unknown> = {};
-    for (let i = 0; i < enteredAt; i++) {
-      const event = events[i]!;
-      const machineEvent = payloadOf(event).machineEvent as { output?: unknown } | undefined;
-      if (event.nodeId && upstream.includes(event.nodeId) && machineEvent && "output" in machineEvent) outputs[event.nodeId] = machineEvent.output;
+    for (const source of upstream) {
+      const list = indexesOf(source);
+      // The source's last event before this visit that carried an output.
+      for (let k = list.length - 1; k >= 0; k--) {
+        const i = list[k]!;
+        if (i >= enteredAt) continue;
+        const machineEvent = payloadOf(events[i]!).machineEvent as { output?: unknown } | undefined;
+        if (machineEvent && "output" in machineEvent) {
+          outputs[source] = machineEvent.output;
+          break;
+        }
+      }
     }
     input = outputs;
   }

@@ -51,6 +51,8 @@ const portOf = (event: TimelineEvent): string | null => {
 export class Timeline {
   private readonly events: TimelineEvent[] = [];
   private readonly keyframes: Fold[] = [EMPTY];
+  /** Per node, the indexes of its events, so a step's details never scan the whole log. */
+  private readonly perNode = new Map<string, number[]>();
   private readonly incoming: Map<string, { id: string; source: string; port: string }[]>;
 
   constructor(graph: Graph) {
@@ -74,6 +76,11 @@ export class Timeline {
     return this.events;
   }
 
+  /** The indexes of a node's events, in order. */
+  indexesOf(nodeId: string): readonly number[] {
+    return this.perNode.get(nodeId) ?? [];
+  }
+
   /** Index of the event with this seq, or of the last one before it. */
   indexOfSeq(seq: number): number {
     let lo = 0;
@@ -95,6 +102,11 @@ export class Timeline {
     for (const event of events) {
       if (this.events.length > 0 && event.seq <= this.events.at(-1)!.seq) continue;
       this.events.push(event);
+      if (event.nodeId) {
+        const list = this.perNode.get(event.nodeId) ?? [];
+        list.push(this.events.length - 1);
+        this.perNode.set(event.nodeId, list);
+      }
       fold = this.step(fold, event);
       if (this.events.length % KEYFRAME_EVERY === 0) this.keyframes.push(fold);
     }

@@ -15,6 +15,8 @@ import { useRunLive } from "./use-run-live";
 // Worker checks the log against the stored checkpoints and reports mismatches as it finds them.
 
 export const EVENT_PAGE = 2_000;
+/** The first page is smaller: it is what makes the view interactive. */
+const FIRST_EVENT_PAGE = 500;
 const CHECKPOINT_PAGE = 1_000;
 
 export type Verification =
@@ -98,7 +100,7 @@ export function useReplayData(id: string) {
       try {
         const timeline = timelineRef.current!;
         for (;;) {
-          const page = await client.run.eventPage.query({ id, afterSeq: timeline.event(timeline.length - 1)?.seq ?? 0, limit: EVENT_PAGE });
+          const page = await client.run.eventPage.query({ id, afterSeq: timeline.event(timeline.length - 1)?.seq ?? 0, limit: timeline.length === 0 ? FIRST_EVENT_PAGE : EVENT_PAGE });
           if (!aliveRef.current) return;
           if (page.events.length > 0) {
             timeline.append(page.events);
