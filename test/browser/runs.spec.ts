@@ -100,7 +100,7 @@ test("the runs list filters, searches input and output, and shows statuses live"
 
 test("a run that does not exist says so, and the list links back", async ({ page }) => {
   await page.goto("/runs/no-such-run");
-  await expect(page.getByRole("alert")).toContainText("Run not found.");
+  await expect(page.getByRole("alert").filter({ hasText: "Run not found." })).toBeVisible();
   await page.getByRole("link", { name: "← Runs" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Runs");
 });
