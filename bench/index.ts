@@ -2,6 +2,7 @@
 // `npm run bench -- engine` runs only the benchmarks whose name contains "engine".
 import { benchEditorCanvas } from "./editor-canvas";
 import { benchDashboard } from "./dashboard";
+import { benchCli } from "./cli";
 import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
 import { benchIntentRouting } from "./intent-routing";
@@ -19,6 +20,7 @@ const benches: [string, () => Promise<void>][] = [
   ["intent routing accuracy", benchIntentRouting],
   ["editor canvas", benchEditorCanvas],
   ["dashboard queries", benchDashboard],
+  ["cli keel run", benchCli],
   ["replay and runs list", benchReplay],
 ];
 

@@ -1,4 +1,5 @@
 import { useLiteEmbedder } from "../nodes/memory/embedders.server";
+import { IntentRoutingSettingsSchema } from "../server/intents/settings";
 import { cosineSimilarity, voteOnNeighbours } from "../server/intents/vote";
 import { INTENTS, type LabelledIntent } from "./data/intents";
 
@@ -59,10 +60,20 @@ export async function benchIntentRouting(): Promise<void> {
   const embedder = useLiteEmbedder();
   const [trainVectors, testVectors] = [await embedder.embed(train.map((i) => i.text)), await embedder.embed(test.map((i) => i.text))];
 
+  // As the service routes with its default settings: neighbours below minSimilarity do not
+  // vote, and a vote below the threshold sends the intent to triage instead.
+  const defaults = IntentRoutingSettingsSchema.parse({});
   let memoryCorrect = 0;
+  let routed = 0;
+  let routedCorrect = 0;
   for (const [i, item] of test.entries()) {
     const neighbours = train.map((t, j) => ({ id: String(j), label: t.label, similarity: cosineSimilarity(testVectors[i]!, trainVectors[j]!) }));
     if (voteOnNeighbours(neighbours)?.label === item.label) memoryCorrect++;
+    const vote = voteOnNeighbours(neighbours.filter((n) => n.similarity >= defaults.minSimilarity));
+    if (vote && vote.confidence >= defaults.threshold) {
+      routed++;
+      if (vote.label === item.label) routedCorrect++;
+    }
   }
 
   const counts = new Map<string, number>();
@@ -80,6 +91,11 @@ export async function benchIntentRouting(): Promise<void> {
     console.log(JSON.stringify({ name, value: round(accuracy), unit: "accuracy", baseline: round(baseline), ratio: round(accuracy / baseline), baselineName, ...detail }));
   line("intent routing: memory fallback vs majority class", majorityAccuracy, "majority class");
   line("intent routing: memory fallback vs keywords", keywordAccuracy, "idf-weighted keyword overlap");
+  const settings = { minSimilarity: defaults.minSimilarity, threshold: defaults.threshold };
+  const share = routed / test.length;
+  const precision = routed ? routedCorrect / routed : 0;
+  console.log(JSON.stringify({ name: "intent routing: share routed without triage (default settings)", value: round(share), unit: "share", baseline: 1, ratio: round(share), baselineName: "every intent", ...settings, ...detail }));
+  console.log(JSON.stringify({ name: "intent routing: precision of routes without triage vs keywords", value: round(precision), unit: "accuracy", baseline: round(keywordAccuracy), ratio: round(precision / keywordAccuracy), baselineName: "idf-weighted keyword overlap", ...settings, ...detail }));
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;

@@ -1,7 +1,7 @@
 import { createRegistry, type AnyNodeMeta } from "../engine/registry";
 import { emailSendNode } from "./adapters/email-send";
 import { httpRequestNode } from "./adapters/http-request";
-import { approvalNode } from "./human/approval";
+import { approvalNode, approvalNodeV2 } from "./human/approval";
 import { llmChatNode } from "./llm/chat";
 import { llmClassifyNode } from "./llm/classify";
 import { llmExtractNode } from "./llm/extract";
@@ -9,6 +9,7 @@ import { recallNode } from "./memory/recall";
 import { formNode } from "./human/form";
 import { rememberNode } from "./memory/remember";
 import { notifyOperatorNode } from "./notify/operator";
+import { createDealNode } from "./records/create-deal";
 import { createInvoiceNode } from "./records/create-invoice";
 import { findContactNode } from "./records/find-contact";
 import { updateInvoiceStatusNode } from "./records/update-invoice-status";
@@ -21,10 +22,12 @@ import { subworkflowNode } from "./flow/subworkflow";
 import { setNode } from "./data/set";
 import { transformNode } from "./data/transform";
 import { ifNode } from "./logic/if";
+import { llmAvailableNode } from "./logic/llm-available";
 import { mergeNode } from "./logic/merge";
 import { switchNode } from "./logic/switch";
 import { forEachNode } from "./loops/for-each";
 import { untilNode } from "./loops/until";
+import { intentTrigger } from "./triggers/intent";
 import { manualTrigger, manualTriggerV2 } from "./triggers/manual";
 import { scheduleTrigger } from "./triggers/schedule";
 import { webhookTrigger } from "./triggers/webhook";
@@ -36,7 +39,9 @@ export const CATALOG: AnyNodeMeta[] = [
   manualTriggerV2,
   webhookTrigger,
   scheduleTrigger,
+  intentTrigger,
   ifNode,
+  llmAvailableNode,
   switchNode,
   mergeNode,
   transformNode,
@@ -46,6 +51,7 @@ export const CATALOG: AnyNodeMeta[] = [
   forkNode,
   joinNode,
   approvalNode,
+  approvalNodeV2,
   formNode,
   delayNode,
   subworkflowNode,
@@ -54,6 +60,7 @@ export const CATALOG: AnyNodeMeta[] = [
   upsertContactNode,
   findContactNode,
   createInvoiceNode,
+  createDealNode,
   updateInvoiceStatusNode,
   emailSendNode,
   llmChatNode,

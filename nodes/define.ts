@@ -32,6 +32,8 @@ interface Definition<S extends z.ZodType> {
   effects?: "none" | "external";
   /** Capabilities the server must provide (e.g. "llm"); checked when publishing. */
   requires?: readonly string[];
+  /** A branch taken through `port` only when the server has `capability` (see NodeMeta.guards). */
+  guards?: { capability: string; port: string };
   deprecated?: boolean;
 }
 
@@ -55,6 +57,7 @@ export function defineNode<S extends z.ZodType>(def: Definition<S>): NodeMeta<z.
     execution: def.execution ?? (def.behavior === "task" || def.behavior === "loop" ? "executor" : "engine"),
     effects: def.effects ?? "external",
     ...(def.requires?.length ? { requires: def.requires } : {}),
+    ...(def.guards ? { guards: def.guards } : {}),
     ...(def.deprecated ? { deprecated: true } : {}),
   };
 }

@@ -17,6 +17,7 @@ import { recallNode } from "./memory/recall";
 import { notifyExecutor } from "./notify/notify.server";
 import { notifyOperatorNode } from "./notify/operator";
 import { rememberNode } from "./memory/remember";
+import { createDealNode } from "./records/create-deal";
 import { createInvoiceNode } from "./records/create-invoice";
 import { findContactNode } from "./records/find-contact";
 import { recordsExecutors } from "./records/records.server";
@@ -24,6 +25,7 @@ import { updateInvoiceStatusNode } from "./records/update-invoice-status";
 import { upsertContactNode } from "./records/upsert-contact";
 import { transformNode } from "./data/transform";
 import { ifNode } from "./logic/if";
+import { llmAvailableNode } from "./logic/llm-available";
 import { mergeNode } from "./logic/merge";
 import { switchNode } from "./logic/switch";
 import { forEachNode } from "./loops/for-each";
@@ -63,6 +65,9 @@ export function createExecutors(deps: { db: Db; egress?: () => Promise<EgressPol
     executor(findContactNode, records.findContact),
     executor(createInvoiceNode, records.createInvoice),
     executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
+    executor(createDealNode, records.createDeal),
+    // The branch the run takes is the endpoint's presence in this process, recorded in the ledger.
+    executor(llmAvailableNode, async () => ({ port: deps.llm ? "yes" : "no", output: { available: Boolean(deps.llm) } })),
     executor(emailSendNode, emailExecutor({ db: deps.db })),
     executor(llmChatNode, llm.chat),
     executor(llmExtractNode, llm.extract),

@@ -89,6 +89,8 @@ export const EnvSchema = z.object({
   KEEL_WORKER_IDLE_MS: milliseconds(500, 10),
   // How often each worker fires due schedules and reminders.
   KEEL_SCHEDULER_INTERVAL_MS: milliseconds(5_000, 100),
+  // How often each worker approves what an approval node's autonomy rule covers.
+  KEEL_AUTONOMY_INTERVAL_MS: milliseconds(2_000, 100),
   // How often each worker runs memory upkeep (summaries, indexing items that missed the index).
   KEEL_MEMORY_UPKEEP_MS: milliseconds(60_000, 1_000),
   // Tests only: kill the worker at this point of a step, to prove crash recovery.
@@ -123,6 +125,7 @@ export interface WorkerTimings {
   leaseMs: number;
   idleMs: number;
   schedulerIntervalMs: number;
+  autonomyIntervalMs: number;
   memoryUpkeepMs: number;
   crashAt: (typeof CRASH_POINTS)[number] | undefined;
 }
@@ -184,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       leaseMs: e.KEEL_LEASE_MS,
       idleMs: e.KEEL_WORKER_IDLE_MS,
       schedulerIntervalMs: e.KEEL_SCHEDULER_INTERVAL_MS,
+      autonomyIntervalMs: e.KEEL_AUTONOMY_INTERVAL_MS,
       memoryUpkeepMs: e.KEEL_MEMORY_UPKEEP_MS,
       crashAt: e.KEEL_CRASH_AT,
     },

@@ -5,11 +5,15 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 import { useTRPC } from "../_trpc/client";
+import { usePendingApprovalCount } from "./use-live-approvals";
 
 const NAV = [
   { href: "/", label: "Dashboard", match: (p: string) => p === "/" },
   { href: "/workflows", label: "Workflows", match: (p: string) => p.startsWith("/workflows") },
   { href: "/runs", label: "Runs", match: (p: string) => p.startsWith("/runs") },
+  { href: "/approvals", label: "Approvals", match: (p: string) => p.startsWith("/approvals") },
+  { href: "/dead-letters", label: "Dead letters", match: (p: string) => p.startsWith("/dead-letters") },
+  { href: "/intents", label: "Intents", match: (p: string) => p.startsWith("/intents") },
   { href: "/memory", label: "Memory", match: (p: string) => p.startsWith("/memory") },
   { href: "/notifications", label: "Notifications", match: (p: string) => p.startsWith("/notifications") },
   { href: "/outbox", label: "Email", match: (p: string) => p.startsWith("/outbox") },
@@ -22,6 +26,7 @@ export function OperatorShell({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
   // Refreshed now and then, so something that starts waiting shows up without a reload.
   const unread = useQuery(trpc.notification.unreadCount.queryOptions(undefined, { refetchInterval: 15_000 })).data?.unread ?? 0;
+  const waiting = usePendingApprovalCount();
   const logout = useMutation(
     trpc.auth.logout.mutationOptions({
       onSettled: () => window.location.assign("/login"),
@@ -37,6 +42,11 @@ export function OperatorShell({ children }: { children: ReactNode }) {
           {NAV.map((item) => (
             <Link key={item.href} href={item.href} className={item.match(pathname) ? "active" : undefined}>
               {item.label}
+              {item.href === "/approvals" && waiting > 0 ? (
+                <span className="badge badge-warning" data-testid="approval-count" aria-label={`${waiting} waiting`}>
+                  {waiting}
+                </span>
+              ) : null}
               {item.href === "/notifications" && unread > 0 ? (
                 <span className="badge badge-warning" data-testid="unread-count" aria-label={`${unread} unread`}>
                   {unread}

@@ -1,7 +1,7 @@
 "use client";
 
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
 import type { AppRouter } from "../../server/trpc/router";
@@ -27,8 +27,15 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
   );
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
-      // The header proves a mutation comes from Keel's own pages (server/http/request-guards.ts).
-      links: [httpBatchLink({ url: "/api/trpc", headers: { "x-keel-csrf": "1" } })],
+      links: [
+        splitLink({
+          // Live updates (run.onChange) stream over SSE; the session cookie goes with them.
+          condition: (op) => op.type === "subscription",
+          true: httpSubscriptionLink({ url: "/api/trpc" }),
+          // The header proves a mutation comes from Keel's own pages (server/http/request-guards.ts).
+          false: httpBatchLink({ url: "/api/trpc", headers: { "x-keel-csrf": "1" } }),
+        }),
+      ],
     }),
   );
   return (

@@ -16,7 +16,10 @@ export function upgradeGraph(raw: unknown): UpgradeResult {
   let doc = raw as Record<string, unknown>;
   const version = doc.schemaVersion;
   if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
-    return { ok: false, problem: { path: "schemaVersion", code: "invalid_format", message: `schemaVersion must be a whole number from 1 to ${GRAPH_SCHEMA_VERSION}.` } };
+    // "from 1 to 1" read oddly while there is one version.
+    const allowed = GRAPH_SCHEMA_VERSION === 1 ? "1" : `a whole number from 1 to ${GRAPH_SCHEMA_VERSION}`;
+    const got = version === undefined ? "it is missing" : `not ${JSON.stringify(version)}`;
+    return { ok: false, problem: { path: "schemaVersion", code: "invalid_format", message: `must be ${allowed}, the graph format version this Keel reads (${got}).` } };
   }
   if (version > GRAPH_SCHEMA_VERSION) {
     return {

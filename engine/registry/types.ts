@@ -80,6 +80,12 @@ export interface NodeMeta<Config = unknown> {
    * endpoint). Publishing refuses a graph whose requirements this server lacks.
    */
   requires?: readonly string[];
+  /**
+   * A branch on a capability: this node leaves through `port` only when the server has
+   * `capability`. Nodes that require the capability and are reachable only through that port
+   * have a path around them, so publishing accepts them where the capability is missing.
+   */
+  guards?: { capability: string; port: string };
   /** Older versions stay registered so old workflows keep running, hidden from the palette. */
   deprecated?: boolean;
 }

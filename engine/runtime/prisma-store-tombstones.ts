@@ -10,6 +10,13 @@ export interface PruneCounts {
   events: number;
   checkpoints: number;
   effects: number;
+  /** Decided approvals: the context packet and the operator's edits. */
+  approvals: number;
+  /** Resolved dead letters: the review packet. */
+  deadLetters: number;
+  timers: number;
+  /** Inbound webhook bodies that started these runs. */
+  webhookDeliveries: number;
 }
 
 /** Tombstones one batch of finished runs in one transaction; the last checkpoint of each stays. */
@@ -30,12 +37,28 @@ export async function pruneRuns(db: Db, ids: string[], prunedAt: string): Promis
         },
         data: { request: DbNull, result: DbNull, error: DbNull },
       });
+      // Approvals keep who decided what and when; their packet and edits go.
+      const approvals = await tx.approval.updateMany({ where: { runId: { in: ids } }, data: { packet: tombstone } });
+      await tx.approval.updateMany({ where: { runId: { in: ids }, NOT: { editedData: { equals: AnyNull } } }, data: { editedData: tombstone } });
+      // Runs with an open dead letter are never pruned, so these are resolved ones.
+      const deadLetters = await tx.deadLetter.updateMany({ where: { runId: { in: ids } }, data: { packet: tombstone } });
+      const timers = await tx.timer.updateMany({ where: { runId: { in: ids }, NOT: { payload: { equals: AnyNull } } }, data: { payload: tombstone } });
+      const webhookDeliveries = await tx.webhookDelivery.updateMany({ where: { runId: { in: ids } }, data: { body: tombstone } });
       // output and error become tombstones only where there was one: "it had an error" stays true.
       await tx.run.updateMany({ where: { id: { in: ids }, NOT: { output: { equals: AnyNull } } }, data: { output: tombstone } });
       await tx.run.updateMany({ where: { id: { in: ids }, NOT: { error: { equals: AnyNull } } }, data: { error: tombstone } });
       // The input last, in the same transaction: a tombstoned input means a fully pruned run.
       const runs = await tx.run.updateMany({ where: { id: { in: ids } }, data: { input: tombstone } });
-      return { runs: runs.count, events: events.count, checkpoints, effects: effects.count };
+      return {
+        runs: runs.count,
+        events: events.count,
+        checkpoints,
+        effects: effects.count,
+        approvals: approvals.count,
+        deadLetters: deadLetters.count,
+        timers: timers.count,
+        webhookDeliveries: webhookDeliveries.count,
+      };
     },
     { timeout: 120_000, maxWait: 30_000 },
   );

@@ -1,3 +1,4 @@
+import { errorLine, silentLogger, watchDependency, type DependencyWatch, type Logger } from "../log";
 import { processRun, type ProcessOutcome, type RuntimeDeps } from "./process-run";
 
 // A worker claims runnable runs with a lease, advances each, heartbeats while it works, and on
@@ -12,6 +13,10 @@ export interface WorkerOptions {
   idleMs?: number;
   onOutcome?(runId: string, outcome: ProcessOutcome): void;
   onError?(error: unknown, runId?: string): void;
+  /** Where the worker says what happens (run ids included); silent by default. */
+  log?: Logger;
+  /** The database's watch, when the process shares one among its loops (one "down" line, not one per loop). */
+  databaseWatch?: DependencyWatch;
 }
 
 export class Worker {
@@ -19,11 +24,18 @@ export class Worker {
   private readonly inFlight = new Map<string, AbortController>();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private readonly log: Logger;
+  // Claiming is the worker's first touch of the database each round: when it fails the
+  // database is down, said once, and the loop backs off instead of retrying every idle tick.
+  private readonly database: DependencyWatch;
 
   constructor(
     private readonly deps: RuntimeDeps,
     private readonly options: WorkerOptions,
-  ) {}
+  ) {
+    this.log = (options.log ?? silentLogger).child({ worker: options.id });
+    this.database = options.databaseWatch ?? watchDependency(this.log, "the database", { baseMs: options.idleMs ?? 500 });
+  }
 
   get leaseMs() {
     return this.options.leaseMs ?? 30_000;
@@ -61,12 +73,14 @@ export class Worker {
     const concurrency = this.options.concurrency ?? 4;
     const running = new Set<Promise<void>>();
     while (!this.stopping) {
+      let backoffMs: number | undefined;
       while (running.size < concurrency && !this.stopping) {
         let run;
         try {
           run = await this.deps.store.claimRun(this.options.id, this.deps.clock.now(), this.leaseMs);
+          this.database.ok();
         } catch (error) {
-          this.options.onError?.(error);
+          backoffMs = this.database.failed(error);
           break;
         }
         if (!run) break;
@@ -75,7 +89,7 @@ export class Worker {
       }
       if (this.stopping) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, running.size >= concurrency ? 50 : (this.options.idleMs ?? 500));
+        const timer = setTimeout(resolve, backoffMs ?? (running.size >= concurrency ? 50 : (this.options.idleMs ?? 500)));
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -117,6 +131,7 @@ export class Worker {
       onOutcome?.(outcome);
       this.options.onOutcome?.(runId, outcome);
     } catch (error) {
+      this.log.warn({ runId, error: errorLine(error) }, "run interrupted; handed back to the queue");
       this.options.onError?.(error, runId);
       // Hand it back rather than sit on the lease until it expires.
       await this.deps.store.release(runId, this.options.id).catch(() => undefined);

@@ -62,9 +62,13 @@ export function emailExecutor(deps: EmailDeps) {
     if (!to.split(",").every((address) => /^[^\s@]+@[^\s@]+$/.test(address.trim()))) throw new PermanentError(`to: '${to}' is not a list of email addresses`);
     const message = { to, subject: String(c.subject), text: String(c.text ?? ""), html: c.html ? String(c.html) : null };
 
-    if (!c.credential) {
+    const outbox = async (reason: string) => {
       await deps.db.emailMessage.create({ data: { messageId, runId: ctx.runId, nodeId: ctx.nodeId, status: "not_sent", from: OUTBOX_FROM, ...message } });
-      return { port: "out", output: { messageId, status: "not_sent" } };
+      return { port: "out", output: { messageId, status: "not_sent", reason } };
+    };
+    if (!c.credential) return outbox("the step names no SMTP credential, so the email stays in the outbox");
+    if (c.ifCredentialMissing === "outbox" && !(await deps.db.credential.findUnique({ where: { name: String(c.credential) }, select: { id: true } }))) {
+      return outbox(`there is no SMTP credential named '${c.credential}' yet: add it in Settings and the next emails are sent`);
     }
     // Opened through the engine, which redacts the password from whatever this step stores.
     if (!ctx.credential) throw new ConfigurationError(`credential: no credentials are available here to resolve '${c.credential}'`);

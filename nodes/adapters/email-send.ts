@@ -18,6 +18,11 @@ export const emailSendNode = defineNode({
       html: z.string().max(200_000).optional(),
       /** The name of an SMTP credential; without it the email stays in the outbox. */
       credential: z.string().max(64).optional(),
+      /**
+       * When the named credential does not exist (yet): fail the step, or keep the email in
+       * the outbox as not sent, saying why (templates: mail works once "smtp" is added).
+       */
+      ifCredentialMissing: z.enum(["fail", "outbox"]).default("fail"),
     })
     .strict(),
   errorPort: true,

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { parseDuration } from "../../engine/duration";
+import type { ExpressionField } from "../../engine/registry";
 import { defineNode, templatesIn } from "../define";
+import { FormField } from "./form";
+
+const deadline = z
+  .string()
+  .refine((d) => parseDuration(d) !== undefined, "must be an ISO 8601 duration such as PT4H or P1D")
+  .optional();
 
 export const approvalNode = defineNode({
   type: "human.approval",
@@ -17,10 +24,7 @@ export const approvalNode = defineNode({
       /** What is proposed, shown in the approval queue (templates allowed). */
       proposal: z.unknown().optional(),
       risk: z.enum(["low", "medium", "high"]).default("medium"),
-      deadline: z
-        .string()
-        .refine((d) => parseDuration(d) !== undefined, "must be an ISO 8601 duration such as PT4H or P1D")
-        .optional(),
+      deadline,
       onDeadline: z.enum(["reject", "approve", "escalate"]).default("escalate"),
     })
     .strict(),
@@ -29,5 +33,98 @@ export const approvalNode = defineNode({
     { id: "rejected", label: "rejected" },
   ],
   risk: "medium",
+  // Superseded by version 2 in the palette; graphs that use it keep running unchanged.
+  deprecated: true,
   expressions: (c) => [...templatesIn(c.title, "title"), ...templatesIn(c.instructions, "instructions"), ...templatesIn(c.proposal, "proposal")],
 });
+
+export const RISK_LEVELS = ["low", "medium", "high"] as const;
+export type Risk = (typeof RISK_LEVELS)[number];
+
+/**
+ * Progressive autonomy: when the server may approve for the operator. `ask` never does;
+ * `condition` approves when a JSONata condition on the packet holds; `trust` approves once the
+ * operator approved `after` times in a row without editing (an edit or a rejection starts the
+ * count again). Both stop at `maxRisk`: an item riskier than it is always asked.
+ */
+export const Autonomy = z.discriminatedUnion("mode", [
+  z.object({ mode: z.literal("ask") }).strict(),
+  z
+    .object({
+      mode: z.literal("condition"),
+      condition: z.string().min(1, "is required").max(2_000),
+      maxRisk: z.enum(RISK_LEVELS).default("medium"),
+    })
+    .strict(),
+  z
+    .object({
+      mode: z.literal("trust"),
+      after: z.number().int("must be a whole number").min(1, "must be at least 1").max(1_000, "must be at most 1000"),
+      maxRisk: z.enum(RISK_LEVELS).default("low"),
+    })
+    .strict(),
+]);
+export type AutonomyConfig = z.output<typeof Autonomy>;
+
+/** The fields of the proposal, typed: the queue's edit form is generated from them. */
+const ProposalField = FormField;
+
+export const approvalNodeV2 = defineNode({
+  type: "human.approval",
+  version: 2,
+  title: "Approval",
+  category: "human",
+  description: "Pauses the run until the operator approves (optionally after editing the typed proposal) or rejects it; can approve by itself under a rule.",
+  icon: "check-circle",
+  behavior: "approval",
+  config: z
+    .object({
+      title: z.string().min(1, "is required").max(200),
+      instructions: z.string().max(5_000).default(""),
+      /** What is proposed: an object whose keys are the proposal fields (templates allowed). */
+      proposal: z.unknown().optional(),
+      proposalSchema: z.array(ProposalField).max(50, "must have at most 50 fields").default([]),
+      risk: z.enum(RISK_LEVELS).default("medium"),
+      deadline,
+      onDeadline: z.enum(["reject", "approve", "escalate"]).default("escalate"),
+      autonomy: Autonomy.default({ mode: "ask" }),
+    })
+    .strict()
+    .superRefine((config, ctx) => {
+      const names = config.proposalSchema.map((f) => f.name);
+      const repeated = names.find((name, i) => names.indexOf(name) !== i);
+      if (repeated) ctx.addIssue({ code: "custom", path: ["proposalSchema"], message: `names the field '${repeated}' twice` });
+    }),
+  outputs: [
+    { id: "approved", label: "approved" },
+    { id: "rejected", label: "rejected" },
+  ],
+  risk: "medium",
+  expressions: (c) => {
+    const fields: ExpressionField[] = [...templatesIn(c.title, "title"), ...templatesIn(c.instructions, "instructions"), ...templatesIn(c.proposal, "proposal")];
+    if (c.autonomy.mode === "condition") fields.push({ path: "autonomy.condition", source: c.autonomy.condition, kind: "jsonata" });
+    return fields;
+  },
+});
+
+export type ApprovalConfigV2 = z.output<typeof approvalNodeV2.config>;
+
+/** The badge the canvas shows on an approval node: how much it decides by itself. */
+export function autonomyBadge(config: unknown): string {
+  const parsed = Autonomy.safeParse((config as { autonomy?: unknown } | null)?.autonomy ?? { mode: "ask" });
+  if (!parsed.success || parsed.data.mode === "ask") return "Always asks";
+  if (parsed.data.mode === "condition") return `Auto-approves when its condition holds (risk ≤ ${parsed.data.maxRisk})`;
+  return `Auto-approves after ${parsed.data.after} clean approvals (risk ≤ ${parsed.data.maxRisk})`;
+}
+
+export function riskAtMost(risk: string, cap: Risk): boolean {
+  const rank = RISK_LEVELS.indexOf(risk as Risk);
+  return rank !== -1 && rank <= RISK_LEVELS.indexOf(cap);
+}
+
+/** The badge a canvas draws on a node of the graph: an approval's autonomy when it has any, else nothing. */
+export function approvalCanvasBadge(node: { type: string; typeVersion: number; config: unknown }): string | null {
+  if (node.type !== approvalNodeV2.type || node.typeVersion < 2) return null;
+  const mode = Autonomy.safeParse((node.config as { autonomy?: unknown } | null)?.autonomy ?? { mode: "ask" });
+  return mode.success && mode.data.mode !== "ask" ? autonomyBadge(node.config) : null;
+}

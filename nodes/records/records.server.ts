@@ -2,6 +2,7 @@ import { PermanentError } from "../../engine/errors";
 import type { ExecutionContext, StepResult } from "../../engine/registry";
 import { isUniqueViolation, json, type Db } from "../../engine/store";
 import { renderIn } from "../expression-data";
+import type { createDealNode } from "./create-deal";
 import type { createInvoiceNode } from "./create-invoice";
 import type { findContactNode } from "./find-contact";
 import type { updateInvoiceStatusNode } from "./update-invoice-status";
@@ -88,6 +89,22 @@ export function recordsExecutors(db: Db) {
       }
     },
 
+    async createDeal(ctx: ExecutionContext<ConfigOf<typeof createDealNode>>): Promise<StepResult> {
+      const existing = await db.deal.findUnique({ where: { sourceKey: ctx.idempotencyKey } });
+      if (existing) return { port: "out", output: dealOut(existing) };
+      const c = await rendered(ctx);
+      const contact = await db.contact.findUnique({ where: { email: String(c.contactEmail).trim().toLowerCase() } });
+      if (!contact) throw new PermanentError(`contactEmail: no contact has the email '${c.contactEmail}'`);
+      const data = { sourceKey: ctx.idempotencyKey, contactId: contact.id, title: String(c.title), stage: String(c.stage), amountMinor: wholeNumber(c.amountMinor, "amountMinor"), currency: c.currency };
+      try {
+        return { port: "out", output: dealOut(await db.deal.create({ data })) };
+      } catch (error) {
+        // The same step, concurrently (a worker that lost its lease): the other made it.
+        if (!isUniqueViolation(error)) throw error;
+        return { port: "out", output: dealOut(await db.deal.findUniqueOrThrow({ where: { sourceKey: ctx.idempotencyKey } })) };
+      }
+    },
+
     async updateInvoiceStatus(ctx: ExecutionContext<ConfigOf<typeof updateInvoiceStatusNode>>): Promise<StepResult> {
       const c = await rendered(ctx);
       const invoice = await db.invoice.findUnique({ where: { number: String(c.number) } });
@@ -120,4 +137,8 @@ function invoiceOut(i: {
     dueAt: i.dueAt?.toISOString() ?? null,
     lines: i.lines.map((l) => ({ description: l.description, quantity: l.quantity, unitMinor: l.unitMinor, amountMinor: l.amountMinor })),
   };
+}
+
+function dealOut(d: { id: string; contactId: string | null; title: string; stage: string; amountMinor: number; currency: string }) {
+  return { id: d.id, contactId: d.contactId, title: d.title, stage: d.stage, amountMinor: d.amountMinor, currency: d.currency };
 }

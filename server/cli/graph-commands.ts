@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { compileGraph, graphJsonSchema, validateGraph, type Problem } from "../../engine/graph";
 import { ValidationError } from "../../engine/errors";
 import { registry } from "../../nodes/catalog";
@@ -10,6 +11,7 @@ import { withServices } from "./with-services";
 
 function readJson(file: string): unknown {
   if (!existsSync(file)) throw new ValidationError(`${file}: no such file`);
+  if (statSync(file).isDirectory()) throw new ValidationError(`${file}: is a directory; give a graph or workflow file`);
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
@@ -28,7 +30,31 @@ export function formatProblem(p: Problem): string {
   return `${where} at ${p.path}: ${p.message} [${p.code}]`;
 }
 
+/** `keel validate DIR`: every .json file in the directory (not its subdirectories), each named. */
+function validateDirectory(dir: string): number {
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith(".json") && statSync(join(dir, name)).isFile())
+    .sort();
+  if (files.length === 0) throw new ValidationError(`${dir}: a directory with no .json files; give a graph or workflow file`);
+  let invalid = 0;
+  for (const name of files) {
+    const path = join(dir, name);
+    try {
+      if (validateCommand(path) !== 0) invalid++;
+    } catch (error) {
+      // One unreadable file does not hide the others' results.
+      console.error(`keel: ${error instanceof Error ? error.message : String(error)}`);
+      invalid++;
+    }
+  }
+  const total = `${files.length} file${files.length === 1 ? "" : "s"}`;
+  if (invalid) console.error(`keel: ${dir}: ${invalid} of ${total} ${invalid === 1 ? "is" : "are"} not valid`);
+  else console.log(`${dir}: all ${total} valid`);
+  return invalid ? 1 : 0;
+}
+
 export function validateCommand(file: string): number {
+  if (existsSync(file) && statSync(file).isDirectory()) return validateDirectory(file);
   const result = validateGraph(graphOf(readJson(file)), registry);
   if (!result.ok) {
     for (const problem of result.problems) console.log(formatProblem(problem));

@@ -3,8 +3,7 @@ import { seedTemplates } from "../../prisma/seed";
 import { authService } from "../auth/service";
 import type { KeelConfig } from "../config";
 import { ensureSecret } from "../secret-key";
-import { migrationsDir } from "../services";
-import { PROJECT_ROOT } from "../process/paths";
+import { migrationsDir, PROJECT_ROOT } from "../process/paths";
 
 export interface Prepared {
   applied: string[];

@@ -15,6 +15,8 @@ import { prepareDatabase } from "./prepare";
 
 export interface StartOptions {
   log?: (line: string) => void;
+  /** False for `keel start --no-worker` / `keel web`: the web server only, workers run apart. */
+  worker?: boolean;
 }
 
 /**
@@ -77,7 +79,8 @@ export async function start(options: StartOptions = {}): Promise<number> {
       // Only when set: then the web server refuses requests for any other Host.
       ...(config.publicUrlConfigured ? { KEEL_PUBLIC_URL: config.publicUrl } : {}),
     };
-    supervisor.spawn("worker", process.execPath, [join(PROJECT_ROOT, "bin", "keel.js"), "worker"], { cwd: PROJECT_ROOT, env });
+    if (options.worker === false) log("no worker (--no-worker): runs advance only where `keel worker` runs");
+    else supervisor.spawn("worker", process.execPath, [join(PROJECT_ROOT, "bin", "keel.js"), "worker"], { cwd: PROJECT_ROOT, env });
     // Keel's own server in front of Next's handler: it tells route handlers the socket's address.
     const nonce = randomBytes(16).toString("hex");
     const web = supervisor.spawn("web", process.execPath, [join(PROJECT_ROOT, "bin", "keel.js"), "serve-web", "--nonce", nonce], {

@@ -10,6 +10,8 @@ import { startMemoryMaintenance } from "../memory/maintenance";
 import { runtimeDepsFor } from "../runtime";
 import { ensureSecret } from "../secret-key";
 import { createCipher } from "../secrets/cipher";
+import { approvalLinkService } from "../services/approval-links";
+import { autonomyService } from "../services/autonomy";
 import { credentialService } from "../services/credentials";
 import { alertsFor } from "../services";
 import { metricsService } from "../services/metrics";
@@ -17,6 +19,9 @@ import { notifierService } from "../services/notifications";
 import { runService } from "../services/runs";
 import { schedulerService } from "../services/scheduler";
 import { startTicker } from "../services/ticker";
+import { errorLine, watchDependency, type Logger } from "../../engine/log";
+import type { RuntimeDeps } from "../../engine/runtime/process-run";
+import { createLogger, failureOnce } from "../log";
 import { prepareDatabase } from "./prepare";
 
 // `keel worker`: claims runs and advances them until SIGINT/SIGTERM, then finishes the step in
@@ -46,7 +51,10 @@ export async function workerCommand(argv: string[]): Promise<number> {
   // Under `keel start` CHROMA_URL names the local Chroma it started; without any, memory items
   // are still stored and indexed once an index is configured.
   const index = memoryIndexFor(config);
-  const log = (line: string) => console.error(`keel worker: ${line}`);
+  const logger = createLogger(config, "worker").child({ worker: id });
+  const log = (line: string) => logger.info({}, line);
+  // One watch of the database for every loop of this process: one "down" line, one "back" line.
+  const databaseWatch = watchDependency(logger, "the database", { baseMs: config.worker.idleMs });
   // Counted, so a Keel under load says how often inline indexing fell behind.
   let deferred = 0;
   const memory = {
@@ -54,10 +62,10 @@ export async function workerCommand(argv: string[]): Promise<number> {
     onIndexDeferred: (event: IndexDeferred) => {
       deferred++;
       const why = event.reason === "timeout" ? "did not finish in time" : event.error instanceof Error ? event.error.message.split("\n")[0] : String(event.error);
-      log(`memory item ${event.itemId} not indexed inline (${why}; ${deferred} since start); the sweeper indexes it`);
+      logger.warn({ itemId: event.itemId, reason: event.reason, deferred }, `memory item not indexed inline (${why}; ${deferred} since start); the sweeper indexes it`);
     },
   };
-  const deps = runtimeDepsFor(config, database, { memory });
+  const deps = withStepLogs(runtimeDepsFor(config, database, { memory }), logger);
   const worker = new Worker(
     { ...deps, ...(hooks ? { hooks } : {}) },
     {
@@ -65,30 +73,68 @@ export async function workerCommand(argv: string[]): Promise<number> {
       concurrency,
       leaseMs: config.worker.leaseMs,
       idleMs: config.worker.idleMs,
-      onError: (error, runId) => console.error(`keel worker: ${runId ? `run ${runId}: ` : ""}${error instanceof Error ? error.message : String(error)}`),
+      log: logger,
+      databaseWatch,
+      onError: (error, runId) => {
+        if (!databaseWatch.down) logger.error({ ...(runId ? { runId } : {}), error: errorLine(error) }, "worker error");
+      },
     },
   );
   worker.start();
-  const upkeep = startMemoryMaintenance(database, { index, summarizer: await workerSummarizer(config, database.db), intervalMs: config.worker.memoryUpkeepMs, log });
+  const upkeep = startMemoryMaintenance(database, {
+    index,
+    summarizer: await workerSummarizer(config, database.db),
+    intervalMs: config.worker.memoryUpkeepMs,
+    log: (line) => (databaseWatch.down ? undefined : log(line)),
+  });
   // Every worker also fires schedules and reminders; they agree through the database, so N
   // workers fire each schedule instant and each reminder once.
   const intervalMs = config.worker.schedulerIntervalMs;
-  const logError = (what: string) => (error: unknown) => log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
-  const credentials = credentialService(database.db, createCipher(ensureSecret(config.dataDir, config.secret).secret));
+  const logError = (what: string) => failureOnce(logger, what, () => databaseWatch.down);
+  const secret = ensureSecret(config.dataDir, config.secret).secret;
+  const credentials = credentialService(database.db, createCipher(secret));
+  const runs = runService(database.db, { store: deps.store, onRunnable: () => worker.poke() });
   const tickers = [
-    startTicker(schedulerService(database.db, { runs: runService(database.db, { store: deps.store, onRunnable: () => worker.poke() }) }), { intervalMs, onError: logError("scheduler") }),
-    startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl }), { intervalMs, onError: logError("notifier") }),
+    startTicker(schedulerService(database.db, { runs }), { intervalMs, onError: logError("scheduler") }),
+    // Approvals a node's autonomy rule covers are approved by the first worker to look.
+    startTicker(autonomyService(database.db, { runs }), { intervalMs: config.worker.autonomyIntervalMs, onError: logError("autonomy") }),
+    startTicker(notifierService(database.db, { smtp: (name) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, approvalLinks: approvalLinkService(database.db, { secret, publicUrl: config.publicUrl }).links }), {
+      intervalMs,
+      onError: logError("notifier"),
+    }),
     // Folds ended days into the dashboard's rollup; a tick with nothing to fold is one read.
     startTicker(metricsService(database), { intervalMs, onError: logError("metrics") }),
     startTicker(alertsFor(config, database, credentials), { intervalMs, onError: logError("alerts") }),
   ];
-  console.log(`keel worker ${id}: running (concurrency ${concurrency})`);
+  logger.info({ concurrency }, `keel worker ${id}: running (concurrency ${concurrency})`);
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
   });
-  console.log(`keel worker ${id}: stopping after the current steps`);
+  logger.info({}, `keel worker ${id}: stopping after the current steps`);
   await Promise.all([...tickers.map((t) => t.stop()), upkeep.stop()]);
   await worker.stop();
   await database.close();
   return 0;
+}
+
+/** Every step's failure logged with its run and step ids (never its message); starts and ends at debug level. */
+function withStepLogs(deps: RuntimeDeps, logger: Logger): RuntimeDeps {
+  const executors = new Map<string, RuntimeDeps["executors"] extends ReadonlyMap<string, infer E> ? E : never>();
+  for (const [type, execute] of deps.executors) {
+    executors.set(type, async (ctx) => {
+      const fields = { runId: ctx.runId, nodeId: ctx.nodeId, type };
+      logger.debug(fields, "step started");
+      try {
+        const result = await execute(ctx);
+        logger.debug(fields, "step finished");
+        return result;
+      } catch (error) {
+        // Not the message: it may quote a secret the step used (an API echoing its token); the
+        // run's record has it, redacted by the engine.
+        logger.warn({ ...fields, kind: (error as { kind?: unknown }).kind ?? "unclassified", error: error instanceof Error ? error.name : typeof error }, "step failed");
+        throw error;
+      }
+    });
+  }
+  return { ...deps, executors };
 }

@@ -129,6 +129,6 @@ export async function routeIntent(intent: IntentForRouting, input: RouterInput):
   const best = [...candidates].sort((a, b) => b.confidence - a.confidence)[0];
   const reason = best
     ? `not sure enough: best guess '${best.label}' by ${best.via} at ${percent(best.confidence)}, below the ${percent(input.threshold)} threshold`
-    : "no rule matched, no LLM endpoint answered and there are no past routed intents to compare with";
+    : "no rule matched, no LLM endpoint answered and no past routed intent is similar enough to vote";
   return { kind: "triage", reason, candidates, neighbours: vote?.neighbours, skipped };
 }

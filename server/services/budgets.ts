@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { NotFoundError } from "../../engine/errors";
 import type { BudgetGate } from "../../engine/runtime/budget";
-import { RUN_PAUSED_EVENT } from "../../engine/runtime/budget";
+import { wakeBudgetHeldRuns } from "../../engine/runtime/prisma-store-budget";
 import type { AnyNodeMeta } from "../../engine/registry";
 import type { Database, Db } from "../../engine/store";
 import { audit } from "./audit";
@@ -83,18 +83,7 @@ export function budgetService(database: Database, options: { now?: () => Date } 
   const { db } = database;
   const now = options.now ?? (() => new Date());
 
-  /** Wakes runs a budget holds, to look again now (a cap was raised or removed). */
-  async function wakeHeld(): Promise<number> {
-    const d = dialectOf(database);
-    const q = d.query();
-    const at = q.time(now());
-    const cast = d.pg ? `::"RunStatus"` : "";
-    return db.$executeRawUnsafe(
-      `UPDATE "Run" SET "wakeAt" = ${at} WHERE "status" = 'sleeping'${cast} AND "leaseOwner" IS NULL
-         AND (SELECT e."type" FROM "RunEvent" e WHERE e."runId" = "Run"."id" ORDER BY e."seq" DESC LIMIT 1) = '${RUN_PAUSED_EVENT}'`,
-      ...q.args,
-    );
-  }
+  const wakeHeld = () => wakeBudgetHeldRuns(database, now());
 
   return {
     /** Every cap with what is spent against it today, and Keel's own spending. */

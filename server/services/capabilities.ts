@@ -20,17 +20,47 @@ export function serverCapabilities(config: Pick<KeelConfig, "openai">): Readonly
   return new Set(config.openai ? ["llm"] : []);
 }
 
-/** Refuses a graph with nodes that need what this server lacks, naming the nodes and what to set. */
+/**
+ * The nodes a run can reach on this server: from the triggers along every edge, except the
+ * port of a capability branch (`guards`) whose capability this server lacks.
+ */
+function reachable(graph: Graph, registry: NodeRegistry, available: ReadonlySet<string>): Set<string> {
+  const types = new Map(graph.nodes.map((n) => [n.id, registry.get(n.type, n.typeVersion)]));
+  const seen = new Set(graph.nodes.filter((n) => types.get(n.id)?.behavior === "trigger").map((n) => n.id));
+  const queue = [...seen];
+  while (queue.length) {
+    const id = queue.pop()!;
+    const guards = types.get(id)?.guards;
+    for (const edge of graph.edges) {
+      if (edge.source !== id || seen.has(edge.target)) continue;
+      if (guards && edge.sourcePort === guards.port && !available.has(guards.capability)) continue;
+      seen.add(edge.target);
+      queue.push(edge.target);
+    }
+  }
+  return seen;
+}
+
+/**
+ * Refuses a graph with nodes that need what this server lacks, naming the nodes and what to
+ * set; nodes a capability branch (e.g. "LLM available?") keeps runs away from are fine.
+ */
 export function assertCapabilities(name: string, graph: Graph, registry: NodeRegistry, available: ReadonlySet<string>): void {
   const missing = new Map<string, string[]>();
+  let reach: Set<string> | undefined;
   for (const node of graph.nodes) {
     for (const need of registry.get(node.type, node.typeVersion)?.requires ?? []) {
-      if (!available.has(need)) missing.set(need, [...(missing.get(need) ?? []), `'${node.label || node.id}' (${node.type})`]);
+      if (available.has(need)) continue;
+      reach ??= reachable(graph, registry, available);
+      if (reach.has(node.id)) missing.set(need, [...(missing.get(need) ?? []), `'${node.label || node.id}' (${node.type})`]);
     }
   }
   const [first] = missing;
   if (!first) return;
   const [need, nodes] = first;
   const about = CAPABILITIES[need] ?? { what: `the capability '${need}'`, variable: need, configure: "configure it, then restart Keel" };
-  throw new ConfigurationError(`'${name}' cannot be published: ${nodes.join(", ")} need${nodes.length === 1 ? "s" : ""} ${about.what} and none is configured: ${about.configure}, and publish again`, about.variable);
+  throw new ConfigurationError(
+    `'${name}' cannot be published: ${nodes.join(", ")} need${nodes.length === 1 ? "s" : ""} ${about.what} and none is configured: ${about.configure}, and publish again (or put the node${nodes.length === 1 ? "" : "s"} behind an "LLM available?" branch with a path for when there is none)`,
+    about.variable,
+  );
 }

@@ -1,7 +1,7 @@
 import { ValidationError } from "../../engine/errors";
 import { json, type Db } from "../../engine/store";
 import { EgressAllowlistSchema, parseAllowlist, type EgressAllowlist } from "../../nodes/adapters/egress/allowlist";
-import { systemResolver, type EgressPolicy } from "../../nodes/adapters/egress/guard.server";
+import { sendGuarded, systemResolver, type EgressPolicy, type GuardedRequest, type GuardedResponse } from "../../nodes/adapters/egress/guard.server";
 import { audit } from "./audit";
 import { zodIssues } from "./zod-issues";
 
@@ -58,4 +58,9 @@ export function egressPolicySource(db: Db, extra: readonly string[] = [], option
     }
     return cached.policy;
   };
+}
+
+/** Keel's own outgoing requests (alert webhooks) pass the same guard as HTTP steps. */
+export async function sendThroughEgress(policy: () => Promise<EgressPolicy>, request: GuardedRequest): Promise<GuardedResponse> {
+  return sendGuarded(request, await policy());
 }

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
+import { migrationsDir as migrationsDirOf } from "../process/paths";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import { Worker } from "../../engine/runtime/worker";
 import { migrate, openDatabase, type Database } from "../../engine/store";
 import { authService } from "../auth/service";
@@ -16,6 +16,7 @@ import { serverCapabilities } from "./capabilities";
 import { credentialService } from "./credentials";
 import { llmSettingsService } from "./llm-settings";
 import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
+import { deadLetterInbox } from "./dead-letter-inbox";
 import { deadLetterService } from "./dead-letters";
 import { memoryService } from "./memory";
 import { metricsService } from "./metrics";
@@ -24,20 +25,30 @@ import { budgetService } from "./budgets";
 import { egressPolicySource } from "./egress";
 import { memoryIndexFor } from "../memory/index-for";
 import { formService } from "./forms";
+import { approvalLinkService } from "./approval-links";
+import { approvalService } from "./approvals";
+import { autonomyService } from "./autonomy";
+import { intentIntake } from "../intents/intake";
+import { intentClassifierFor } from "../intents/classifier-for";
+import { intentService } from "../intents/service";
+import { readIntentRouting, saveIntentRouting } from "../intents/settings";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
 import { runHistoryService } from "./run-history";
+import { runChangeFeed } from "./run-changes";
+import { testRunService } from "./test-runs";
+import { versionService } from "./versions";
+import { backtestService } from "./backtest";
 import { schedulerService } from "./scheduler";
 import { notificationService, notifierService } from "./notifications";
 import { webhookService } from "./webhooks";
 import { workflowService } from "./workflows";
 
-export function migrationsDir(provider: Database["provider"], root = process.cwd()): string {
-  return provider === "sqlite" ? join(root, "prisma", "migrations") : join(root, "prisma", "postgres", "migrations");
-}
+// In paths.ts, so the CLI's light commands need not load every service to find it.
+export { migrationsDir } from "../process/paths";
 
 export async function createServices(config: KeelConfig): Promise<Services> {
-  await migrate(config.database, migrationsDir(config.database.provider));
+  await migrate(config.database, migrationsDirOf(config.database.provider));
   return servicesFor(config, await openDatabase(config.database));
 }
 
@@ -55,8 +66,16 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
   // A worker of the web process's own, for runs a caller waits on (synchronous webhooks); made
   // when first needed, so pages that never start such a run never load the executors.
   let inline: Worker | undefined;
+  let backtestExecutors: ReturnType<typeof runtimeDepsFor>["executors"] | undefined;
   const inlineWorker = () => (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), { id: `web:${hostname()}:${process.pid}` }));
   const credentials = credentialService(db, cipher);
+  const approvalLinks = approvalLinkService(db, { secret, publicUrl: config.publicUrl, runs, ...options });
+  const intents = intentService(db, {
+    runs,
+    index: memoryIndexFor(config),
+    classify: intentClassifierFor(config, db),
+    ...(options.now ? { now: options.now } : {}),
+  });
   return {
     config,
     database,
@@ -67,12 +86,24 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
     publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
     runs,
     runHistory: runHistoryService(database),
+    versions: versionService(db),
+    // Only pure executors run in a backtest; built on first use like the inline worker's.
+    backtest: backtestService(db, { registry, executors: () => (backtestExecutors ??= runtimeDepsFor(config, database, options).executors) }),
+    testRuns: testRunService(db, { registry, store, capabilities: serverCapabilities(config) }),
+    // Lazy: connects (Postgres) or polls (SQLite) only while a page watches runs.
+    runChanges: runChangeFeed(database, config.database),
     forms: formService(db, { runs }),
+    approvals: approvalService(db, { runs, ...options }),
+    autonomy: autonomyService(db, { runs, ...options }),
     scheduler: schedulerService(db, { runs, ...options }),
     notifications: notificationService(db),
-    notifier: notifierService(db, { smtp: (name: string) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, ...options }),
+    notifier: notifierService(db, { smtp: (name: string) => credentials.resolve(name, "smtp"), publicUrl: config.publicUrl, approvalLinks: approvalLinks.links, ...options }),
+    approvalLinks,
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
+    deadLetterInbox: () => deadLetterInbox(db),
     webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
+    intents,
+    intentIntake: intentIntake(db, { auth, cipher, intents, ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
     metrics: metricsService(database, options),
     alerts: alertsFor(config, database, credentials, options),
@@ -83,6 +114,8 @@ export function servicesFor(config: KeelConfig, database: Database, options: { n
       saveRetention: (input: unknown, actor: string) => saveRetentionSettings(db, input, actor),
       llm: llm.read,
       saveLlm: llm.save,
+      intentRouting: () => readIntentRouting(db),
+      saveIntentRouting: (input: unknown, actor: string) => saveIntentRouting(db, input, actor),
       egressAllowlist: () => readEgressAllowlist(db),
       saveEgressAllowlist: (input: unknown, actor: string) => saveEgressAllowlist(db, input, actor),
       enginePaused: async () => (await db.setting.findUnique({ where: { key: ENGINE_PAUSED_SETTING } }))?.value === true,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConfigurationError, NotFoundError, PermanentError, ValidationError } from "../../engine/errors";
 import { forgetPayloads } from "../../engine/runtime/prisma-store-tombstones";
-import { json, type Database } from "../../engine/store";
+import { DbNull, json, type Database } from "../../engine/store";
 import type { MemoryIndex } from "../../nodes/memory/memory-index.server";
 import { countStale, parseSubject, recall, type RecallResult, type SubjectRef } from "../../nodes/memory/memory-store.server";
 import { audit } from "./audit";
@@ -164,7 +164,11 @@ export function memoryService(database: Database, options: { index: MemoryIndex 
       const eventIds = await idsMentioning(database, "RunEvent", ["payload"], ref.key);
       const effectIds = await idsMentioning(database, "Effect", ["request", "result", "error"], ref.key);
       const runIds = await idsMentioning(database, "Run", ["input", "output"], ref.key);
-      return forgetPayloads(db, { steps: [...steps.values()], eventIds, effectIds, runIds }, now(), async (tx, counts) => {
+      const at = now();
+      return forgetPayloads(db, { steps: [...steps.values()], eventIds, effectIds, runIds }, at, async (tx, counts) => {
+        // Requests from the subject keep their routing skeleton (source, where, when, why);
+        // what they said is gone with the rest.
+        await tx.intent.updateMany({ where: { subject: `${ref.kind}:${ref.key}` }, data: { text: `forgotten ${at.toISOString()}`, raw: json({ forgotten: at.toISOString() }), fields: DbNull } });
         await tx.memorySubject.delete({ where: { id: row.id } });
         // The key may be personal data: the audit entry names the subject by id and kind only.
         await audit(tx, { actor, action: "memory.forget", targetType: "memory_subject", targetId: row.id, detail: { kind: ref.kind, items: items.length, ...counts } });

@@ -2,7 +2,7 @@ import { NotFoundError, ValidationError } from "../../engine/errors";
 import { claimMail, dropTimer, dueReminders, markTimerFired } from "../../engine/runtime/prisma-store-timers";
 import { appPath } from "../../engine/runtime/run-refs";
 import { isUniqueViolation, json, type Db } from "../../engine/store";
-import { messageIdFor, type SmtpSecret } from "../../nodes/adapters/email-send.server";
+import { messageIdFor, OUTBOX_FROM, sendThroughSmtp, type SmtpSecret } from "../../nodes/adapters/email-send.server";
 import { absoluteLink, emailOperator, readNotificationSettings } from "../../nodes/notify/operator-email.server";
 import { NOTIFICATION_SETTING_KEY, NotificationSettingsSchema, type NotificationSettings } from "../../nodes/notify/settings";
 import { audit } from "./audit";
@@ -68,7 +68,16 @@ export function notificationService(db: Db) {
 
 export type NotificationService = ReturnType<typeof notificationService>;
 
-export function notifierService(db: Db, deps: { smtp?: ((credential: string) => Promise<SmtpSecret>) | undefined; publicUrl?: string | undefined; now?: () => Date }) {
+export function notifierService(
+  db: Db,
+  deps: {
+    smtp?: ((credential: string) => Promise<SmtpSecret>) | undefined;
+    publicUrl?: string | undefined;
+    now?: () => Date;
+    /** Signed one-time approve / reject links for an approval, put in its email. */
+    approvalLinks?: ((approvalId: string) => { approve: string; reject: string }) | undefined;
+  },
+) {
   const now = deps.now ?? (() => new Date());
 
   /** Fires due reminder timers: each leaves one notification, if the approval still waits. */
@@ -126,8 +135,13 @@ export function notifierService(db: Db, deps: { smtp?: ((credential: string) => 
     for (const n of recent) {
       if (done.has(messageIdFor(keyOf(n.id))) || !(await claimMail(db, n.id, at, MAIL_CLAIM_MS))) continue;
       const link = absoluteLink(n.link, deps.publicUrl);
+      const approvalPath = /^\/approvals\/([^/?#]+)$/.exec(n.link ?? "")?.[1];
+      const approvalId = approvalPath ? decodeURIComponent(approvalPath) : undefined;
+      // Each opens a confirmation page in Keel; nothing is decided by opening the link.
+      const oneClick = approvalId && deps.approvalLinks ? deps.approvalLinks(approvalId) : undefined;
+      const actions = oneClick ? `Approve as proposed (asks you to confirm):\n${oneClick.approve}\n\nReject (asks for a reason):\n${oneClick.reject}` : "";
       try {
-        await emailOperator({ db, smtp: deps.smtp }, { key: keyOf(n.id), subject: n.title, text: [n.body, link ? `Open it in Keel:\n${link}` : ""].filter(Boolean).join("\n\n"), runId: n.runId });
+        await emailOperator({ db, smtp: deps.smtp }, { key: keyOf(n.id), subject: n.title, text: [n.body, link ? `Open it in Keel:\n${link}` : "", actions].filter(Boolean).join("\n\n"), runId: n.runId });
         sent++;
       } catch (error) {
         // The claim lapses and a later pass tries again; the others still go out now.
@@ -150,3 +164,26 @@ export function notifierService(db: Db, deps: { smtp?: ((credential: string) => 
 }
 
 export type NotifierService = ReturnType<typeof notifierService>;
+
+export type SmtpResolver = (credential: string) => Promise<SmtpSecret>;
+
+/**
+ * Email to an address other than the operator's (an alert rule's), through the SMTP credential
+ * of the notification settings, or kept in the outbox as not sent when there is none. The
+ * Message-ID comes from `key`: a repeat finds its message, and the receiver can drop it.
+ */
+export async function emailAddress(deps: { db: Db; smtp?: SmtpResolver | undefined; now: () => Date }, message: { key: string; to: string; subject: string; text: string }): Promise<"sent" | "not_sent"> {
+  const messageId = messageIdFor(message.key);
+  const existing = await deps.db.emailMessage.findUnique({ where: { messageId }, select: { status: true } });
+  if (existing) return existing.status;
+  const settings = await readNotificationSettings(deps.db);
+  const row = { messageId, to: message.to, subject: message.subject.slice(0, 500), text: message.text };
+  if (!settings.smtpCredential || !deps.smtp) {
+    await deps.db.emailMessage.create({ data: { ...row, status: "not_sent", from: OUTBOX_FROM } });
+    return "not_sent";
+  }
+  const smtp = await deps.smtp(settings.smtpCredential);
+  await sendThroughSmtp(smtp, row);
+  await deps.db.emailMessage.create({ data: { ...row, status: "sent", from: smtp.from, credential: settings.smtpCredential, sentAt: deps.now() } });
+  return "sent";
+}

@@ -57,7 +57,8 @@ export function publishingService(db: Db, deps: { registry: NodeRegistry; workfl
 
   async function versions(idOrSlug: string): Promise<VersionSummary[]> {
     const wf = await workflowRow(idOrSlug);
-    const rows = await db.workflowVersion.findMany({ where: { workflowId: wf.id }, orderBy: { number: "desc" } });
+    // Test versions (test runs of the draft) are not part of the history.
+    const rows = await db.workflowVersion.findMany({ where: { workflowId: wf.id, test: false }, orderBy: { number: "desc" } });
     return rows.map((v) => ({
       id: v.id,
       number: v.number,
@@ -94,7 +95,7 @@ export function publishingService(db: Db, deps: { registry: NodeRegistry; workfl
         // Write first: on SQLite a transaction that reads first can fail to upgrade its lock
         // while a worker process writes (STACK-NOTES).
         await tx.workflow.update({ where: { id: wf.id }, data: { updatedAt: new Date() } });
-        const last = await tx.workflowVersion.findFirst({ where: { workflowId: wf.id }, orderBy: { number: "desc" }, select: { number: true } });
+        const last = await tx.workflowVersion.findFirst({ where: { workflowId: wf.id, test: false }, orderBy: { number: "desc" }, select: { number: true } });
         const created = await tx.workflowVersion.create({
           data: {
             workflowId: wf.id,
@@ -127,7 +128,7 @@ export function publishingService(db: Db, deps: { registry: NodeRegistry; workfl
     async setCurrentVersion(input: { id: string; number: number }, actor = "operator"): Promise<VersionSummary> {
       const wf = await workflowRow(input.id);
       const version = await db.workflowVersion.findUnique({ where: { workflowId_number: { workflowId: wf.id, number: input.number } } });
-      if (!version) throw new NotFoundError(`'${wf.name}' has no version ${input.number}`);
+      if (!version || version.test) throw new NotFoundError(`'${wf.name}' has no version ${input.number}`);
       await db.workflow.update({ where: { id: wf.id }, data: { currentVersionId: version.id } });
       await audit(db, { actor, action: "workflow.rollback", targetType: "workflow", targetId: wf.id, detail: { name: wf.name, version: version.number } });
       return (await versions(wf.id)).find((v) => v.id === version.id)!;

@@ -73,7 +73,7 @@ export async function pruneRunPayloads(
   const cutoff = new Date(options.now.getTime() - options.days * DAY_MS);
   const prunedAt = options.now.toISOString();
   const batchSize = options.batchSize ?? 100;
-  const counts: PruneCounts = { runs: 0, events: 0, checkpoints: 0, effects: 0 };
+  const counts: PruneCounts = { runs: 0, events: 0, checkpoints: 0, effects: 0, approvals: 0, deadLetters: 0, timers: 0, webhookDeliveries: 0 };
 
   let cursor: string | undefined;
   for (;;) {
@@ -92,10 +92,7 @@ export async function pruneRunPayloads(
     if (ids.length === 0) continue;
 
     const pruned = await pruneRuns(db, ids, prunedAt);
-    counts.runs += pruned.runs;
-    counts.events += pruned.events;
-    counts.checkpoints += pruned.checkpoints;
-    counts.effects += pruned.effects;
+    for (const key of Object.keys(counts) as (keyof PruneCounts)[]) counts[key] += pruned[key];
   }
   return { ...counts, cutoff: cutoff.toISOString() };
 }
@@ -141,7 +138,7 @@ export async function runRetention(
   const pruned = await pruneRunPayloads(database.db, { now: options.now, days });
   const compacted = await compactDatabase(database);
   const result = { days, ...pruned, ...compacted };
-  const changed = pruned.runs + pruned.events + pruned.checkpoints + pruned.effects > 0 || compacted.vacuumed;
+  const changed = pruned.runs > 0 || compacted.vacuumed;
   if (changed || (options.auditUnchanged ?? true)) {
     await audit(database.db, { actor: options.actor, action: "retention.prune", targetType: "run", detail: { ...result } });
   }
@@ -153,7 +150,10 @@ export function describeRetention(result: RetentionResult): string {
     result.runs === 0
       ? `no run finished before ${result.cutoff} (${result.days} days) had payloads left to prune`
       : `pruned the payloads of ${result.runs} run(s) finished before ${result.cutoff} (${result.days} days): ` +
-        `${result.events} event(s), ${result.checkpoints} checkpoint(s) deleted, ${result.effects} effect(s)`;
+        `${result.events} event(s), ${result.checkpoints} checkpoint(s) deleted, ${result.effects} effect(s)` +
+        (result.approvals || result.deadLetters || result.timers || result.webhookDeliveries
+          ? `, ${result.approvals} approval(s), ${result.deadLetters} dead letter(s), ${result.timers} timer(s), ${result.webhookDeliveries} webhook delivery(ies)`
+          : "");
   return result.vacuumed ? `${pruned}; compacted the database (VACUUM)` : pruned;
 }
 

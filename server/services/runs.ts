@@ -7,6 +7,7 @@ import { controlRun, decideApproval, forkRun, setRunOrigin } from "../../engine/
 import { isFinished, type ControlAction } from "../../engine/runtime/run-status";
 import type { RunStore } from "../../engine/runtime/store";
 import { workflowRef, type Db } from "../../engine/store";
+import { proposalDiff } from "../../nodes/human/proposal-diff";
 import { audit } from "./audit";
 import { assertManualInput } from "./trigger-input";
 
@@ -160,7 +161,12 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
         comment: input.comment,
         data: input.data,
         now: new Date(),
-        also: (tx, approval) => audit(tx, { actor, action: `approval.${input.decision}`, targetType: "approval", targetId: input.approvalId, detail: { run: approval.runId, node: approval.nodeId } }),
+        also: (tx, approval) => {
+          // What changed is part of the decision's record: the edited paths, the reason, the rule.
+          const changes = input.decision === "edit" ? proposalDiff((target?.packet as { proposal?: unknown } | null)?.proposal ?? null, input.data) : undefined;
+          const detail = { run: approval.runId, node: approval.nodeId, ...(changes ? { changes } : {}), ...(input.comment ? { comment: input.comment } : {}) };
+          return audit(tx, { actor, action: `approval.${input.decision}`, targetType: "approval", targetId: input.approvalId, detail });
+        },
       });
       if (!decided) {
         const exists = await db.approval.findUnique({ where: { id: input.approvalId }, select: { status: true } });

@@ -60,29 +60,7 @@ export function webhookService(
     return db.workflow.findFirst({ where: workflowRef(ref), select: { id: true } });
   }
 
-  async function verifySignature(workflowId: string | undefined, headers: Headers, body: string): Promise<void> {
-    const signature = headers.get(SIGNATURE_HEADER) ?? "";
-    const timestampText = headers.get(TIMESTAMP_HEADER) ?? "";
-    const timestamp = Number(timestampText);
-    if (!/^\d{1,12}$/.test(timestampText)) {
-      throw new UnauthenticatedError(`${TIMESTAMP_HEADER}: must be the signing time in Unix seconds`);
-    }
-    const credential = workflowId ? await db.credential.findUnique({ where: { name: signingCredential(workflowId) } }) : null;
-    const secret = credential ? deps.cipher.open(credential) : undefined;
-    if (!workflowId || !secret || !safeEqual(signature, signWebhook(secret, timestamp, body))) {
-      throw new UnauthenticatedError("The webhook signature does not match.");
-    }
-    if (Math.abs(now().getTime() - timestamp * 1000) > SIGNATURE_TOLERANCE_MS) {
-      throw new UnauthenticatedError("The webhook signature is stale: its timestamp is more than 5 minutes from the server's clock.");
-    }
-    const signatureHash = createHash("sha256").update(`${workflowId}:${signature}`).digest("hex");
-    try {
-      await db.webhookReplayGuard.create({ data: { signatureHash, expiresAt: new Date(timestamp * 1000 + SIGNATURE_TOLERANCE_MS) } });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new UnauthenticatedError("This signed webhook request was already received (replay refused).");
-      throw error;
-    }
-  }
+  const authenticate = requestAuthenticator(db, deps);
 
   return {
     /** A new signing secret for the workflow's webhook; shown once, stored sealed. */
@@ -103,20 +81,7 @@ export function webhookService(
     async receive(request: WebhookRequest): Promise<WebhookAccepted> {
       const bodyText = Buffer.from(request.body).toString("utf8");
       const workflow = await findWorkflow(request.workflow);
-      const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
-      let authenticatedBy: string;
-      if (bearer) {
-        const token = await deps.auth.apiToken(bearer);
-        if (!token) throw new UnauthenticatedError("The API token is not valid (unknown or revoked).");
-        authenticatedBy = `token:${token.id}`;
-      } else if (request.headers.has(SIGNATURE_HEADER)) {
-        await verifySignature(workflow?.id, request.headers, bodyText);
-        authenticatedBy = "signature";
-      } else {
-        throw new UnauthenticatedError(
-          "Webhook requests need an API token (Authorization: Bearer …) or a signature (X-Keel-Signature and X-Keel-Timestamp).",
-        );
-      }
+      const authenticatedBy = await authenticate(workflow ? { scope: workflow.id, credential: signingCredential(workflow.id) } : undefined, request.headers, bodyText);
       if (!workflow) throw new NotFoundError(`no workflow '${request.workflow}'`);
 
       const contentType = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() || "application/octet-stream";
@@ -199,3 +164,56 @@ export function webhookService(
 }
 
 export type WebhookService = ReturnType<typeof webhookService>;
+
+/** Who signs requests to an endpoint: the credential holding the secret, and the replay guard's scope. */
+export interface Signer {
+  scope: string;
+  credential: string;
+}
+
+/**
+ * Authenticates an inbound request by API token or by an HMAC signature with the signer's
+ * secret (stale and replayed signatures refused). Returns how: `token:<id>` or `signature`.
+ * Shared by workflow webhooks and the coordinator's intent endpoints.
+ */
+export function requestAuthenticator(db: Db, deps: { auth: AuthService; cipher: Cipher; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+
+  async function verifySignature(signer: Signer | undefined, headers: Headers, body: string): Promise<void> {
+    const signature = headers.get(SIGNATURE_HEADER) ?? "";
+    const timestampText = headers.get(TIMESTAMP_HEADER) ?? "";
+    const timestamp = Number(timestampText);
+    if (!/^\d{1,12}$/.test(timestampText)) {
+      throw new UnauthenticatedError(`${TIMESTAMP_HEADER}: must be the signing time in Unix seconds`);
+    }
+    const credential = signer ? await db.credential.findUnique({ where: { name: signer.credential } }) : null;
+    const secret = credential ? deps.cipher.open(credential) : undefined;
+    if (!signer || !secret || !safeEqual(signature, signWebhook(secret, timestamp, body))) {
+      throw new UnauthenticatedError("The webhook signature does not match.");
+    }
+    if (Math.abs(now().getTime() - timestamp * 1000) > SIGNATURE_TOLERANCE_MS) {
+      throw new UnauthenticatedError("The webhook signature is stale: its timestamp is more than 5 minutes from the server's clock.");
+    }
+    const signatureHash = createHash("sha256").update(`${signer.scope}:${signature}`).digest("hex");
+    try {
+      await db.webhookReplayGuard.create({ data: { signatureHash, expiresAt: new Date(timestamp * 1000 + SIGNATURE_TOLERANCE_MS) } });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UnauthenticatedError("This signed webhook request was already received (replay refused).");
+      throw error;
+    }
+  }
+
+  return async (signer: Signer | undefined, headers: Headers, body: string): Promise<string> => {
+    const bearer = headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (bearer) {
+      const token = await deps.auth.apiToken(bearer);
+      if (!token) throw new UnauthenticatedError("The API token is not valid (unknown or revoked).");
+      return `token:${token.id}`;
+    }
+    if (headers.has(SIGNATURE_HEADER)) {
+      await verifySignature(signer, headers, body);
+      return "signature";
+    }
+    throw new UnauthenticatedError("Webhook requests need an API token (Authorization: Bearer …) or a signature (X-Keel-Signature and X-Keel-Timestamp).");
+  };
+}

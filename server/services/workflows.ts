@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../../engine/erro
 import { emptyGraph, GraphSchema, type Graph } from "../../engine/graph/schema";
 import { json, workflowRef, type Db, type Prisma } from "../../engine/store";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
+import { TEMPLATES } from "../../prisma/templates";
 import { audit } from "./audit";
 import { zodIssues } from "./zod-issues";
 
@@ -29,6 +30,20 @@ export const SaveDraftInput = z.object({
   baseRevision: z.number().int().min(0, "must be at least 0").optional(),
 });
 
+export const ListWorkflowsInput = z.object({
+  /** Matches name, slug or description, case-insensitively. */
+  search: z.string().trim().max(200, "must be at most 200 characters").optional(),
+  /** Archived workflows instead of the active ones. */
+  archived: z.boolean().default(false),
+});
+
+export const RenameWorkflowInput = z.object({ id: z.string().min(1), name: WorkflowNameSchema, description: WorkflowDescriptionSchema.optional() });
+
+export const CreateFromTemplateInput = z.object({
+  template: z.string().min(1, "is required"),
+  name: WorkflowNameSchema.optional(),
+});
+
 export interface WorkflowSummary {
   id: string;
   slug: string;
@@ -37,9 +52,19 @@ export interface WorkflowSummary {
   nodeCount: number;
   currentVersion: number | null;
   updatedAt: string;
+  archived: boolean;
+  /** The latest run that is not a test run of the draft. */
+  lastRun: { id: string; status: string; createdAt: string } | null;
+  /** Approvals (and forms) of this workflow's runs waiting for the operator. */
+  waitingApprovals: number;
 }
 
-export interface WorkflowDetail extends Omit<WorkflowSummary, "nodeCount"> {
+/** The templates a new workflow can start from. */
+export function workflowTemplates() {
+  return TEMPLATES.map((t) => ({ slug: t.slug, name: t.name, description: t.description, nodeCount: t.graph.nodes.length }));
+}
+
+export interface WorkflowDetail extends Omit<WorkflowSummary, "nodeCount" | "lastRun" | "waitingApprovals"> {
   draftGraph: Graph;
   /** Counts draft saves; send it back as `baseRevision` with the next save. */
   revision: number;
@@ -85,6 +110,7 @@ type WorkflowRow = {
   maxConcurrentRuns: number | null;
   maxRunSeconds: number | null;
   updatedAt: Date;
+  archivedAt: Date | null;
   currentVersion: { number: number } | null;
 };
 
@@ -98,6 +124,7 @@ const SELECT = {
   maxConcurrentRuns: true,
   maxRunSeconds: true,
   updatedAt: true,
+  archivedAt: true,
   currentVersion: { select: { number: true } },
 } satisfies Prisma.WorkflowSelect;
 
@@ -109,6 +136,7 @@ function toDetail(row: WorkflowRow): WorkflowDetail {
     description: row.description,
     currentVersion: row.currentVersion?.number ?? null,
     updatedAt: row.updatedAt.toISOString(),
+    archived: row.archivedAt !== null,
     draftGraph: parseGraph(row.draftGraph, "draftGraph"),
     revision: row.draftRevision,
     limits: { maxConcurrentRuns: row.maxConcurrentRuns, maxRunSeconds: row.maxRunSeconds },
@@ -117,12 +145,91 @@ function toDetail(row: WorkflowRow): WorkflowDetail {
 
 export function workflowService(db: Db) {
   return {
-    async list(): Promise<WorkflowSummary[]> {
-      const rows = await db.workflow.findMany({ where: { archivedAt: null }, orderBy: { name: "asc" }, select: SELECT });
-      return rows.map((row) => {
+    async list(raw: z.input<typeof ListWorkflowsInput> = {}): Promise<WorkflowSummary[]> {
+      const filter = ListWorkflowsInput.parse(raw);
+      const rows = await db.workflow.findMany({ where: { archivedAt: filter.archived ? { not: null } : null }, orderBy: { name: "asc" }, select: SELECT });
+      const needle = filter.search?.toLowerCase();
+      // Filtered here rather than in SQL: SQLite's LIKE and Postgres' ILIKE disagree on case,
+      // and an operator has tens of workflows, not millions.
+      const matching = needle ? rows.filter((r) => [r.name, r.slug, r.description].some((text) => text.toLowerCase().includes(needle))) : rows;
+      const ids = matching.map((r) => r.id);
+      const [lastRuns, waiting] = await Promise.all([
+        Promise.all(
+          ids.map((workflowId) =>
+            db.run.findFirst({ where: { workflowId, test: false }, orderBy: { createdAt: "desc" }, select: { id: true, status: true, createdAt: true } }),
+          ),
+        ),
+        db.approval.findMany({ where: { status: "pending", run: { workflowId: { in: ids }, test: false } }, select: { run: { select: { workflowId: true } } } }),
+      ]);
+      const waitingBy = new Map<string, number>();
+      for (const a of waiting) waitingBy.set(a.run.workflowId, (waitingBy.get(a.run.workflowId) ?? 0) + 1);
+      return matching.map((row, i) => {
         const { draftGraph, revision: _revision, limits: _limits, ...rest } = toDetail(row);
-        return { ...rest, nodeCount: draftGraph.nodes.length };
+        const last = lastRuns[i];
+        return {
+          ...rest,
+          nodeCount: draftGraph.nodes.length,
+          lastRun: last ? { id: last.id, status: last.status, createdAt: last.createdAt.toISOString() } : null,
+          waitingApprovals: waitingBy.get(row.id) ?? 0,
+        };
       });
+    },
+
+    /** A new workflow whose draft is a copy of a shipped template's graph. */
+    async createFromTemplate(raw: z.input<typeof CreateFromTemplateInput>, actor = "operator"): Promise<WorkflowDetail> {
+      const input = CreateFromTemplateInput.parse(raw);
+      const template = TEMPLATES.find((t) => t.slug === input.template);
+      if (!template) throw new ValidationError(`template: no template '${input.template}'`, [{ path: "template", message: "is not a known template" }]);
+      return this.create({ name: input.name ?? template.name, description: template.description, graph: structuredClone(template.graph) }, actor);
+    },
+
+    async rename(raw: z.input<typeof RenameWorkflowInput>, actor = "operator"): Promise<WorkflowDetail> {
+      const input = RenameWorkflowInput.parse(raw);
+      const { count } = await db.workflow.updateMany({
+        where: { id: input.id },
+        data: { name: input.name, ...(input.description === undefined ? {} : { description: input.description }) },
+      });
+      if (!count) throw new NotFoundError(`no workflow '${input.id}'`);
+      await audit(db, { actor, action: "workflow.rename", targetType: "workflow", targetId: input.id, detail: { name: input.name } });
+      return this.get(input.id);
+    },
+
+    /** A new workflow with a copy of this one's draft; versions and runs stay with the original. */
+    async duplicate(id: string, actor = "operator"): Promise<WorkflowDetail> {
+      const source = await this.get(id);
+      const name = `${source.name} (copy)`.slice(0, 120);
+      const copy = await this.create({ name, description: source.description, graph: source.draftGraph }, actor);
+      await audit(db, { actor, action: "workflow.duplicate", targetType: "workflow", targetId: copy.id, detail: { from: source.id } });
+      return copy;
+    },
+
+    /**
+     * Archived workflows leave the list, take no new webhook or scheduled runs, and keep their
+     * versions and runs; unarchiving brings them back as they were.
+     */
+    async setArchived(input: { id: string; archived: boolean }, actor = "operator"): Promise<WorkflowDetail> {
+      const { count } = await db.workflow.updateMany({ where: { id: input.id }, data: { archivedAt: input.archived ? new Date() : null } });
+      if (!count) throw new NotFoundError(`no workflow '${input.id}'`);
+      await audit(db, { actor, action: input.archived ? "workflow.archive" : "workflow.unarchive", targetType: "workflow", targetId: input.id });
+      return this.get(input.id);
+    },
+
+    /**
+     * Deletes a workflow that never ran. One with runs is refused: deleting it would delete its
+     * run history, so the operator archives it instead.
+     */
+    async remove(id: string, actor = "operator"): Promise<{ id: string }> {
+      const wf = await db.workflow.findUnique({ where: { id }, select: { id: true, name: true, _count: { select: { runs: true } } } });
+      if (!wf) throw new NotFoundError(`no workflow '${id}'`);
+      if (wf._count.runs > 0) {
+        throw new ConflictError(`'${wf.name}' has ${wf._count.runs} run${wf._count.runs === 1 ? "" : "s"}: archive it instead, so their history is kept.`);
+      }
+      await db.$transaction(async (tx) => {
+        await tx.workflow.update({ where: { id }, data: { currentVersionId: null } });
+        await tx.workflow.delete({ where: { id } });
+        await audit(tx, { actor, action: "workflow.delete", targetType: "workflow", targetId: id, detail: { name: wf.name } });
+      });
+      return { id };
     },
 
     /** By id or slug. */

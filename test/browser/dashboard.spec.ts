@@ -7,7 +7,7 @@ async function api(page: Page, path: string, input: unknown) {
 }
 
 async function query(page: Page, path: string, input: unknown) {
-  const response = await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
+  const response = await page.request.get(input === undefined ? `/api/trpc/${path}` : `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
   expect(response.ok(), await response.text()).toBe(true);
   return (await response.json()).result.data;
 }
@@ -61,7 +61,7 @@ test("the dashboard and /metrics count the runs just made", async ({ page }) => 
   await thirty.focus();
   await page.keyboard.press("Enter");
   await expect(thirty).toHaveAttribute("aria-pressed", "true");
-  await expect(page.getByTestId("stat-runs")).toContainText(/Runs, 30 days/);
+  await expect(page.getByTestId("stat-runs")).toContainText("Runs · 30 days");
 
   // /metrics: refused without a token, the same counts with one.
   expect((await page.request.get("/metrics", { headers: { cookie: "" } })).status()).toBe(401);
@@ -105,4 +105,63 @@ test("the dashboard shows its loading state, then an error it can retry", async 
   await alert.getByRole("button", { name: "Try again" }).click();
   await expect(page.getByTestId("stat-runs")).toBeVisible();
   await expect(alert).toHaveCount(0);
+});
+
+test("budgets, schedules and alerts are set and steered from the dashboard", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const wf = await api(page, "workflow.create", {
+    name: "Yearly report",
+    graph: {
+      schemaVersion: 1,
+      nodes: [
+        { id: "tick", type: "trigger.schedule", typeVersion: 1, label: "Every new year", position: { x: 0, y: 0 }, config: { cron: "0 0 1 1 *", timezone: "UTC" } },
+        { id: "done", type: "flow.end", typeVersion: 1, label: "Done", position: { x: 200, y: 0 }, config: {} },
+      ],
+      edges: [{ id: "e1", source: "tick", sourcePort: "out", target: "done", targetPort: "in" }],
+    },
+  });
+  await api(page, "workflow.publish", { id: wf.id });
+  // The worker's scheduler picks the new schedule up on its next tick.
+  await expect.poll(async () => ((await query(page, "schedule.list", undefined)) as { workflowId: string }[]).some((s) => s.workflowId === wf.id), { timeout: 30_000 }).toBe(true);
+  await page.goto("/");
+  const schedule = page.getByTestId("schedule").filter({ hasText: "Yearly report" });
+  await expect(schedule).toHaveAttribute("data-paused", "false");
+  await expect(schedule).toContainText("0 0 1 1 *");
+  await expect(schedule).toContainText(`Jan 1, 00:00 UTC`);
+  const pause = schedule.getByRole("button", { name: "Pause schedule of Yearly report" });
+  await pause.focus();
+  await page.keyboard.press("Enter");
+  await expect(schedule).toHaveAttribute("data-paused", "true");
+  await expect(schedule.getByText("paused")).toBeVisible();
+
+  // An alert rule from the form; a bad one is refused with the field named.
+  const alerts = page.getByRole("form", { name: "New alert rule" });
+  await alerts.getByLabel("Name").fill("Backlog stuck");
+  await alerts.getByLabel("Metric").selectOption({ label: "Oldest queued run (seconds)" });
+  await alerts.getByLabel("Threshold").fill("86400");
+  await alerts.getByLabel("Webhook URL (optional)").fill("https://hooks.example.test/keel");
+  await alerts.getByLabel("Signing credential (optional)").fill("no-such-credential");
+  await alerts.getByRole("button", { name: "Add alert" }).click();
+  await expect(alerts.getByRole("alert")).toContainText("webhookSecret: no credential named 'no-such-credential'");
+  await alerts.getByLabel("Signing credential (optional)").fill("");
+  await alerts.getByRole("button", { name: "Add alert" }).click();
+  const rule = page.getByTestId("alert").filter({ hasText: "Backlog stuck" });
+  await expect(rule).toHaveAttribute("data-state", "ok");
+  await expect(alerts.getByLabel("Name")).toHaveValue("");
+
+  const budgets = page.getByTestId("budgets");
+  await budgets.getByLabel("Cap for").selectOption({ label: "All of Keel" });
+  await budgets.getByLabel("Daily cap").fill("5");
+  await budgets.getByRole("button", { name: "Save cap" }).click();
+  const cap = budgets.getByTestId("budget").filter({ hasText: "All of Keel" });
+  await expect(cap).toContainText("/ 5.00");
+  await expect(cap).toHaveAttribute("data-over", "false");
+  await page.screenshot({ path: "test-results/screenshots/dashboard-operations.png", fullPage: true });
+
+  await cap.getByRole("button", { name: "Remove" }).click();
+  await expect(cap).toHaveCount(0);
+  await rule.getByRole("button", { name: "Remove alert Backlog stuck" }).click();
+  await expect(rule).toHaveCount(0);
+  await schedule.getByRole("button", { name: "Resume schedule of Yearly report" }).click();
+  await expect(schedule).toHaveAttribute("data-paused", "false");
 });

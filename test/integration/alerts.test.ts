@@ -135,7 +135,7 @@ describe.each(databaseKinds())("alerts on $name", (kind) => {
       [{ name: "", metric: "daily_cost", threshold: 1 }, "name"],
     ];
     for (const [input, field] of cases) {
-      const error = await rejection(api.caller.alert.create(input));
+      const error = await rejection(api.caller.alert.create(input as never));
       expect(error.code, field).toBe("BAD_REQUEST");
       expect(JSON.stringify([error.message, (error.cause as { issues?: unknown })?.issues ?? null]), field).toContain(field);
     }

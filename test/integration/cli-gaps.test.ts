@@ -21,6 +21,8 @@ async function keel(args: string[], env: Record<string, string> = {}) {
 }
 
 const workflow = {
+  format: "keel.workflow",
+  formatVersion: 1,
   name: "Bulk echo",
   slug: "bulk-echo",
   graph: { schemaVersion: 1, nodes: [n("start", "trigger.manual"), n("done", "flow.end", { output: "{{ input }}" })], edges: [e("e1", "start", "done")] },

@@ -12,10 +12,11 @@ import { appRoutes, fillRoute, procedures } from "../support/routes";
 // route handler added later is covered without editing this test.
 
 const PASSWORD = "correct horse battery staple";
-const PUBLIC_PROCEDURES = ["auth.login", "auth.logout", "auth.setup", "auth.status", "health"];
-const PUBLIC_PAGES = ["/login", "/setup"];
+// The email's approval links: the signed one-time token is the credential (server/services/approval-links.ts).
+const PUBLIC_PROCEDURES = ["approvalLink.inspect", "approvalLink.use", "auth.login", "auth.logout", "auth.setup", "auth.status", "health"];
+const PUBLIC_PAGES = ["/approval-link", "/login", "/setup"];
 // Route handlers with their own authentication; /api/trpc is covered procedure by procedure.
-const SELF_AUTHENTICATED_ROUTES = ["/api/webhooks/[workflow]", "/metrics"];
+const SELF_AUTHENTICATED_ROUTES = ["/api/intents", "/api/intents/email", "/api/webhooks/[workflow]", "/metrics"];
 
 async function startKeel(env: Record<string, string>): Promise<{ keel: KeelProcess; base: string; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), "keel-http-"));

@@ -351,7 +351,7 @@ describe.each(databaseKinds())("LLM nodes against an OpenAI-compatible server, o
     )) as Error & { kind: string; variable: string };
     expect(refusal).toMatchObject({ kind: "configuration", variable: "OPENAI_BASE_URL" });
     expect(refusal.message).toBe(
-      "'Needs an LLM' cannot be published: 'Summarise' (llm.chat), 'pick' (llm.classify) need an LLM endpoint and none is configured: set OPENAI_BASE_URL to an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio; it usually ends in /v1) and OPENAI_API_KEY if it needs a key, then restart Keel, and publish again",
+      "'Needs an LLM' cannot be published: 'Summarise' (llm.chat), 'pick' (llm.classify) need an LLM endpoint and none is configured: set OPENAI_BASE_URL to an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio; it usually ends in /v1) and OPENAI_API_KEY if it needs a key, then restart Keel, and publish again (or put the nodes behind an \"LLM available?\" branch with a path for when there is none)",
     );
     expect(await env.database.db.workflowVersion.count({ where: { workflowId: wf.id } })).toBe(0);
     // The same graph publishes where an endpoint is configured.

@@ -65,6 +65,39 @@ describe.each(databaseKinds())("run payload retention on $name", (kind) => {
     await env.dispose();
   });
 
+  it("tombstones approvals, dead-letter packets, timer payloads and webhook bodies of old runs, keeping who decided what and when", async () => {
+    const old = await insertRun(db, ids, { finishedAt: daysAgo(100) });
+    const recent = await insertRun(db, ids, { finishedAt: daysAgo(10) });
+    const inReview = await insertRun(db, ids, { finishedAt: daysAgo(120), status: "dead", openDeadLetter: true });
+    const decidedAt = daysAgo(101);
+    for (const runId of [old, recent, inReview]) {
+      await db.approval.create({
+        data: { runId, nodeId: "ask", visit: 1, status: "approved", packet: json({ proposal: { refund: 120, card: "4242" } }), editedData: json({ refund: 100 }), decidedBy: "operator", decidedAt, comment: "ok" },
+      });
+      await db.timer.create({ data: { key: `${runId}:ask:1:remind`, kind: "notification", runId, nodeId: "ask", payload: json({ email: "ada@example.com" }), fireAt: decidedAt, firedAt: decidedAt } });
+      await db.webhookDelivery.create({ data: { workflowId: ids.workflowId, authenticatedBy: "signature", body: json({ customer: "ada@example.com" }), contentType: "application/json", runId, receivedAt: daysAgo(101) } });
+    }
+    await db.deadLetter.create({ data: { runId: old, nodeId: "send", status: "retried", packet: json({ input: { email: "ada@example.com" } }), resolvedBy: "operator", resolvedAt: decidedAt } });
+
+    const result = await pruneRunPayloads(db, { now: NOW, days: 90 });
+    expect(result).toMatchObject({ runs: 1, approvals: 1, deadLetters: 1, timers: 1, webhookDeliveries: 1 });
+
+    const tombstone = { pruned: NOW.toISOString() };
+    const approval = await db.approval.findFirstOrThrow({ where: { runId: old } });
+    expect(approval).toMatchObject({ status: "approved", decidedBy: "operator", decidedAt, packet: tombstone, editedData: tombstone });
+    expect(await db.deadLetter.findFirstOrThrow({ where: { runId: old } })).toMatchObject({ status: "retried", resolvedBy: "operator", packet: tombstone });
+    expect(await db.timer.findFirstOrThrow({ where: { runId: old } })).toMatchObject({ kind: "notification", firedAt: decidedAt, payload: tombstone });
+    expect(await db.webhookDelivery.findFirstOrThrow({ where: { runId: old } })).toMatchObject({ authenticatedBy: "signature", body: tombstone });
+    // Nothing is deleted, and recent or in-review runs keep every payload.
+    for (const runId of [recent, inReview]) {
+      expect((await db.approval.findFirstOrThrow({ where: { runId } })).packet).toEqual({ proposal: { refund: 120, card: "4242" } });
+      expect((await db.timer.findFirstOrThrow({ where: { runId } })).payload).toEqual({ email: "ada@example.com" });
+      expect((await db.webhookDelivery.findFirstOrThrow({ where: { runId } })).body).toEqual({ customer: "ada@example.com" });
+    }
+    expect((await db.deadLetter.findFirstOrThrow({ where: { runId: inReview, status: "open" } })).packet).not.toEqual(tombstone);
+    expect(await pruneRunPayloads(db, { now: NOW, days: 90 })).toMatchObject({ runs: 0, approvals: 0, deadLetters: 0, timers: 0, webhookDeliveries: 0 });
+  });
+
   it("tombstones the payloads of old finished runs and keeps their skeleton; recent, unfinished and in-review runs are untouched; a second prune changes nothing", async () => {
     const oldSucceeded = await insertRun(db, ids, { finishedAt: daysAgo(100) });
     const oldFailed = await insertRun(db, ids, {
@@ -81,7 +114,7 @@ describe.each(databaseKinds())("run payload retention on $name", (kind) => {
 
     const result = await pruneRunPayloads(db, { now: NOW, days: 90 });
     // Two runs; per run 3 events with a payload (one has none), 2 of 3 checkpoints, 2 effects.
-    expect(result).toEqual({ runs: 2, events: 6, checkpoints: 4, effects: 4, cutoff: daysAgo(90).toISOString() });
+    expect(result).toEqual({ runs: 2, events: 6, checkpoints: 4, effects: 4, approvals: 0, deadLetters: 0, timers: 0, webhookDeliveries: 0, cutoff: daysAgo(90).toISOString() });
 
     const tombstone = `pruned ${NOW.toISOString()}`;
     for (const id of [oldSucceeded, oldFailed]) {
@@ -113,7 +146,7 @@ describe.each(databaseKinds())("run payload retention on $name", (kind) => {
 
     // Idempotent: nothing left to do, and not one row changes.
     const rows = await snapshotTables(env.scratch.target);
-    expect(await pruneRunPayloads(db, { now: NOW, days: 90 })).toEqual({ runs: 0, events: 0, checkpoints: 0, effects: 0, cutoff: result.cutoff });
+    expect(await pruneRunPayloads(db, { now: NOW, days: 90 })).toEqual({ runs: 0, events: 0, checkpoints: 0, effects: 0, approvals: 0, deadLetters: 0, timers: 0, webhookDeliveries: 0, cutoff: result.cutoff });
     expect(await snapshotTables(env.scratch.target)).toEqual(rows);
 
     // Two days on, the recent run is old enough too; the pruned ones are left as they are.

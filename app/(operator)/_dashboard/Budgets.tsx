@@ -31,7 +31,7 @@ export function Budgets() {
   };
 
   return (
-    <section className={styles.budgets} aria-labelledby="budgets-title" data-testid="budgets">
+    <section className={styles.panel} aria-labelledby="budgets-title" data-testid="budgets">
       <h2 id="budgets-title" className="section-title">
         Daily budgets (cost units, UTC day)
       </h2>

@@ -4,10 +4,12 @@ import Link from "next/link";
 import { useState } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../../../server/trpc/router";
+import { Alerts } from "./Alerts";
 import { Budgets } from "./Budgets";
 import { DailyChart } from "./DailyChart";
 import { formatAge, formatCost, formatMs, formatPercent } from "./format";
 import { StatTile, StatTileSkeleton } from "./StatTile";
+import { Schedules } from "./Schedules";
 import { useDashboard } from "./use-dashboard";
 import styles from "./dashboard.module.css";
 
@@ -98,7 +100,7 @@ function Figures({ figures }: { figures: DashboardFigures | undefined }) {
               />
               <DailyChart
                 testId="chart-steps"
-                title="Steps per day"
+                title="Steps with effects per day"
                 data={figures.daily}
                 series={[
                   { key: "steps", label: "Completed", color: COLORS.steps },
@@ -147,7 +149,9 @@ function Figures({ figures }: { figures: DashboardFigures | undefined }) {
           )}
         </div>
 
+        <Alerts />
         <Budgets />
+        <Schedules />
 
         <h2 className="section-title">Step latency by node type, last 24 h</h2>
         {!figures ? (

@@ -3,6 +3,7 @@
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import { ERROR_PORT } from "../../../engine/registry";
+import { approvalCanvasBadge } from "../../../nodes/human/approval";
 import type { KeelFlowNode } from "./flow-model";
 import { NodeIcon } from "./icons";
 import { problemText } from "./problem-text";
@@ -38,6 +39,8 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
     .filter(Boolean)
     .join(" ");
   const allProblems = problems.map((p) => p.message).join("\n");
+  // How much an approval decides by itself (progressive autonomy), read from its config.
+  const autonomy = approvalCanvasBadge(node);
   return (
     <div className={classes} data-testid="canvas-node" data-node-id={id} data-node-type={node.type} data-status={status?.state ?? "pending"} data-run-state={status?.state} data-highlight={highlight}>
       {meta?.inputs.length ? <Handle type="target" position={Position.Left} id={meta.inputs[0]!.id} className="kn-handle-in" /> : null}
@@ -69,6 +72,11 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
           ) : null}
         </div>
       </div>
+      {autonomy ? (
+        <div className="kn-notice" data-testid="node-badge">
+          {autonomy}
+        </div>
+      ) : null}
       {notice ? (
         <div className="kn-notice" data-testid="node-notice">
           {notice}

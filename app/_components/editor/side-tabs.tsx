@@ -1,6 +1,9 @@
 "use client";
 
 import type { ReactNode } from "react";
+import { BacktestPanel } from "../backtest/BacktestPanel";
+import { TestRunTab } from "../test-run/TestRunTab";
+import { VersionsPanel } from "../versions/VersionsPanel";
 import type { Problem } from "../../../engine/graph/problems";
 import type { NodeRegistry } from "../../../engine/registry";
 import type { NodeRunStates } from "../../../engine/runtime/node-states";
@@ -29,4 +32,8 @@ export interface EditorTab {
 }
 
 /** Tabs after the built-in Node, Workflow and Publish tabs: add one here in one line. */
-export const EXTRA_SIDE_TABS: EditorTab[] = [];
+export const EXTRA_SIDE_TABS: EditorTab[] = [
+  { id: "test-run", label: "Test run", render: (ctx) => <TestRunTab ctx={ctx} /> },
+  { id: "backtest", label: "Backtest", render: (ctx) => <BacktestPanel workflowId={ctx.workflow.id} beforeRun={ctx.saveNow} /> },
+  { id: "versions", label: "Versions", render: (ctx) => <VersionsPanel workflowId={ctx.workflow.id} beforeRestore={ctx.saveNow} onRestored={() => window.location.reload()} /> },
+];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { emailDeliveryWarnings } from "../../services/email-delivery";
 import { operatorProcedure, router } from "../init";
 
 export const outboxRouter = router({
@@ -11,4 +12,6 @@ export const outboxRouter = router({
     });
     return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString(), sentAt: r.sentAt?.toISOString() ?? null }));
   }),
+  /** The email steps of a workflow's draft that will not reach anyone yet, and why (the editor marks them). */
+  undeliverable: operatorProcedure.input(z.object({ workflow: z.string().min(1) })).query(({ ctx, input }) => emailDeliveryWarnings(ctx.services.database.db, input.workflow)),
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { SkipInput } from "../../services/dead-letters";
 import { EventPageInput, RunListInput } from "../../services/run-history";
-import { DecideInput, StartRunInput } from "../../services/runs";
+import { StartRunInput } from "../../services/runs";
+import { RunChangeFilter, watchRunChanges } from "../../services/run-changes";
 import { operatorProcedure, router } from "../init";
 
 export const runRouter = router({
@@ -15,6 +15,10 @@ export const runRouter = router({
     .mutation(({ ctx, input }) => ctx.services.runs.fork(input, ctx.actor)),
   retryFromStart: operatorProcedure.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => ctx.services.runs.retryFromStart(input.id, ctx.actor)),
   costByWorkflow: operatorProcedure.query(({ ctx }) => ctx.services.runs.costByWorkflow()),
+  /** Live: a notice per change to the runs the filter names (all runs without one), over SSE. */
+  onChange: operatorProcedure.input(RunChangeFilter.optional()).subscription(async function* ({ ctx, input, signal }) {
+    yield* watchRunChanges(ctx.services.runChanges, input ?? {}, signal);
+  }),
   events: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runs.events(input.id)),
   list: operatorProcedure.input(RunListInput).query(({ ctx, input }) => ctx.services.runHistory.list(input)),
   statuses: operatorProcedure.input(z.object({ ids: z.array(z.string().min(1)).max(500) })).query(({ ctx, input }) => ctx.services.runHistory.statuses(input.ids)),
@@ -23,19 +27,4 @@ export const runRouter = router({
   replay: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runHistory.replay(input.id)),
   eventPage: operatorProcedure.input(EventPageInput).query(({ ctx, input }) => ctx.services.runHistory.eventPage(input)),
   checkpointPage: operatorProcedure.input(EventPageInput).query(({ ctx, input }) => ctx.services.runHistory.checkpointPage(input)),
-});
-
-export const approvalRouter = router({
-  pending: operatorProcedure.query(({ ctx }) => ctx.services.runs.pendingApprovals()),
-  decide: operatorProcedure.input(DecideInput).mutation(({ ctx, input }) => ctx.services.runs.decide(input, ctx.actor)),
-});
-
-export const deadLetterRouter = router({
-  list: operatorProcedure.query(({ ctx }) => ctx.services.deadLetters.list()),
-  retry: operatorProcedure
-    .input(z.object({ id: z.string().min(1), config: z.record(z.string(), z.unknown()).optional() }))
-    .mutation(({ ctx, input }) => ctx.services.deadLetters.retry(input.id, ctx.actor, input.config ? { config: input.config } : undefined)),
-  retryMany: operatorProcedure.input(z.object({ ids: z.array(z.string().min(1)).min(1).max(500) })).mutation(({ ctx, input }) => ctx.services.deadLetters.retryMany(input.ids, ctx.actor)),
-  skip: operatorProcedure.input(SkipInput).mutation(({ ctx, input }) => ctx.services.deadLetters.skip(input, ctx.actor)),
-  cancel: operatorProcedure.input(z.object({ id: z.string().min(1) })).mutation(({ ctx, input }) => ctx.services.deadLetters.cancel(input.id, ctx.actor)),
 });

@@ -1,11 +1,17 @@
 import { z } from "zod";
-import { CreateWorkflowInput, SaveDraftInput } from "../../services/workflows";
+import { CreateFromTemplateInput, CreateWorkflowInput, ListWorkflowsInput, RenameWorkflowInput, SaveDraftInput, workflowTemplates } from "../../services/workflows";
 import { operatorProcedure, router } from "../init";
 
 const Ref = z.object({ id: z.string().min(1) });
 
 export const workflowRouter = router({
-  list: operatorProcedure.query(({ ctx }) => ctx.services.workflows.list()),
+  list: operatorProcedure.input(ListWorkflowsInput.optional()).query(({ ctx, input }) => ctx.services.workflows.list(input)),
+  templates: operatorProcedure.query(() => workflowTemplates()),
+  createFromTemplate: operatorProcedure.input(CreateFromTemplateInput).mutation(({ ctx, input }) => ctx.services.workflows.createFromTemplate(input, ctx.actor)),
+  rename: operatorProcedure.input(RenameWorkflowInput).mutation(({ ctx, input }) => ctx.services.workflows.rename(input, ctx.actor)),
+  duplicate: operatorProcedure.input(Ref).mutation(({ ctx, input }) => ctx.services.workflows.duplicate(input.id, ctx.actor)),
+  setArchived: operatorProcedure.input(Ref.extend({ archived: z.boolean() })).mutation(({ ctx, input }) => ctx.services.workflows.setArchived(input, ctx.actor)),
+  delete: operatorProcedure.input(Ref).mutation(({ ctx, input }) => ctx.services.workflows.remove(input.id, ctx.actor)),
   get: operatorProcedure.input(Ref).query(({ ctx, input }) => ctx.services.workflows.get(input.id)),
   create: operatorProcedure.input(CreateWorkflowInput).mutation(({ ctx, input }) => ctx.services.workflows.create(input, ctx.actor)),
   saveDraft: operatorProcedure.input(SaveDraftInput).mutation(({ ctx, input }) => ctx.services.workflows.saveDraft(input, ctx.actor)),

@@ -18,7 +18,7 @@ export default function WorkflowPage() {
   return (
     <section className="editor-page">
       <p className="breadcrumb">
-        <Link href="/">← Workflows</Link>
+        <Link href="/workflows">← Workflows</Link>
       </p>
       {id.length === 0 ? (
         <div className="state state-error" role="alert">

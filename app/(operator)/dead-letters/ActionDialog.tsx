@@ -1,0 +1,113 @@
+"use client";
+
+import * as Dialog from "@radix-ui/react-dialog";
+import { useMutation } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import styles from "../../_components/operations.module.css";
+import { useTRPC } from "../../_trpc/client";
+import type { Letter } from "./letter";
+
+// The dead-letter actions that need more than a click: retry with an edited configuration
+// (the new idempotency key shown before it runs), skip with an output, cancel the run.
+
+export type Action = { kind: "edit" | "skip" | "cancel"; letter: Letter };
+
+const TITLES = { edit: "Edit and retry", skip: "Skip with an output", cancel: "Cancel the run" } as const;
+
+function parseJson(text: string, field: string): { value?: unknown; error?: string } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (e) {
+    return { error: `${field}: not valid JSON (${(e as Error).message})` };
+  }
+}
+
+function Body({ action, onDone }: { action: Action; onDone(message: string): void }) {
+  const trpc = useTRPC();
+  const { letter } = action;
+  const [config, setConfig] = useState(() => JSON.stringify(letter.config, null, 2));
+  const [output, setOutput] = useState("{}");
+  const [port, setPort] = useState("out");
+  const retry = useMutation(trpc.deadLetter.retry.mutationOptions({ onSuccess: () => onDone(`Retried with edits under the new key ${letter.editedKey}.`) }));
+  const skip = useMutation(trpc.deadLetter.skip.mutationOptions({ onSuccess: () => onDone(`Skipped: the run continues from '${port}'.`) }));
+  const cancel = useMutation(trpc.deadLetter.cancel.mutationOptions({ onSuccess: () => onDone("The run was cancelled.") }));
+  const [localError, setLocalError] = useState<string | null>(null);
+  const error = localError ?? retry.error?.message ?? skip.error?.message ?? cancel.error?.message ?? null;
+  const pending = retry.isPending || skip.isPending || cancel.isPending;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setLocalError(null);
+    if (action.kind === "cancel") return cancel.mutate({ id: letter.id });
+    const parsed = parseJson(action.kind === "edit" ? config : output, action.kind === "edit" ? "config" : "output");
+    if (parsed.error) return setLocalError(parsed.error);
+    if (action.kind === "edit") {
+      if (!parsed.value || typeof parsed.value !== "object" || Array.isArray(parsed.value)) return setLocalError("config: must be a JSON object");
+      retry.mutate({ id: letter.id, config: parsed.value as Record<string, unknown> });
+    } else skip.mutate({ id: letter.id, port, output: parsed.value });
+  };
+
+  return (
+    <form className="form" onSubmit={submit} noValidate>
+      {action.kind === "edit" ? (
+        <>
+          <div className="form-field">
+            <label htmlFor="dl-config">Configuration of {letter.node.label}</label>
+            <textarea id="dl-config" rows={12} spellCheck={false} value={config} onChange={(e) => setConfig(e.target.value)} style={{ fontFamily: "var(--font-mono)" }} />
+          </div>
+          <p className="muted">
+            Runs as a new request under the key <code data-testid="edited-key">{letter.editedKey}</code> (the failed one used <code>{letter.key}</code>).
+          </p>
+        </>
+      ) : action.kind === "skip" ? (
+        <>
+          <div className="form-field">
+            <label htmlFor="dl-port">Continue from port</label>
+            <input id="dl-port" value={port} onChange={(e) => setPort(e.target.value)} />
+          </div>
+          <div className="form-field">
+            <label htmlFor="dl-output">Output (JSON)</label>
+            <textarea id="dl-output" rows={6} spellCheck={false} value={output} onChange={(e) => setOutput(e.target.value)} style={{ fontFamily: "var(--font-mono)" }} />
+          </div>
+        </>
+      ) : (
+        <p>The run stops for good; nothing after this step runs.</p>
+      )}
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <div className={styles.actions}>
+        <button type="submit" className="button-primary" disabled={pending}>
+          {action.kind === "edit" ? "Retry with these edits" : action.kind === "skip" ? "Skip the step" : "Cancel the run"}
+        </button>
+        <Dialog.Close asChild>
+          <button type="button" className="button-quiet">
+            Close
+          </button>
+        </Dialog.Close>
+      </div>
+    </form>
+  );
+}
+
+export function ActionDialog({ action, onClose, onDone }: { action: Action | null; onClose(): void; onDone(message: string): void }) {
+  return (
+    <Dialog.Root open={action !== null} onOpenChange={(open) => !open && onClose()}>
+      <Dialog.Portal>
+        <Dialog.Overlay className={styles.overlay} />
+        <Dialog.Content className={styles.dialog} aria-describedby={undefined} style={{ width: "min(640px, calc(100vw - 32px))" }}>
+          {action ? (
+            <>
+              <Dialog.Title>
+                {TITLES[action.kind]}: {action.letter.workflow.name} · {action.letter.node.label}
+              </Dialog.Title>
+              <Body key={action.letter.id + action.kind} action={action} onDone={onDone} />
+            </>
+          ) : null}
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}

@@ -1,0 +1,93 @@
+import { expect, test, type Page } from "@playwright/test";
+import { approvalFlow } from "../support/editor-graphs";
+import { startSink } from "../support/http-sink";
+import { allowPeer } from "../support/browser-egress";
+
+async function api(page: Page, path: string, input: unknown) {
+  const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
+  expect(response.ok(), await response.text()).toBe(true);
+  return (await response.json()).result.data;
+}
+
+async function query(page: Page, path: string, input: unknown) {
+  const response = await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
+  expect(response.ok(), await response.text()).toBe(true);
+  return (await response.json()).result.data;
+}
+
+test.use({ viewport: { width: 1280, height: 800 } });
+
+const AMOUNTS: Record<string, number> = { small: 50, medium: 150, large: 500 };
+
+test("a version diff highlights the changed node and lists its changed config field", async ({ page }) => {
+  await page.goto("/workflows");
+  const graph = approvalFlow("http://127.0.0.1:9", 100);
+  const wf = await api(page, "workflow.create", { name: "Diff me", graph });
+  await api(page, "workflow.publish", { id: wf.id, notes: "first" });
+  await api(page, "workflow.saveDraft", { id: wf.id, graph: approvalFlow("http://127.0.0.1:9", 250) });
+  await api(page, "workflow.publish", { id: wf.id, notes: "higher threshold" });
+
+  await page.goto(`/workflows/${wf.id}`);
+  await page.getByRole("tab", { name: "Versions" }).click();
+  const panel = page.getByTestId("versions-panel");
+  await panel.getByLabel("Compare from").selectOption("1");
+  await panel.getByLabel("Compare with").selectOption("2");
+  await panel.getByRole("button", { name: "Show changes" }).click();
+  const diff = panel.getByTestId("version-diff");
+  await expect(diff.getByTestId("diff-summary")).toHaveText("From v1 to v2: 1 node differ, 0 edges added, 0 removed.");
+  await expect(diff.getByTestId("workflow-canvas")).toBeVisible();
+  await expect(diff.getByTestId("diff-fields").locator('[data-node-id="big"][data-change="changed"]')).toBeVisible();
+  await expect(diff.getByTestId("diff-fields").locator("[data-change]")).toHaveCount(1);
+  await expect(diff.getByTestId("diff-fields")).toContainText("config.condition");
+  await expect(diff.getByTestId("diff-fields")).toContainText('"fetch.body.amount > 100"');
+  await expect(diff.getByTestId("diff-fields")).toContainText('"fetch.body.amount > 250"');
+  await diff.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "test-results/screenshots/version-diff.png", fullPage: true });
+
+  // Restoring v1 as the draft reloads the editor on v1's graph.
+  await panel.getByRole("button", { name: "Restore v1 as draft" }).click();
+  await expect
+    .poll(async () => (await query(page, "workflow.get", { id: wf.id })).draftGraph.nodes.find((n: { id: string }) => n.id === "big").config)
+    .toEqual({ condition: "fetch.body.amount > 100" });
+  await page.waitForLoadState("load");
+  await page.getByRole("tab", { name: "Versions" }).click();
+  await expect(page.getByTestId("versions-panel")).toBeVisible();
+});
+
+test("of three recorded runs a backtest flags exactly the one whose branch changes, and the peer receives nothing", async ({ page }) => {
+  const sink = await startSink((call) => ({ status: 200, body: { amount: AMOUNTS[call.path.split("/").pop()!] } }));
+  try {
+    await page.goto("/workflows");
+    await allowPeer(page, sink.url);
+    const wf = await api(page, "workflow.create", { name: "Backtested orders", graph: approvalFlow(sink.url, 100) });
+    await api(page, "workflow.publish", { id: wf.id });
+    const runs: Record<string, string> = {};
+    for (const order of Object.keys(AMOUNTS)) runs[order] = (await api(page, "run.start", { workflow: wf.id, input: { order } })).id;
+    // keel start's worker runs them; the two large orders wait for approval.
+    await expect.poll(async () => (await query(page, "approval.pending", undefined)).filter((a: { runId: string }) => Object.values(runs).includes(a.runId)).length, { timeout: 30_000 }).toBe(2);
+    for (const a of await query(page, "approval.pending", undefined)) {
+      if (Object.values(runs).includes(a.runId)) await api(page, "approval.decide", { approvalId: a.id, decision: "approve" });
+    }
+    for (const id of Object.values(runs)) await expect.poll(async () => (await query(page, "run.get", { id })).status, { timeout: 30_000 }).toBe("succeeded");
+    const calls = sink.calls.length;
+    expect(calls).toBe(3);
+
+    await api(page, "workflow.saveDraft", { id: wf.id, graph: approvalFlow(sink.url, 200) });
+    await page.goto(`/workflows/${wf.id}`);
+    await page.getByRole("tab", { name: "Backtest" }).click();
+    const panel = page.getByTestId("backtest-panel");
+    await panel.getByLabel("Number of runs").fill("3");
+    await panel.getByRole("button", { name: "Run backtest" }).click();
+    await expect(panel.getByTestId("backtest-summary")).toHaveText("3 runs replayed: 2 unchanged, 1 flagged.");
+    await expect(panel.getByTestId("backtest-flagged")).toHaveCount(1);
+    await expect(panel.getByTestId("backtest-flagged")).toHaveAttribute("data-run-id", runs.medium!);
+    await expect(panel.getByTestId("backtest-flagged")).toContainText("path changes");
+    await expect(panel.getByTestId("backtest-flagged")).toContainText("hook → fetch → big → small");
+    await expect(panel.getByTestId("backtest-flagged")).toContainText("would call 'Small order'");
+    await panel.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: "test-results/screenshots/backtest.png", fullPage: true });
+    expect(sink.calls.length).toBe(calls);
+  } finally {
+    await sink.close();
+  }
+});
