@@ -14,7 +14,7 @@ export const RunListInput = z.object({
   workflowId: z.string().min(1).optional(),
   versionId: z.string().min(1).optional(),
   status: z.array(z.enum(RUN_STATUSES)).max(RUN_STATUSES.length).optional(),
-  /** Test runs are the editor's (trigger "test"); real runs are every other trigger. */
+  /** Test runs are the editor's (the run's `test` flag); real runs are every other. */
   kind: z.enum(["test", "real"]).optional(),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
@@ -40,7 +40,6 @@ export interface ReplayEvent {
   at: string;
 }
 
-const TEST_TRIGGER = "test";
 
 export function runHistoryService(database: Database) {
   const db = database.db;
@@ -55,7 +54,7 @@ export function runHistoryService(database: Database) {
           ...(input.workflowId ? { workflowId: input.workflowId } : {}),
           ...(input.versionId ? { versionId: input.versionId } : {}),
           ...(input.status?.length ? { status: { in: input.status } } : {}),
-          ...(input.kind === "test" ? { trigger: TEST_TRIGGER } : input.kind === "real" ? { trigger: { not: TEST_TRIGGER } } : {}),
+          ...(input.kind ? { test: input.kind === "test" } : {}),
           ...(input.from || input.to ? { createdAt: { ...(input.from ? { gte: new Date(input.from) } : {}), ...(input.to ? { lte: new Date(input.to) } : {}) } } : {}),
           ...(matching ? { id: { in: matching } } : {}),
           ...(cursor ? { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] } : {}),
@@ -66,6 +65,7 @@ export function runHistoryService(database: Database) {
           id: true,
           status: true,
           trigger: true,
+          test: true,
           createdAt: true,
           finishedAt: true,
           costTokens: true,
@@ -81,7 +81,7 @@ export function runHistoryService(database: Database) {
           id: r.id,
           status: r.status,
           trigger: r.trigger,
-          test: r.trigger === TEST_TRIGGER,
+          test: r.test,
           workflowId: r.workflow.id,
           workflowName: r.workflow.name,
           versionId: r.version.id,
