@@ -11,6 +11,9 @@ export function contentSecurityPolicy(nonce: string, dev: boolean): string {
     // 'strict-dynamic': scripts the nonce'd bootstrap loads are trusted; nothing else runs.
     // 'unsafe-eval' only for React's development build, never in production.
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
+    // The replay verifies a run's history in a Web Worker of our own origin (Turbopack may start
+    // it from a blob: bootstrap).
+    "worker-src 'self' blob:",
     // React Flow positions nodes with inline style attributes.
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",

@@ -7,6 +7,7 @@ import { benchEngine } from "./engine";
 import { benchGraphs } from "./graph";
 import { benchIntentRouting } from "./intent-routing";
 import { benchMemory } from "./memory";
+import { benchReplay } from "./replay";
 import { benchStoreWrites } from "./store-writes";
 import { benchWebhook } from "./webhook";
 
@@ -20,6 +21,7 @@ const benches: [string, () => Promise<void>][] = [
   ["editor canvas", benchEditorCanvas],
   ["dashboard queries", benchDashboard],
   ["cli keel run", benchCli],
+  ["replay and runs list", benchReplay],
 ];
 
 const only = process.argv.slice(2);

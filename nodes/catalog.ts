@@ -28,7 +28,7 @@ import { switchNode } from "./logic/switch";
 import { forEachNode } from "./loops/for-each";
 import { untilNode } from "./loops/until";
 import { intentTrigger } from "./triggers/intent";
-import { manualTrigger } from "./triggers/manual";
+import { manualTrigger, manualTriggerV2 } from "./triggers/manual";
 import { scheduleTrigger } from "./triggers/schedule";
 import { webhookTrigger } from "./triggers/webhook";
 
@@ -36,6 +36,7 @@ import { webhookTrigger } from "./triggers/webhook";
 // all read it (the engine as a parameter); nothing else lists node types, tests included.
 export const CATALOG: AnyNodeMeta[] = [
   manualTrigger,
+  manualTriggerV2,
   webhookTrigger,
   scheduleTrigger,
   intentTrigger,

@@ -10,6 +10,7 @@ import { usePendingApprovalCount } from "./use-live-approvals";
 const NAV = [
   { href: "/", label: "Dashboard", match: (p: string) => p === "/" },
   { href: "/workflows", label: "Workflows", match: (p: string) => p.startsWith("/workflows") },
+  { href: "/runs", label: "Runs", match: (p: string) => p.startsWith("/runs") },
   { href: "/approvals", label: "Approvals", match: (p: string) => p.startsWith("/approvals") },
   { href: "/dead-letters", label: "Dead letters", match: (p: string) => p.startsWith("/dead-letters") },
   { href: "/intents", label: "Intents", match: (p: string) => p.startsWith("/intents") },

@@ -36,6 +36,7 @@ import { intentService } from "../intents/service";
 import { readIntentRouting, saveIntentRouting } from "../intents/settings";
 import { publishingService } from "./publishing";
 import { runService } from "./runs";
+import { runHistoryService } from "./run-history";
 import { runChangeFeed } from "./run-changes";
 import { testRunService } from "./test-runs";
 import { versionService } from "./versions";
@@ -90,6 +91,7 @@ export function servicesFor(config: KeelConfig, database: Database, { log, ...op
     credentials,
     publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
     runs,
+    runHistory: runHistoryService(database),
     versions: versionService(db),
     // Only pure executors run in a backtest; built on first use like the inline worker's.
     backtest: backtestService(db, { registry, executors: () => (backtestExecutors ??= runtimeDepsFor(config, database, options).executors) }),

@@ -2,12 +2,14 @@ import { z } from "zod";
 import { RUN_PAUSED_EVENT } from "../../engine/runtime/budget";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
+import type { Graph } from "../../engine/graph/schema";
 import { controlRun, decideApproval, forkRun, setRunOrigin } from "../../engine/runtime/prisma-store-actions";
 import { isFinished, type ControlAction } from "../../engine/runtime/run-status";
 import type { RunStore } from "../../engine/runtime/store";
 import { workflowRef, type Db } from "../../engine/store";
 import { proposalDiff } from "../../nodes/human/proposal-diff";
 import { audit } from "./audit";
+import { assertManualInput } from "./trigger-input";
 
 // Starting and steering runs. Runs pin the workflow's current version; an idempotency key
 // returns the same run instead of starting a second. Decisions on approvals are atomic: two
@@ -34,6 +36,8 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
       const wf = await db.workflow.findFirst({ where: workflowRef(input.workflow, { archived: true }), select: { id: true, name: true, currentVersionId: true } });
       if (!wf) throw new NotFoundError(`no workflow '${input.workflow}'`);
       if (!wf.currentVersionId) throw new ValidationError(`'${wf.name}' has no published version: publish it first`, [{ path: "workflow", message: "has no published version" }]);
+      // A manual start is checked against the trigger's input schema (trigger.manual@2), if any.
+      if (trigger === "manual") assertManualInput((await db.workflowVersion.findUniqueOrThrow({ where: { id: wf.currentVersionId }, select: { graph: true } })).graph as Graph, input.input, triggerNodeId);
       const { run, created } = await deps.store.createRun({ workflowId: wf.id, versionId: wf.currentVersionId, input: input.input, idempotencyKey: input.idempotencyKey, trigger, triggerNodeId });
       if (created) {
         await audit(db, { actor, action: "run.start", targetType: "run", targetId: run.id, detail: { workflow: wf.name } });

@@ -60,6 +60,11 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
               {status.attempts > 1 ? ` ×${status.attempts}` : ""}
             </span>
           ) : null}
+          {status && status.visits > 1 ? (
+            <span className="kn-status" data-testid="node-visits" title={`Entered ${status.visits} times (a loop)`}>
+              visit {status.visits}
+            </span>
+          ) : null}
           {problems.length ? (
             <span className="kn-problem" data-testid="node-problem" role="img" aria-label={`${problems.length} problem(s): ${allProblems}`} title={allProblems}>
               {problems.length}

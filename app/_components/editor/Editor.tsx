@@ -8,6 +8,7 @@ import { useStore } from "zustand";
 import { validateGraph } from "../../../engine/graph";
 import type { Problem } from "../../../engine/graph/problems";
 import type { NodeRunStates } from "../../../engine/runtime/node-states";
+import { RunButton } from "../RunButton";
 import { registry } from "../../../nodes/catalog";
 import type { WorkflowDetail } from "../../../server/services/workflows";
 import { useTRPC } from "../../_trpc/client";
@@ -279,6 +280,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
         <button type="button" className="button-quiet" onClick={() => setShortcutsOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
           ?
         </button>
+        {workflow.currentVersion === null ? null : <RunButton workflow={workflow.id} />}
         <button type="button" className="button-primary" onClick={() => void publish()} disabled={errors > 0 || sync.status === "conflict"} title={errors ? `Fix ${errors} problem(s) first` : "Publish (Ctrl+Enter)"}>
           Publish…
         </button>

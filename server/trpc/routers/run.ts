@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EventPageInput, RunListInput } from "../../services/run-history";
 import { StartRunInput } from "../../services/runs";
 import { RunChangeFilter, watchRunChanges } from "../../services/run-changes";
 import { operatorProcedure, router } from "../init";
@@ -19,4 +20,11 @@ export const runRouter = router({
     yield* watchRunChanges(ctx.services.runChanges, input ?? {}, signal);
   }),
   events: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runs.events(input.id)),
+  list: operatorProcedure.input(RunListInput).query(({ ctx, input }) => ctx.services.runHistory.list(input)),
+  statuses: operatorProcedure.input(z.object({ ids: z.array(z.string().min(1)).max(500) })).query(({ ctx, input }) => ctx.services.runHistory.statuses(input.ids)),
+  inputForm: operatorProcedure.input(z.object({ workflow: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runHistory.inputForm(input.workflow)),
+  listFilters: operatorProcedure.query(({ ctx }) => ctx.services.runHistory.filters()),
+  replay: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.runHistory.replay(input.id)),
+  eventPage: operatorProcedure.input(EventPageInput).query(({ ctx, input }) => ctx.services.runHistory.eventPage(input)),
+  checkpointPage: operatorProcedure.input(EventPageInput).query(({ ctx, input }) => ctx.services.runHistory.checkpointPage(input)),
 });

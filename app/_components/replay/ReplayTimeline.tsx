@@ -1,0 +1,137 @@
+"use client";
+
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useEffect, useRef } from "react";
+import type { TimelineEvent } from "./timeline";
+
+// The timeline under the canvas: scrubber, step back / forward, play / pause at 1×–10×, and the
+// event list (virtualized: a run may have tens of thousands of events). Arrow keys step when
+// focus is not in a text field; Home / End jump to the ends.
+
+export const SPEEDS = [1, 2, 5, 10] as const;
+export type Speed = (typeof SPEEDS)[number];
+/** At 1× the replay shows two events a second. */
+export const BASE_STEP_MS = 500;
+
+const ROW = 28;
+
+const typing = (target: EventTarget | null) => {
+  const el = target as HTMLElement | null;
+  return !!el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName)) && (el as HTMLInputElement).type !== "range";
+};
+
+export function ReplayTimeline({
+  events,
+  total,
+  index,
+  onIndex,
+  playing,
+  onPlaying,
+  speed,
+  onSpeed,
+  mismatchSeqs,
+}: {
+  events: readonly TimelineEvent[];
+  /** Events the run has, loaded or not. */
+  total: number;
+  index: number;
+  onIndex: (index: number) => void;
+  playing: boolean;
+  onPlaying: (playing: boolean) => void;
+  speed: Speed;
+  onSpeed: (speed: Speed) => void;
+  mismatchSeqs: ReadonlySet<number>;
+}) {
+  const last = events.length - 1;
+  const listRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({ count: events.length, getScrollElement: () => listRef.current, estimateSize: () => ROW, overscan: 12 });
+
+  // Keep the current event in view as the replay moves.
+  useEffect(() => {
+    if (index >= 0) virtualizer.scrollToIndex(index, { align: "auto" });
+  }, [index, virtualizer]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+      if (document.querySelector("[role=dialog]")) return;
+      const to = event.key === "ArrowLeft" ? index - 1 : event.key === "ArrowRight" ? index + 1 : event.key === "Home" ? 0 : event.key === "End" ? last : null;
+      if (to === null) return;
+      event.preventDefault();
+      onPlaying(false);
+      onIndex(Math.max(0, Math.min(last, to)));
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [index, last, onIndex, onPlaying]);
+
+  const current = events[index];
+  return (
+    <div className="replay-timeline">
+      <div className="replay-controls" role="group" aria-label="Replay controls">
+        <button type="button" className="button-quiet" onClick={() => onIndex(Math.max(0, index - 1))} disabled={index <= 0} aria-label="Step back" title="Step back (←)">
+          ◀
+        </button>
+        <button type="button" className="button-quiet" onClick={() => onPlaying(!playing)} disabled={last < 0} aria-label={playing ? "Pause" : "Play"} data-testid="replay-play">
+          {playing ? "❚❚ Pause" : "▶ Play"}
+        </button>
+        <button type="button" className="button-quiet" onClick={() => onIndex(Math.min(last, index + 1))} disabled={index >= last} aria-label="Step forward" title="Step forward (→)">
+          ▶▏
+        </button>
+        <select value={speed} onChange={(e) => onSpeed(Number(e.target.value) as Speed)} aria-label="Speed">
+          {SPEEDS.map((s) => (
+            <option key={s} value={s}>
+              {s}×
+            </option>
+          ))}
+        </select>
+        <input
+          type="range"
+          min={0}
+          max={Math.max(0, last)}
+          value={Math.max(0, index)}
+          onChange={(e) => {
+            onPlaying(false);
+            onIndex(Number(e.target.value));
+          }}
+          aria-label="Position in the run"
+          aria-valuetext={current ? `event ${current.seq}: ${current.type}` : "no events"}
+          data-testid="replay-scrubber"
+        />
+        <span className="replay-position" data-testid="replay-position" aria-live="polite">
+          {current ? `${current.seq} / ${total}` : `0 / ${total}`}
+        </span>
+      </div>
+      <div ref={listRef} className="replay-events" data-testid="replay-events" aria-label="Events">
+        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+          {virtualizer.getVirtualItems().map((row) => {
+            const event = events[row.index]!;
+            return (
+              <button
+                type="button"
+                key={event.seq}
+                className={`replay-event${mismatchSeqs.has(event.seq) ? " replay-event-mismatch" : ""}`}
+                style={{ top: row.start }}
+                aria-current={row.index === index ? "step" : undefined}
+                data-seq={event.seq}
+                onClick={() => {
+                  onPlaying(false);
+                  onIndex(row.index);
+                }}
+              >
+                <span className="replay-event-seq">{event.seq}</span>
+                <span className="replay-event-type">{event.type}</span>
+                <span className="replay-event-node">
+                  {event.nodeId ?? ""}
+                  {event.tombstone ? <span className="badge badge-muted"> pruned</span> : null}
+                  {mismatchSeqs.has(event.seq) ? <span className="badge badge-warning"> checkpoint mismatch</span> : null}
+                </span>
+                <span className="replay-event-time">{new Date(event.at).toLocaleTimeString()}</span>
+              </button>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}
