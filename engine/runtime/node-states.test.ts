@@ -48,3 +48,19 @@ describe("deriveNodeStates", () => {
     expect(from.a?.state).toBe("active");
   });
 });
+
+describe("the end of a run", () => {
+  it("finishes the nodes still active with the run: succeeded, failed, or skipped when cancelled", () => {
+    const entered = deriveNodeStates([
+      { type: "node.entered", nodeId: "done", payload: { visit: 1 } },
+      { type: "node.entered", nodeId: "wait", payload: { visit: 1 } },
+      { type: "delay.started", nodeId: "wait" },
+    ]);
+    expect(deriveNodeStates([{ type: "run.succeeded" }], entered).done?.state).toBe("succeeded");
+    expect(deriveNodeStates([{ type: "run.failed" }], entered).done?.state).toBe("failed");
+    const cancelled = deriveNodeStates([{ type: "run.cancelled" }], entered);
+    expect(cancelled.done?.state).toBe("skipped");
+    // Only active nodes change: the sleeping one keeps its state.
+    expect(cancelled.wait?.state).toBe("sleeping");
+  });
+});

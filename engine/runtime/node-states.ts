@@ -38,12 +38,36 @@ const visitOf = (payload: unknown): number | undefined => {
 };
 
 /**
+ * The state nodes still active take when the run ends: an end node finishes with the run (it
+ * logs no completion of its own); a failed or cancelled run leaves its active steps unfinished.
+ */
+const RUN_END: Record<string, NodeRunState | undefined> = {
+  "run.succeeded": "succeeded",
+  "run.failed": "failed",
+  "run.timed_out": "failed",
+  "run.cancelled": "skipped",
+};
+
+function settleActive(states: NodeRunStates, to: NodeRunState): NodeRunStates {
+  let next: NodeRunStates | undefined;
+  for (const [id, status] of Object.entries(states)) {
+    if (status.state !== "active") continue;
+    next ??= { ...states };
+    next[id] = { ...status, state: to };
+  }
+  return next ?? states;
+}
+
+/**
  * Folds one event into the node states. Pure and incremental, so the replay can step through a
  * long log from a keyframe and the live canvas can apply events as they arrive.
  */
 export function applyNodeStateEvent(states: NodeRunStates, event: NodeStateEvent): NodeRunStates {
   const nodeId = event.nodeId;
-  if (!nodeId) return states;
+  if (!nodeId) {
+    const ending = RUN_END[event.type];
+    return ending ? settleActive(states, ending) : states;
+  }
   const current = states[nodeId];
   const set = (patch: Partial<NodeRunStatus>): NodeRunStates => ({
     ...states,

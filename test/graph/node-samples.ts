@@ -166,6 +166,17 @@ const SHAPES: ConfigShape[] = [
       { requiredKeys: ["query"] },
     ),
   },
+  {
+    example: { contactEmail: "{{ input.email }}", title: "Onboarding" },
+    arbitrary: fc.record(
+      { contactEmail: fc.constantFrom("{{ input.email }}", "ada@example.test"), title: fc.constantFrom("Onboarding", "Deal for {{ input.name }}"), stage: fc.constantFrom("lead", "won"), amountMinor: fc.integer({ min: 0, max: 100_000 }) },
+      { requiredKeys: ["contactEmail", "title"] },
+    ),
+  },
+  {
+    example: { label: "support", description: "Questions and problems from customers" },
+    arbitrary: fc.record({ label: fc.constantFrom("support", "billing", "content_requests"), description: fc.constantFrom("Questions and problems", "Invoices and payments") }),
+  },
   { example: { number: "INV-000001", status: "paid" }, arbitrary: fc.record({ number: fc.constantFrom("INV-000001", "{{ input.invoice }}"), status: fc.constantFrom("sent", "paid", "void") }) },
 ];
 
