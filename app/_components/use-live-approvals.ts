@@ -1,18 +1,27 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback } from "react";
+import { useRunChanges } from "./test-run/use-run-changes";
 import { useTRPC } from "../_trpc/client";
 
-// "Live" for the approval count and queue, in one place: polled until the run-change
-// subscription (run.onChange) lands, when this hook switches to invalidating on its events.
-export const LIVE_REFRESH_MS = 3_000;
+// "Live" for the approval count and queue, in one place: refetched when the run-change feed
+// (run.onChange over SSE) says a run or one of its approvals changed.
+
+function useRefetchOnRunChange(queryKey: readonly unknown[]) {
+  const queryClient = useQueryClient();
+  const refetch = useCallback(() => void queryClient.invalidateQueries({ queryKey }), [queryClient, queryKey]);
+  useRunChanges({}, refetch);
+}
 
 export function usePendingApprovalCount(): number {
   const trpc = useTRPC();
-  return useQuery(trpc.approval.count.queryOptions(undefined, { refetchInterval: LIVE_REFRESH_MS })).data?.pending ?? 0;
+  useRefetchOnRunChange(trpc.approval.count.queryKey());
+  return useQuery(trpc.approval.count.queryOptions()).data?.pending ?? 0;
 }
 
 export function useLiveApprovalQueue() {
   const trpc = useTRPC();
-  return useQuery(trpc.approval.queue.queryOptions(undefined, { refetchInterval: LIVE_REFRESH_MS }));
+  useRefetchOnRunChange(trpc.approval.queue.queryKey());
+  return useQuery(trpc.approval.queue.queryOptions());
 }

@@ -32,7 +32,7 @@ export function useReplayData(id: string) {
   const replay = useQuery(trpc.run.replay.queryOptions({ id }, { enabled: id.length > 0, retry: retryUnlessClientError }));
   const status = replay.data?.run.status;
   const live = status !== undefined && !isFinished(status);
-  const tick = useRunLive(live);
+  const tick = useRunLive(live, { runId: id });
 
   const timelineRef = useRef<Timeline | null>(null);
   const [loaded, bump] = useReducer((n: number) => n + 1, 0);

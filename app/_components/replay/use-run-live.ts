@@ -1,20 +1,13 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useState } from "react";
+import { useRunChanges } from "../test-run/use-run-changes";
 
-// "Live" for the replay and the runs list, in one place: a tick that changes when a run may have
-// moved. Until the run-change feed (`run.onChange`, branch editor-runs) is merged this asks
-// again every second while something is unfinished; at the merge only this hook changes.
+// "Live" for the replay and the runs list, in one place: a tick that changes whenever a run the
+// filter names changes, pushed over SSE by the run-change feed (run.onChange), never polled.
 
-const LIVE_INTERVAL_MS = 1_000;
-
-export function useRunLive(active: boolean): number {
+export function useRunLive(active: boolean, filter: { runId?: string } = {}): number {
   const [tick, setTick] = useState(0);
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setTick((t) => t + 1), LIVE_INTERVAL_MS);
-    return () => clearInterval(timer);
-  }, [active]);
+  useRunChanges(active ? filter : null, () => setTick((t) => t + 1));
   return tick;
 }
-
