@@ -44,6 +44,9 @@ export function ReplayTimeline({
 }) {
   const last = events.length - 1;
   const listRef = useRef<HTMLDivElement>(null);
+  // TanStack Virtual returns fresh functions each render by design; Keel does not run the React
+  // Compiler, so nothing memoizes this component behind its back.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({ count: events.length, getScrollElement: () => listRef.current, estimateSize: () => ROW, overscan: 12 });
 
   // Keep the current event in view as the replay moves.

@@ -64,6 +64,9 @@ export function RunsList({ initial }: { initial?: Partial<RunFilters> }) {
   const rows = useMemo(() => runs.data?.pages.flatMap((p) => p.runs) ?? [], [runs.data]);
 
   const listRef = useRef<HTMLDivElement>(null);
+  // TanStack Virtual returns fresh functions each render by design; Keel does not run the React
+  // Compiler, so nothing memoizes this component behind its back.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => listRef.current, estimateSize: () => ROW, overscan: 10 });
   const items = virtualizer.getVirtualItems();
   const lastShown = items.at(-1)?.index ?? 0;
