@@ -18,6 +18,22 @@ const PUBLIC_PAGES = ["/approval-link", "/login", "/setup"];
 // Route handlers with their own authentication; /api/trpc is covered procedure by procedure.
 const SELF_AUTHENTICATED_ROUTES = ["/api/intents", "/api/intents/email", "/api/webhooks/[workflow]", "/metrics"];
 
+/** The SSE text of a response up to the first event named `until` (or 5 s), then the stream is dropped. */
+async function sseUntil(response: Response, until: string): Promise<string> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const deadline = Date.now() + 5_000;
+  while (!text.includes(`event: ${until}`) && Date.now() < deadline) {
+    const next = await Promise.race([reader.read(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_000))]);
+    if (next === null) continue;
+    if (next.done) break;
+    text += decoder.decode(next.value, { stream: true });
+  }
+  await reader.cancel().catch(() => undefined);
+  return text;
+}
+
 async function startKeel(env: Record<string, string>): Promise<{ keel: KeelProcess; base: string; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), "keel-http-"));
   const port = await freePort();
@@ -61,6 +77,12 @@ describe("a running Keel, signed out", () => {
     const refused: string[] = [];
     for (const procedure of procedures(appRouter).filter((p) => p.access === "operator")) {
       const response = await anonymous.call(procedure.path, procedure.type === "mutation" ? "mutation" : "query", {});
+      if (procedure.type === "subscription") {
+        // A subscription answers over SSE: the refusal is its only event, and no data follows.
+        const text = await sseUntil(response, "serialized-error");
+        if (!text.includes("UNAUTHORIZED") || /\nevent: (?!connected|serialized-error)|\ndata: \{"id"/.test(`\n${text}`)) refused.push(`${procedure.path}: ${text.slice(0, 200)}`);
+        continue;
+      }
       const body = await response.json();
       if (response.status !== 401 || body.error?.data?.code !== "UNAUTHORIZED") refused.push(`${procedure.path}: ${response.status}`);
     }
