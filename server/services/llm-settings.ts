@@ -68,10 +68,9 @@ export function llmSettingsService(db: Db, config: Pick<KeelConfig, "openai">, d
     if (saved.baseUrl) return { endpoint: { configured: true, host: hostOf(saved.baseUrl), apiKey: saved.apiKey, source: "settings" }, stored: saved, environmentWins: false };
     return { endpoint: { configured: false }, stored: saved, environmentWins: false };
   };
+  const read = async (): Promise<LlmSettingsView> => ({ ...(await readLlmSettings(db)), ...(await endpointView()) });
   return {
-    async read(): Promise<LlmSettingsView> {
-      return { ...(await readLlmSettings(db)), ...(await endpointView()) };
-    },
+    read,
     async save(input: unknown, actor = "operator"): Promise<LlmSettingsView> {
       const parsed = LlmSettingsSchema.safeParse(input);
       if (!parsed.success) {
@@ -100,7 +99,7 @@ export function llmSettingsService(db: Db, config: Pick<KeelConfig, "openai">, d
       }
       invalidateLlmEndpoints();
       await audit(db, { actor, action: "settings.update", targetType: "setting", targetId: LLM_ENDPOINT_SETTING_KEY, detail: { baseUrl, apiKey: key } });
-      return this.read();
+      return read();
     },
 
     /**
