@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Graph } from "../../engine/graph/schema";
 import { Worker } from "../../engine/runtime/worker";
 import { loadConfig, type KeelConfig } from "../../server/config";
-import { runtimeDepsFor } from "../../server/runtime";
+import { llmEndpointFor, runtimeDepsFor } from "../../server/runtime";
+import { workerSummarizer } from "../../server/memory/index-for";
 import { servicesFor } from "../../server/services";
 import { createCallerFactory } from "../../server/trpc/init";
 import { appRouter } from "../../server/trpc/router";
@@ -93,6 +94,15 @@ describe.each(databaseKinds())("LLM endpoint from Settings, on $name", (kind) =>
     const [request] = server.chatRequests();
     expect(request?.headers.authorization).toBe(`Bearer ${API_KEY}`);
     expect(request?.body).toMatchObject({ model: "keel-chat", messages: [{ role: "user", content: "Say hello to Ada" }] });
+
+    // Hot summaries of a worker started before the save use the endpoint too, once a default model is set.
+    const summarizer = await workerSummarizer(config, env.database.db, llmEndpointFor(config, env.database.db));
+    await caller.settings.saveLlm({ defaultModel: "keel-chat", prices: {} });
+    server.enqueue({ content: "Ada asked where her order is." });
+    const summary = await summarizer.summarize({ subject: "contact:ada", items: [{ text: "Where is my order? - Ada", createdAt: new Date() }] });
+    expect(summary).toBe("Ada asked where her order is.");
+    expect(summarizer.method).toBe("llm:keel-chat");
+    expect(server.chatRequests()).toHaveLength(2);
 
     // The key appears in no read: settings, audit log, credentials list, workflow export, nor in the row at rest.
     const reads = [
