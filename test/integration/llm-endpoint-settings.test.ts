@@ -16,6 +16,7 @@ import { databaseKinds, migratedDatabase } from "../support/databases";
 import { e, n } from "../support/graph-builders";
 import { startOpenAIServer, type OpenAIServer } from "../support/openai-server";
 import { rejection } from "../support/caller";
+import { runKeel } from "../support/keel-process";
 import { LLM_ENDPOINT_SETTING_KEY, LLM_ENDPOINT_TTL_MS, llmEndpointResolver } from "../../server/llm/endpoint";
 
 // The endpoint set in Settings, with no OPENAI_* variables: publishing is refused before, works
@@ -123,6 +124,39 @@ describe.each(databaseKinds())("LLM endpoint from Settings, on $name", (kind) =>
     expect(await env.database.db.credential.count({ where: { name: "llm-endpoint:key" } })).toBe(0);
     const again = await services.workflows.create({ name: "Greeter 2", graph });
     await rejection(caller.workflow.publish({ id: again.id }));
+  });
+
+  it("a real `keel worker` started before the save runs the LLM step with the saved endpoint", async () => {
+    const services = servicesFor(config, env.database);
+    const caller = createCallerFactory(appRouter)(operatorContext(services));
+    await caller.settings.saveLlmEndpoint({ baseUrl: "" });
+    const worker = runKeel(["worker", "--id", `llm-endpoint-${kind.name}`], {
+      KEEL_DATA_DIR: config.dataDir,
+      DATABASE_URL: env.scratch.target.url,
+      KEEL_WORKER_IDLE_MS: "100",
+    });
+    try {
+      await worker.waitFor(/keel worker llm-endpoint-\S+: running/);
+      await caller.settings.saveLlmEndpoint({ baseUrl: server.baseURL, apiKey: API_KEY });
+      const wf = await services.workflows.create({ name: `Greeter in a worker ${kind.name}`, graph });
+      await caller.workflow.publish({ id: wf.id });
+      server.reset();
+      server.enqueue({ content: "Hello from the worker" });
+      const run = await services.runs.start({ workflow: wf.id, input: { name: "Grace" } });
+      const deadline = Date.now() + 60_000;
+      let status = "queued";
+      while (!["succeeded", "dead", "failed"].includes(status) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await services.runs.get(run.id)).status;
+      }
+      expect(status).toBe("succeeded");
+      expect(server.chatRequests()[0]?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+      expect(worker.output()).not.toContain(API_KEY);
+    } finally {
+      worker.child.kill("SIGINT");
+      await worker.exited;
+      await caller.settings.saveLlmEndpoint({ baseUrl: "" });
+    }
   });
 
   it("a process that did not save sees a change once its cache time has passed", async () => {
