@@ -4,14 +4,14 @@ import type { Database } from "../engine/store";
 import { createExecutors } from "../nodes/executors";
 import type { MemoryDeps } from "../nodes/memory/memory.server";
 import { registry } from "../nodes/catalog";
-import { createLlmClient, type LlmEndpoint } from "../nodes/llm/client.server";
+import { createLlmClient, noEndpointError, type LlmClient, type LlmEndpoint } from "../nodes/llm/client.server";
 import type { KeelConfig } from "./config";
 import { createCipher } from "./secrets/cipher";
 import { ensureSecret } from "./secret-key";
 import { budgetGate } from "./services/budgets";
 import { credentialService } from "./services/credentials";
 import { egressPolicySource } from "./services/egress";
-import { llmEndpointResolver, resolvingLlmClient, type LlmEndpointResolver } from "./llm/endpoint";
+import { llmEndpointResolver, type LlmEndpointResolver } from "./llm/endpoint";
 
 /** How long one LLM request may take before it counts as a (retryable) timeout. */
 export const LLM_TIMEOUT_MS = 110_000;
@@ -57,4 +57,33 @@ export function runtimeDepsFor(config: KeelConfig, database: Database, options: 
 /** The endpoint resolver for this configuration: the environment's endpoint, else the one saved in Settings. */
 export function llmEndpointFor(config: Pick<KeelConfig, "openai" | "dataDir" | "secret">, db: Database["db"]): LlmEndpointResolver {
   return llmEndpointResolver(db, createCipher(ensureSecret(config.dataDir, config.secret).secret), config.openai);
+}
+
+/**
+ * An LLM client that resolves the endpoint for each request (one SDK client per endpoint, made
+ * again when it changes). Without an endpoint a request fails as the no-endpoint configuration
+ * error; `available()` is what "LLM available?" branches ask.
+ */
+export function resolvingLlmClient(resolver: Pick<LlmEndpointResolver, "current">, options: { timeoutMs?: number } = {}): LlmClient {
+  let last: { key: string; client: LlmClient } | undefined;
+  const clientFor = async () => {
+    const endpoint = await resolver.current();
+    if (!endpoint) return undefined;
+    const key = `${endpoint.baseUrl}\u0000${endpoint.apiKey ?? ""}`;
+    if (last?.key !== key) last = { key, client: createLlmClient(endpoint, options) };
+    return last.client;
+  };
+  return {
+    get baseUrl() {
+      return last?.client.baseUrl ?? "";
+    },
+    async available() {
+      return Boolean(await resolver.current());
+    },
+    async chat(call, requestOptions) {
+      const client = await clientFor();
+      if (!client) throw noEndpointError();
+      return client.chat(call, requestOptions);
+    },
+  };
 }

@@ -2,9 +2,8 @@ import type { Db } from "../../engine/store";
 import { createLlmClient } from "../../nodes/llm/client.server";
 import { readLlmSettings } from "../../nodes/llm/llm.server";
 import type { KeelConfig } from "../config";
-import { LLM_TIMEOUT_MS } from "../runtime";
+import { LLM_TIMEOUT_MS, resolvingLlmClient } from "../runtime";
 import type { LlmEndpointResolver } from "../llm/endpoint";
-import { resolvingLlmClient } from "../llm/endpoint";
 import { llmIntentClassifier } from "./llm-classifier";
 import type { IntentDeps } from "./service";
 

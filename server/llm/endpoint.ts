@@ -1,5 +1,4 @@
 import type { Db } from "../../engine/store";
-import { createLlmClient, noEndpointError, type LlmClient, type LlmEndpoint } from "../../nodes/llm/client.server";
 import type { Cipher } from "../secrets/cipher";
 
 // The one way every consumer (LLM steps, the inline worker, publishing's capability check, the
@@ -21,10 +20,12 @@ export function invalidateLlmEndpoints(): void {
   generation += 1;
 }
 
-export interface StoredEndpoint {
+/** An OpenAI-compatible endpoint (the shape nodes/llm's client takes). */
+export interface LlmEndpoint {
   baseUrl: string;
   apiKey: string | undefined;
 }
+export type StoredEndpoint = LlmEndpoint;
 
 /** The endpoint saved in Settings, with its key opened when the master secret is at hand. */
 export async function readStoredEndpoint(db: Db, cipher: Cipher | undefined): Promise<StoredEndpoint | undefined> {
@@ -63,35 +64,6 @@ export function llmEndpointResolver(
         value.catch(() => (cached = undefined));
       }
       return cached.value;
-    },
-  };
-}
-
-/**
- * An LLM client that resolves the endpoint for each request (one SDK client per endpoint, made
- * again when it changes). Without an endpoint a request fails as the no-endpoint configuration
- * error; `available()` is what "LLM available?" branches ask.
- */
-export function resolvingLlmClient(resolver: Pick<LlmEndpointResolver, "current">, options: { timeoutMs?: number } = {}): LlmClient {
-  let last: { key: string; client: LlmClient } | undefined;
-  const clientFor = async () => {
-    const endpoint = await resolver.current();
-    if (!endpoint) return undefined;
-    const key = `${endpoint.baseUrl}\u0000${endpoint.apiKey ?? ""}`;
-    if (last?.key !== key) last = { key, client: createLlmClient(endpoint, options) };
-    return last.client;
-  };
-  return {
-    get baseUrl() {
-      return last?.client.baseUrl ?? "";
-    },
-    async available() {
-      return Boolean(await resolver.current());
-    },
-    async chat(call, requestOptions) {
-      const client = await clientFor();
-      if (!client) throw noEndpointError();
-      return client.chat(call, requestOptions);
     },
   };
 }

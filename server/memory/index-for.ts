@@ -8,8 +8,8 @@ import { costUnits } from "../../nodes/llm/settings";
 import { llmSummarizer } from "../../nodes/llm/summarizer.server";
 import { recordKeelSpend } from "../services/budgets";
 import type { KeelConfig } from "../config";
-import { resolvingLlmClient, type LlmEndpointResolver } from "../llm/endpoint";
-import { LLM_TIMEOUT_MS } from "../runtime";
+import type { LlmEndpointResolver } from "../llm/endpoint";
+import { LLM_TIMEOUT_MS, resolvingLlmClient } from "../runtime";
 
 // One embedder and one index handle per process and configuration: the web server, the worker
 // and the CLI each build theirs from the same configuration, so they agree on the collection.
