@@ -6,12 +6,13 @@ import { useTRPC } from "../../_trpc/client";
 
 type Field = "baseUrl" | "apiKey";
 
-/** Which field an error message or its issues name, so the error shows next to that field. */
-function fieldOf(error: { message: string; data?: unknown } | null | undefined): Field | undefined {
+/** The field an error names (its first issue, else its message's prefix) and the sentence to show. */
+function describe(error: { message: string; data?: unknown } | null | undefined): { field: Field | undefined; text: string } | undefined {
   if (!error) return undefined;
-  const issues = (error.data as { issues?: { path: string }[] } | undefined)?.issues ?? [];
-  const path = issues[0]?.path ?? error.message.split(":")[0];
-  return path === "baseUrl" || path === "apiKey" ? path : undefined;
+  const issue = (error.data as { issues?: { path: string; message: string }[] } | undefined)?.issues?.[0];
+  const path = issue?.path ?? error.message.split(":")[0];
+  const field = path === "baseUrl" || path === "apiKey" ? path : undefined;
+  return { field, text: issue ? `${issue.path}: ${issue.message}` : error.message };
 }
 
 /**
@@ -51,8 +52,9 @@ export function LlmEndpoint() {
   };
 
   const failed = test.data && !test.data.ok ? test.data : undefined;
-  const errorField = fieldOf(save.error) ?? fieldOf(test.error) ?? failed?.field;
-  const errorText = save.error?.message ?? test.error?.message ?? failed?.message;
+  const problem = describe(save.error) ?? describe(test.error) ?? (failed ? { field: failed.field, text: failed.message } : undefined);
+  const errorField = problem?.field;
+  const errorText = problem?.text;
   const fieldError = (field: Field) =>
     errorField === field && errorText ? (
       <p className="field-error" id={`llm-${field}-error`} role="alert">
@@ -61,7 +63,7 @@ export function LlmEndpoint() {
     ) : null;
 
   return (
-    <form onSubmit={submit} className="form" aria-label="LLM endpoint" data-testid="llm-endpoint-form">
+    <form onSubmit={submit} noValidate className="form" aria-label="LLM endpoint" data-testid="llm-endpoint-form">
       {data?.environmentWins ? (
         <p className="badge-warning" style={{ padding: "6px 10px", borderRadius: 6 }} data-testid="llm-env-wins">
           OPENAI_BASE_URL / OPENAI_API_KEY are set in the environment and win over what is saved here.
