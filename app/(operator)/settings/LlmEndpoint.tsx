@@ -103,17 +103,18 @@ export function LlmEndpoint() {
         </label>
       ) : null}
       <p className="muted">Saved endpoints apply to new LLM steps within a few seconds, in every worker, without a restart. The memory embedder stays as it was at start (changing it needs a restart and `keel memory reindex`).</p>
-      <div style={{ display: "flex", gap: 8, alignItems: "center", minHeight: 32 }}>
-        <button type="button" className="button-quiet" onClick={runTest} disabled={test.isPending || current.isPending}>
+      <div style={{ display: "flex", gap: 8 }}>
+        <button type="button" className="button-quiet" style={{ flex: "none", whiteSpace: "nowrap" }} onClick={runTest} disabled={test.isPending || current.isPending}>
           {test.isPending ? "Testing…" : "Test connection"}
         </button>
-        <button type="submit" className="button-primary" disabled={save.isPending || current.isPending}>
+        <button type="submit" className="button-primary" style={{ flex: "none", whiteSpace: "nowrap" }} disabled={save.isPending || current.isPending}>
           Save endpoint
         </button>
-        <span role="status" data-testid="llm-connection">
-          {test.data?.ok ? `Connected to ${test.data.host}: ${test.data.models.length} model${test.data.models.length === 1 ? "" : "s"} (${test.data.models.slice(0, 4).join(", ")}${test.data.models.length > 4 ? ", …" : ""}).` : save.isSuccess ? "Endpoint saved." : ""}
-        </span>
       </div>
+      {/* Space kept for the result line, so it appearing does not move the form below. */}
+      <p role="status" data-testid="llm-connection" style={{ minHeight: "1.5em", margin: 0 }}>
+        {test.data?.ok ? `Connected to ${test.data.host}: ${test.data.models.length} model${test.data.models.length === 1 ? "" : "s"} (${test.data.models.slice(0, 4).join(", ")}${test.data.models.length > 4 ? ", …" : ""}).` : save.isSuccess ? "Endpoint saved." : ""}
+      </p>
       {errorText && !errorField ? (
         <p className="form-error" role="alert">
           {errorText}

@@ -51,7 +51,9 @@ export function LlmSettings() {
             ? `Endpoint: ${endpoint.host}${endpoint.apiKey ? ", with an API key" : ", without an API key"} (from ${endpoint.source === "environment" ? "the environment" : "Settings"}).`
             : "No endpoint is configured: set one below (any OpenAI-compatible server: OpenAI, Ollama, vLLM, LM Studio), or OPENAI_BASE_URL and OPENAI_API_KEY in the environment. Until then workflows with LLM steps cannot be published."}
       </p>
+      <h3>Endpoint</h3>
       <LlmEndpoint />
+      <h3>Model and prices</h3>
       <form onSubmit={submit} className="form" aria-label="LLM settings">
         <label htmlFor="llm-default-model">Default model (for LLM steps that name none)</label>
         <input id="llm-default-model" value={form.defaultModel} onChange={(e) => change({ defaultModel: e.target.value })} placeholder="e.g. gpt-4o-mini" maxLength={200} />
