@@ -67,7 +67,11 @@ export function createExecutors(deps: { db: Db; egress?: () => Promise<EgressPol
     executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
     executor(createDealNode, records.createDeal),
     // The branch the run takes is the endpoint's presence in this process, recorded in the ledger.
-    executor(llmAvailableNode, async () => ({ port: deps.llm ? "yes" : "no", output: { available: Boolean(deps.llm) } })),
+    executor(llmAvailableNode, async () => {
+      // A client that resolves its endpoint per request answers for the endpoint as it is now.
+      const available = deps.llm ? ((await deps.llm.available?.()) ?? true) : false;
+      return { port: available ? "yes" : "no", output: { available } };
+    }),
     executor(emailSendNode, emailExecutor({ db: deps.db })),
     executor(llmChatNode, llm.chat),
     executor(llmExtractNode, llm.extract),

@@ -48,13 +48,15 @@ export interface ChatAnswer {
 export interface LlmClient {
   /** Where requests go, for messages (never the key). */
   readonly baseUrl: string;
+  /** Whether a request could go anywhere now (a client that resolves its endpoint per request). */
+  available?(): Promise<boolean>;
   chat(call: ChatCall, options: { signal: AbortSignal; idempotencyKey: string }): Promise<ChatAnswer>;
 }
 
 /** The server refused `response_format: json_schema` (older vLLM, llama.cpp): ask again with json_object. */
 export class JsonSchemaUnsupportedError extends Error {}
 
-export const CONFIGURE_ENDPOINT = "set OPENAI_BASE_URL to an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio; it usually ends in /v1) and OPENAI_API_KEY if it needs a key, restart Keel, then retry the step from Dead letters";
+export const CONFIGURE_ENDPOINT = "set an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio; it usually ends in /v1) in Settings → LLM (or OPENAI_BASE_URL and OPENAI_API_KEY), then retry the step from Dead letters";
 
 export function noEndpointError(): ConfigurationError {
   return new ConfigurationError(`no LLM endpoint is configured: ${CONFIGURE_ENDPOINT}`, "OPENAI_BASE_URL");
@@ -80,7 +82,7 @@ export function translateLlmError(error: unknown, endpoint: { baseUrl: string },
   if (!(error instanceof OpenAI.APIError)) return error;
   const status = error.status ?? 0;
   if (status === 401) {
-    return new ConfigurationError(`the LLM endpoint at ${where} refused the API key (401): set OPENAI_API_KEY to a key it accepts, restart Keel, then retry the step from Dead letters`, "OPENAI_API_KEY");
+    return new ConfigurationError(`the LLM endpoint at ${where} refused the API key (401): set a key it accepts in Settings → LLM (or OPENAI_API_KEY), then retry the step from Dead letters`, "OPENAI_API_KEY");
   }
   if (status === 403) {
     return new ConfigurationError(`the LLM endpoint at ${where} does not allow this key to use model '${call.model}' (403): check OPENAI_API_KEY's permissions or choose another model, then retry the step`, "OPENAI_API_KEY");
@@ -89,7 +91,7 @@ export function translateLlmError(error: unknown, endpoint: { baseUrl: string },
     if (error.code === "model_not_found" || /model/i.test(error.message)) {
       return new ConfigurationError(`model: the LLM endpoint at ${where} has no model '${call.model}' (404): set the node's model (or the default model in Settings) to one it serves, then retry the step`, "model");
     }
-    return new ConfigurationError(`the LLM endpoint at ${where} has no chat completions API (404): check OPENAI_BASE_URL (it usually ends in /v1), restart Keel, then retry the step`, "OPENAI_BASE_URL");
+    return new ConfigurationError(`the LLM endpoint at ${where} has no chat completions API (404): check the base URL in Settings → LLM or OPENAI_BASE_URL (it usually ends in /v1), then retry the step`, "OPENAI_BASE_URL");
   }
   if (status === 429 || status >= 500) {
     const ms = error.headers?.get("retry-after-ms");

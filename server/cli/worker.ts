@@ -7,7 +7,7 @@ import { loadConfig } from "../config";
 import type { IndexDeferred } from "../../nodes/memory/memory.server";
 import { memoryIndexFor, workerSummarizer } from "../memory/index-for";
 import { startMemoryMaintenance } from "../memory/maintenance";
-import { runtimeDepsFor } from "../runtime";
+import { llmEndpointFor, runtimeDepsFor } from "../runtime";
 import { ensureSecret } from "../secret-key";
 import { createCipher } from "../secrets/cipher";
 import { approvalLinkService } from "../services/approval-links";
@@ -83,7 +83,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   worker.start();
   const upkeep = startMemoryMaintenance(database, {
     index,
-    summarizer: await workerSummarizer(config, database.db),
+    summarizer: await workerSummarizer(config, database.db, llmEndpointFor(config, database.db)),
     intervalMs: config.worker.memoryUpkeepMs,
     log: (line) => (databaseWatch.down ? undefined : log(line)),
   });

@@ -75,6 +75,8 @@ export interface IntentDeps {
   index?: MemoryIndex | undefined;
   /** The LLM classifier, when an endpoint is configured. */
   classify?: ((intent: IntentForRouting & { id?: string }, targets: readonly IntentTarget[]) => Promise<LlmLabel>) | undefined;
+  /** The classifier asked for at each routing (the endpoint can change in Settings); wins over `classify`. */
+  classifierNow?: (() => Promise<IntentDeps["classify"]>) | undefined;
   now?: () => Date;
 }
 
@@ -281,13 +283,14 @@ export function intentService(db: Db, deps: IntentDeps) {
       }
 
       const settings = await readIntentRouting(db);
+      const classify = deps.classifierNow ? await deps.classifierNow() : deps.classify;
       const intent: IntentForRouting & { id: string } = { id: row.id, source, text: row.text, subject, fields: input.fields };
       let texts = new Map<string, string>();
       const decision: RouteDecision = await routeIntent(intent, {
         targets,
         rules: settings.rules,
         threshold: settings.threshold,
-        classify: deps.classify ? (i, t) => deps.classify!({ ...i, id: row.id }, t) : undefined,
+        classify: classify ? (i, t) => classify({ ...i, id: row.id }, t) : undefined,
         nearest: deps.index
           ? async (i) => {
               const found = await nearest(i, settings.minSimilarity);

@@ -8,7 +8,8 @@ import { costUnits } from "../../nodes/llm/settings";
 import { llmSummarizer } from "../../nodes/llm/summarizer.server";
 import { recordKeelSpend } from "../services/budgets";
 import type { KeelConfig } from "../config";
-import { LLM_TIMEOUT_MS } from "../runtime";
+import type { LlmEndpointResolver } from "../llm/endpoint";
+import { LLM_TIMEOUT_MS, resolvingLlmClient } from "../runtime";
 
 // One embedder and one index handle per process and configuration: the web server, the worker
 // and the CLI each build theirs from the same configuration, so they agree on the collection.
@@ -58,13 +59,32 @@ export function summarizerFor(config: Pick<KeelConfig, "embedding">, llm?: { mod
 
 /**
  * Hot summaries for a worker: written by the LLM when an endpoint is configured and the LLM
- * settings name a default model (read at start), else extractive.
+ * settings name a default model, else extractive. With an endpoint resolver both are decided at
+ * each summary, so an endpoint saved in Settings applies without restarting the worker.
  */
-export async function workerSummarizer(config: Pick<KeelConfig, "embedding" | "openai">, db: Db): Promise<Summarizer> {
-  const model = config.openai ? (await readLlmSettings(db)).defaultModel : undefined;
-  if (!config.openai || !model) return summarizerFor(config);
+export async function workerSummarizer(config: Pick<KeelConfig, "embedding" | "openai">, db: Db, endpoint?: LlmEndpointResolver): Promise<Summarizer> {
   // Summaries belong to no run: their spending is Keel's own line, under the global budget.
-  const onUsage = async (usage: { promptTokens: number; completionTokens: number; totalTokens: number }) =>
+  const onUsageFor = (model: string) => async (usage: { promptTokens: number; completionTokens: number; totalTokens: number }) =>
     recordKeelSpend(db, { kind: "summary", costUnits: costUnits(await readLlmSettings(db), model, usage), costTokens: usage.totalTokens });
-  return summarizerFor(config, { model, summarizer: llmSummarizer(createLlmClient(config.openai, { timeoutMs: LLM_TIMEOUT_MS }), { model, onUsage }) });
+  if (!endpoint) {
+    const model = config.openai ? (await readLlmSettings(db)).defaultModel : undefined;
+    if (!config.openai || !model) return summarizerFor(config);
+    return summarizerFor(config, { model, summarizer: llmSummarizer(createLlmClient(config.openai, { timeoutMs: LLM_TIMEOUT_MS }), { model, onUsage: onUsageFor(model) }) });
+  }
+  const extractive = summarizerFor(config);
+  const client = resolvingLlmClient(endpoint, { timeoutMs: LLM_TIMEOUT_MS });
+  // refreshSummary reads `method` after summarize: it names the summarizer that wrote that text.
+  let method = extractive.method;
+  return {
+    get method() {
+      return method;
+    },
+    async summarize(input, signal) {
+      const model = (await endpoint.current()) ? (await readLlmSettings(db)).defaultModel : undefined;
+      const chosen = model ? summarizerFor(config, { model, summarizer: llmSummarizer(client, { model, onUsage: onUsageFor(model) }) }) : extractive;
+      const text = await chosen.summarize(input, signal);
+      method = chosen.method;
+      return text;
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { ConfigurationError } from "../../engine/errors";
 import type { Graph } from "../../engine/graph/schema";
 import type { NodeRegistry } from "../../engine/registry";
 import type { KeelConfig } from "../config";
+import type { LlmEndpointResolver } from "../llm/endpoint";
 
 // What this server can provide to node types that declare `requires` (browser-safe metadata on
 // the descriptor), and what the operator must configure for a capability it lacks. Publishing
@@ -12,12 +13,22 @@ const CAPABILITIES: Record<string, { what: string; variable: string; configure: 
     what: "an LLM endpoint",
     variable: "OPENAI_BASE_URL",
     configure:
-      "set OPENAI_BASE_URL to an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio; it usually ends in /v1) and OPENAI_API_KEY if it needs a key, then restart Keel",
+      "set an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio; it usually ends in /v1) in Settings → LLM (no restart needed), or OPENAI_BASE_URL and OPENAI_API_KEY",
   },
 };
 
 export function serverCapabilities(config: Pick<KeelConfig, "openai">): ReadonlySet<string> {
   return new Set(config.openai ? ["llm"] : []);
+}
+
+/** What a server provides, fixed or asked at use time (the LLM endpoint can be set in Settings). */
+export type CapabilitySource = ReadonlySet<string> | (() => Promise<ReadonlySet<string>>);
+
+export const capabilitiesNow = (source: CapabilitySource): Promise<ReadonlySet<string>> => (typeof source === "function" ? source() : Promise.resolve(source));
+
+/** The capabilities as they are at each publish: "llm" while an endpoint resolves. */
+export function resolvedCapabilities(llm: Pick<LlmEndpointResolver, "current">): () => Promise<ReadonlySet<string>> {
+  return async () => new Set((await llm.current()) ? ["llm"] : []);
 }
 
 /**

@@ -87,8 +87,8 @@ const bucket = (limit: z.output<typeof RateLimitSchema> | null | undefined) => (
   rateAt: null,
 });
 
-/** Names reserved for Keel's own secrets (webhook signing). */
-const RESERVED = /^webhook-signing:/;
+/** Names reserved for Keel's own secrets (webhook signing, the LLM endpoint's key). */
+const RESERVED = /^(webhook-signing|llm-endpoint):/;
 
 export function credentialService(db: Db, cipher: Cipher, now: () => number = Date.now) {
   return {

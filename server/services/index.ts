@@ -14,7 +14,7 @@ import { audit, listAudit } from "./audit";
 import { readRetentionSettings, saveRetentionSettings } from "./retention";
 import { registry } from "../../nodes/catalog";
 import { ENGINE_PAUSED_SETTING, PrismaRunStore } from "../../engine/runtime/prisma-store";
-import { serverCapabilities } from "./capabilities";
+import { resolvedCapabilities } from "./capabilities";
 import { credentialService } from "./credentials";
 import { llmSettingsService } from "./llm-settings";
 import { readEgressAllowlist, saveEgressAllowlist } from "./egress";
@@ -31,7 +31,8 @@ import { approvalLinkService } from "./approval-links";
 import { approvalService } from "./approvals";
 import { autonomyService } from "./autonomy";
 import { intentIntake } from "../intents/intake";
-import { intentClassifierFor } from "../intents/classifier-for";
+import { intentClassifierNow } from "../intents/classifier-for";
+import { llmEndpointResolver } from "../llm/endpoint";
 import { intentService } from "../intents/service";
 import { readIntentRouting, saveIntentRouting } from "../intents/settings";
 import { publishingService } from "./publishing";
@@ -64,7 +65,9 @@ export function servicesFor(config: KeelConfig, database: Database, { log, ...op
   const workflows = workflowService(db);
   const store = new PrismaRunStore(database);
   const runs = runService(db, { store });
-  const llm = llmSettingsService(db, config);
+  // One endpoint resolver for this process: publishing, the classifier and the settings page share its cache.
+  const llmEndpoint = llmEndpointResolver(db, cipher, config.openai);
+  const llm = llmSettingsService(db, config, { cipher, endpoint: llmEndpoint });
   // A worker of the web process's own, for runs a caller waits on (synchronous webhooks); made
   // when first needed, so pages that never start such a run never load the executors.
   let inline: Worker | undefined;
@@ -79,7 +82,7 @@ export function servicesFor(config: KeelConfig, database: Database, { log, ...op
   const intents = intentService(db, {
     runs,
     index: memoryIndexFor(config),
-    classify: intentClassifierFor(config, db),
+    classifierNow: intentClassifierNow(llmEndpoint, db),
     ...(options.now ? { now: options.now } : {}),
   });
   return {
@@ -89,13 +92,13 @@ export function servicesFor(config: KeelConfig, database: Database, { log, ...op
     auth,
     workflows,
     credentials,
-    publishing: publishingService(db, { registry, workflows, capabilities: serverCapabilities(config) }),
+    publishing: publishingService(db, { registry, workflows, capabilities: resolvedCapabilities(llmEndpoint) }),
     runs,
     runHistory: runHistoryService(database),
     versions: versionService(db),
     // Only pure executors run in a backtest; built on first use like the inline worker's.
     backtest: backtestService(db, { registry, executors: () => (backtestExecutors ??= runtimeDepsFor(config, database, options).executors) }),
-    testRuns: testRunService(db, { registry, store, capabilities: serverCapabilities(config) }),
+    testRuns: testRunService(db, { registry, store, capabilities: resolvedCapabilities(llmEndpoint) }),
     // Lazy: connects (Postgres) or polls (SQLite) only while a page watches runs.
     runChanges: runChangeFeed(database, config.database),
     forms: formService(db, { runs }),
@@ -120,6 +123,8 @@ export function servicesFor(config: KeelConfig, database: Database, { log, ...op
       saveRetention: (input: unknown, actor: string) => saveRetentionSettings(db, input, actor),
       llm: llm.read,
       saveLlm: llm.save,
+      saveLlmEndpoint: llm.saveEndpoint,
+      testLlmConnection: llm.testConnection,
       intentRouting: () => readIntentRouting(db),
       saveIntentRouting: (input: unknown, actor: string) => saveIntentRouting(db, input, actor),
       egressAllowlist: () => readEgressAllowlist(db),

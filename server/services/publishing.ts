@@ -4,7 +4,7 @@ import { compileGraph, validateGraph, type Problem } from "../../engine/graph";
 import type { NodeRegistry } from "../../engine/registry";
 import { json, workflowRef, type Db } from "../../engine/store";
 import { audit } from "./audit";
-import { assertCapabilities } from "./capabilities";
+import { assertCapabilities, capabilitiesNow, type CapabilitySource } from "./capabilities";
 import { WorkflowDescriptionSchema, WorkflowNameSchema, type WorkflowService } from "./workflows";
 
 // Publishing turns a draft into an immutable version: validated, compiled, hashed. Runs pin a
@@ -46,7 +46,7 @@ function problemsError(problems: Problem[], what: string): ValidationError {
  * when an OpenAI-compatible endpoint is configured). A graph that needs more is refused: its
  * version could only fail, step after step, into dead letters.
  */
-export function publishingService(db: Db, deps: { registry: NodeRegistry; workflows: WorkflowService; capabilities: ReadonlySet<string> }) {
+export function publishingService(db: Db, deps: { registry: NodeRegistry; workflows: WorkflowService; capabilities: CapabilitySource }) {
   const { registry } = deps;
 
   async function workflowRow(idOrSlug: string) {
@@ -83,7 +83,7 @@ export function publishingService(db: Db, deps: { registry: NodeRegistry; workfl
       const wf = await workflowRow(input.id);
       const result = validateGraph(wf.draftGraph, registry);
       if (!result.ok) throw problemsError(result.problems, `'${wf.name}' cannot be published`);
-      assertCapabilities(wf.name, result.graph, registry, deps.capabilities);
+      assertCapabilities(wf.name, result.graph, registry, await capabilitiesNow(deps.capabilities));
       const compiled = compileGraph(result.graph, registry);
       if (wf.currentVersionId) {
         const current = await db.workflowVersion.findUnique({ where: { id: wf.currentVersionId } });

@@ -8,7 +8,7 @@ import { createSeededTestRun, markTestRun, skipDelay } from "../../engine/runtim
 import type { RunStore } from "../../engine/runtime/store";
 import { json, type Db } from "../../engine/store";
 import { audit } from "./audit";
-import { assertCapabilities } from "./capabilities";
+import { assertCapabilities, capabilitiesNow, type CapabilitySource } from "./capabilities";
 
 // Test runs from the editor: the draft as it is now, pinned as a hidden test version (left out
 // of the version history and numbering), run as a real run on the same ledger and marked as a
@@ -94,7 +94,7 @@ function problemsError(problems: Problem[], name: string): ValidationError {
   );
 }
 
-export function testRunService(db: Db, deps: { registry: NodeRegistry; store: RunStore; capabilities: ReadonlySet<string>; onRunnable?: () => void }) {
+export function testRunService(db: Db, deps: { registry: NodeRegistry; store: RunStore; capabilities: CapabilitySource; onRunnable?: () => void }) {
   async function workflow(id: string) {
     const wf = await db.workflow.findUnique({ where: { id }, select: { id: true, name: true, draftGraph: true, testInput: true } });
     if (!wf) throw new NotFoundError(`no workflow '${id}'`);
@@ -157,7 +157,7 @@ export function testRunService(db: Db, deps: { registry: NodeRegistry; store: Ru
       const wf = await workflow(input.id);
       const result = validateGraph(wf.draftGraph, deps.registry);
       if (!result.ok) throw problemsError(result.problems, wf.name);
-      assertCapabilities(wf.name, result.graph, deps.registry, deps.capabilities);
+      assertCapabilities(wf.name, result.graph, deps.registry, await capabilitiesNow(deps.capabilities));
       const versionId = await testVersion(wf.id, testGraph(result.graph, input.emailToOutbox));
       await db.workflow.update({ where: { id: wf.id }, data: { testInput: json(input.input ?? {}) } });
       const { run } = await deps.store.createRun({ workflowId: wf.id, versionId, input: input.input, trigger: "test" });

@@ -105,7 +105,7 @@ test("a workflow's email without a credential shows on the email page as not sen
 
 test("the LLM settings: endpoint state, a default model and a price table, validated and saved", async ({ page }) => {
   await page.goto("/settings");
-  await expect(page.getByTestId("llm-endpoint")).toContainText("No endpoint is configured: set OPENAI_BASE_URL");
+  await expect(page.getByTestId("llm-endpoint")).toContainText("No endpoint is configured: set one below");
   const form = page.getByRole("form", { name: "LLM settings" });
   await form.getByLabel("Default model (for LLM steps that name none)").fill("llama3.1");
   await form.getByRole("button", { name: "Add a model price" }).click();

@@ -216,7 +216,7 @@ describe.each(databaseKinds())("LLM nodes against an OpenAI-compatible server, o
     expect(server.chatRequests()).toHaveLength(1);
     const letter = await deadLetter(run.id);
     expect(letter.packet).toMatchObject({
-      attempts: [{ attempt: 1, error: { kind: "permanent", name: "ConfigurationError", message: expect.stringMatching(/refused the API key \(401\): set OPENAI_API_KEY to a key it accepts, restart Keel, then retry the step from Dead letters$/) } }],
+      attempts: [{ attempt: 1, error: { kind: "permanent", name: "ConfigurationError", message: expect.stringMatching(/refused the API key \(401\): set a key it accepts in Settings → LLM \(or OPENAI_API_KEY\), then retry the step from Dead letters$/) } }],
     });
 
     await services.deadLetters.retry(letter.id);
@@ -233,7 +233,7 @@ describe.each(databaseKinds())("LLM nodes against an OpenAI-compatible server, o
     const wrongPath = new Worker({ ...runtimeDeps(env.database, { now: () => now, openai: { baseUrl: server.baseURL.replace(/\/v1$/, "/api"), apiKey: API_KEY } }), random: () => 0 }, { id: "wrong-path" });
     const run = await services.runs.start({ workflow: await publish(single("llm.chat", { model: "gpt-4o-mini", prompt: "x" })) });
     await wrongPath.drain();
-    expect((await deadLetter(run.id)).packet).toMatchObject({ likelyCause: expect.stringContaining("has no chat completions API (404): check OPENAI_BASE_URL") });
+    expect((await deadLetter(run.id)).packet).toMatchObject({ likelyCause: expect.stringContaining("has no chat completions API (404): check the base URL in Settings → LLM or OPENAI_BASE_URL") });
   });
 
   it("with no endpoint configured the step waits in dead letters with what to configure", async () => {
@@ -244,7 +244,7 @@ describe.each(databaseKinds())("LLM nodes against an OpenAI-compatible server, o
     await unconfigured.drain();
     expect((await services.runs.get(run.id)).status).toBe("dead");
     expect((await deadLetter(run.id)).packet).toMatchObject({
-      attempts: [{ error: { name: "ConfigurationError", message: expect.stringMatching(/^no LLM endpoint is configured: set OPENAI_BASE_URL to an OpenAI-compatible endpoint .* and OPENAI_API_KEY if it needs a key/) } }],
+      attempts: [{ error: { name: "ConfigurationError", message: expect.stringMatching(/^no LLM endpoint is configured: set an OpenAI-compatible endpoint .* in Settings → LLM \(or OPENAI_BASE_URL and OPENAI_API_KEY\)/) } }],
     });
     expect(server.requests).toHaveLength(0);
   });
@@ -351,7 +351,7 @@ describe.each(databaseKinds())("LLM nodes against an OpenAI-compatible server, o
     )) as Error & { kind: string; variable: string };
     expect(refusal).toMatchObject({ kind: "configuration", variable: "OPENAI_BASE_URL" });
     expect(refusal.message).toBe(
-      "'Needs an LLM' cannot be published: 'Summarise' (llm.chat), 'pick' (llm.classify) need an LLM endpoint and none is configured: set OPENAI_BASE_URL to an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio; it usually ends in /v1) and OPENAI_API_KEY if it needs a key, then restart Keel, and publish again (or put the nodes behind an \"LLM available?\" branch with a path for when there is none)",
+      "'Needs an LLM' cannot be published: 'Summarise' (llm.chat), 'pick' (llm.classify) need an LLM endpoint and none is configured: set an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio; it usually ends in /v1) in Settings → LLM (no restart needed), or OPENAI_BASE_URL and OPENAI_API_KEY, and publish again (or put the nodes behind an \"LLM available?\" branch with a path for when there is none)",
     );
     expect(await env.database.db.workflowVersion.count({ where: { workflowId: wf.id } })).toBe(0);
     // The same graph publishes where an endpoint is configured.
@@ -372,7 +372,7 @@ describe.each(databaseKinds())("LLM nodes against an OpenAI-compatible server, o
   it("saves LLM settings validated and audited, and shows the endpoint without the key", async () => {
     await expect(services.settings.saveLlm({ prices: { "gpt-4o-mini": { input: -1, output: 1 } } }, "operator")).rejects.toThrow("setting llm.prices.gpt-4o-mini.input: must not be negative");
     const saved = await services.settings.saveLlm({ defaultModel: "gpt-4o-mini", prices: { "gpt-4o-mini": { input: 0.15, output: 0.6 } } }, "operator");
-    expect(saved).toEqual({ defaultModel: "gpt-4o-mini", prices: { "gpt-4o-mini": { input: 0.15, output: 0.6 } }, endpoint: { configured: true, host: new URL(server.baseURL).host, apiKey: true } });
+    expect(saved).toEqual({ defaultModel: "gpt-4o-mini", prices: { "gpt-4o-mini": { input: 0.15, output: 0.6 } }, endpoint: { configured: true, host: new URL(server.baseURL).host, apiKey: true, source: "environment" }, stored: { baseUrl: null, apiKey: false }, environmentWins: true });
     expect(JSON.stringify(await services.settings.llm())).not.toContain(API_KEY);
     const audit = await env.database.db.auditLog.findFirstOrThrow({ where: { action: "settings.update", targetId: "llm" }, orderBy: { createdAt: "desc" } });
     expect(audit.detail).toMatchObject({ defaultModel: "gpt-4o-mini" });

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "../../_trpc/client";
 import { SaveResult } from "../../_components/SaveResult";
+import { LlmEndpoint } from "./LlmEndpoint";
 
 interface PriceRow {
   model: string;
@@ -47,9 +48,12 @@ export function LlmSettings() {
         {endpoint === undefined
           ? "…"
           : endpoint.configured
-            ? `Endpoint: ${endpoint.host}${endpoint.apiKey ? ", with an API key" : ", without an API key"}.`
-            : "No endpoint is configured: set OPENAI_BASE_URL (any OpenAI-compatible server) and OPENAI_API_KEY if it needs one, then restart Keel. Until then workflows with LLM steps cannot be published."}
+            ? `Endpoint: ${endpoint.host}${endpoint.apiKey ? ", with an API key" : ", without an API key"} (from ${endpoint.source === "environment" ? "the environment" : "Settings"}).`
+            : "No endpoint is configured: set one below (any OpenAI-compatible server: OpenAI, Ollama, vLLM, LM Studio), or OPENAI_BASE_URL and OPENAI_API_KEY in the environment. Until then workflows with LLM steps cannot be published."}
       </p>
+      <h3>Endpoint</h3>
+      <LlmEndpoint />
+      <h3>Model and prices</h3>
       <form onSubmit={submit} className="form" aria-label="LLM settings">
         <label htmlFor="llm-default-model">Default model (for LLM steps that name none)</label>
         <input id="llm-default-model" value={form.defaultModel} onChange={(e) => change({ defaultModel: e.target.value })} placeholder="e.g. gpt-4o-mini" maxLength={200} />

@@ -2,6 +2,7 @@ import { LlmSettingsSchema } from "../../../nodes/llm/settings";
 import { EgressAllowlistSchema } from "../../../nodes/adapters/egress/allowlist";
 import { NotificationSettingsSchema } from "../../../nodes/notify/settings";
 import { RetentionSettingsSchema } from "../../services/retention";
+import { SaveLlmEndpointInput, TestLlmConnectionInput } from "../../services/llm-settings";
 import { operatorProcedure, router } from "../init";
 
 import { z } from "zod";
@@ -12,6 +13,10 @@ export const settingsRouter = router({
   retention: operatorProcedure.query(({ ctx }) => ctx.services.settings.retention()),
   llm: operatorProcedure.query(({ ctx }) => ctx.services.settings.llm()),
   saveLlm: operatorProcedure.input(LlmSettingsSchema).mutation(({ ctx, input }) => ctx.services.settings.saveLlm(input, ctx.actor)),
+  /** Stores the LLM endpoint (base URL, write-only key); applies without a restart. */
+  saveLlmEndpoint: operatorProcedure.input(SaveLlmEndpointInput).mutation(({ ctx, input }) => ctx.services.settings.saveLlmEndpoint(input, ctx.actor)),
+  /** Lists the endpoint's models; the result names what is wrong (key, host, refused connection). */
+  testLlmConnection: operatorProcedure.input(TestLlmConnectionInput).mutation(({ ctx, input }) => ctx.services.settings.testLlmConnection(input)),
   notifications: operatorProcedure.query(({ ctx }) => ctx.services.notifications.settings()),
   saveNotifications: operatorProcedure.input(NotificationSettingsSchema).mutation(({ ctx, input }) => ctx.services.notifications.saveSettings(input, ctx.actor)),
   saveRetention: operatorProcedure.input(RetentionSettingsSchema).mutation(({ ctx, input }) => ctx.services.settings.saveRetention(input, ctx.actor)),
