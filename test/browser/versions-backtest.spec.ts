@@ -36,6 +36,11 @@ test("a version diff highlights the changed node and lists its changed config fi
   const diff = panel.getByTestId("version-diff");
   await expect(diff.getByTestId("diff-summary")).toHaveText("From v1 to v2: 1 node differ, 0 edges added, 0 removed.");
   await expect(diff.getByTestId("workflow-canvas")).toBeVisible();
+  // The diff canvas draws v2's nodes with the change laid over them: only the changed node is marked.
+  const diffCanvas = diff.getByTestId("workflow-canvas");
+  await expect(diffCanvas.locator('[data-testid="canvas-node"][data-node-id="big"]')).toHaveAttribute("data-highlight", "changed");
+  await expect(diffCanvas.locator('[data-testid="canvas-node"]')).toHaveCount(6);
+  await expect(diffCanvas.locator("[data-highlight]")).toHaveCount(1);
   await expect(diff.getByTestId("diff-fields").locator('[data-node-id="big"][data-change="changed"]')).toBeVisible();
   await expect(diff.getByTestId("diff-fields").locator("[data-change]")).toHaveCount(1);
   await expect(diff.getByTestId("diff-fields")).toContainText("config.condition");
