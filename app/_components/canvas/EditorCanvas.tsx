@@ -39,9 +39,11 @@ export interface EditorCanvasProps {
   problems: readonly Problem[];
   notices?: Record<string, string>;
   runStates?: NodeRunStates;
+  /** Live runs waiting per pause point. */
+  waiting?: Record<string, number>;
 }
 
-export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates }: EditorCanvasProps) {
+export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, waiting }: EditorCanvasProps) {
   const graph = useStore(store, (s) => s.graph);
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
   const selectedEdges = useStore(store, (s) => s.selectedEdges);
@@ -51,8 +53,8 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
   const [fitOnOpen] = useState(() => graph.nodes.length > 0);
 
   const build = useCallback(
-    (previous: KeelFlowNode[]) => toFlowNodes(graph, registry, { problems, notices, runStates, selected: selectedNodes, draggable: true, connectable: true }, previous),
-    [graph, registry, problems, notices, runStates, selectedNodes],
+    (previous: KeelFlowNode[]) => toFlowNodes(graph, registry, { problems, notices, runStates, waiting, selected: selectedNodes, draggable: true, connectable: true }, previous),
+    [graph, registry, problems, notices, runStates, waiting, selectedNodes],
   );
   const [nodes, setNodes] = useState<KeelFlowNode[]>(() => build([]));
   const [edges, setEdges] = useState<KeelFlowEdge[]>(() => toFlowEdges(graph, { problems, runStates, selectedEdges, connectable: true }));
