@@ -21,12 +21,28 @@ test("a refused connection shows its reason while dragging: onto the same node, 
     await expect(status).toHaveText("Cannot connect: A node cannot connect to itself.");
     await expect(announce).toHaveText("Cannot connect: A node cannot connect to itself.");
     await page.screenshot({ path: "test-results/editor-refused-connection.png" });
+    // Off every port nothing would be connected: the tip goes, the status line keeps the reason.
+    const canvas = (await page.getByTestId("workflow-canvas").boundingBox())!;
+    await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height - 60, { steps: 5 });
+    await expect(tip).toHaveCount(0);
+    await expect(status).toHaveText("Cannot connect: A node cannot connect to itself.");
   });
   await expect(edges).toHaveCount(0);
   // Released: the tip goes with the pointer, the status line stays a moment, then clears.
   await expect(tip).toHaveCount(0);
   await expect(status).toHaveCount(0, { timeout: 10_000 });
   await expect(announce).toHaveText("");
+
+  // An output dropped onto another output: React Flow refuses it by itself, the tip says why.
+  const from = (await page.locator('.react-flow__node[data-id="manual_1"] .react-flow__handle.source').boundingBox())!;
+  const onto = (await page.locator('.react-flow__node[data-id="operator_1"] .react-flow__handle.source').boundingBox())!;
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 40, from.y + 10, { steps: 5 });
+  await page.mouse.move(onto.x + onto.width / 2, onto.y + onto.height / 2, { steps: 10 });
+  await expect(tip).toHaveText("Connect an output port to an input port.");
+  await page.mouse.up();
+  await expect(edges).toHaveCount(0);
 
   // A valid connection shows no reason and is made.
   await connect(page, "manual_1", "out", "operator_1", async () => {
