@@ -1,6 +1,6 @@
 "use client";
 
-import { Background, Controls, MiniMap, ReactFlow, type NodeMouseHandler } from "@xyflow/react";
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, type NodeMouseHandler } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { memo, useCallback, useMemo, useRef } from "react";
 import type { Graph } from "../../engine/graph/schema";
@@ -40,25 +40,29 @@ export const WorkflowCanvas = memo(function WorkflowCanvas({ graph, runStates, h
 
   return (
     <div className="canvas" data-testid="workflow-canvas" style={height ? { height } : undefined}>
-      <ReactFlow<KeelFlowNode, KeelFlowEdge>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        defaultEdgeOptions={defaultEdgeOptions}
-        onNodeClick={clicked}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        elementsSelectable={onNodeClick !== undefined}
-        deleteKeyCode={null}
-        fitView
-        fitViewOptions={fitViewOptions}
-        minZoom={0.1}
-      >
-        <Background gap={16} />
-        <Controls showInteractive={false} />
-        {graph.nodes.length > 12 ? <MiniMap pannable zoomable nodeColor={minimapColor} style={MINIMAP_STYLE} /> : null}
-      </ReactFlow>
+      {/* Its own store: inside the editor (the versions tab) a bare ReactFlow would join the
+          editor's ReactFlowProvider and draw the editor's nodes instead of these. */}
+      <ReactFlowProvider>
+        <ReactFlow<KeelFlowNode, KeelFlowEdge>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          defaultEdgeOptions={defaultEdgeOptions}
+          onNodeClick={clicked}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          elementsSelectable={onNodeClick !== undefined}
+          deleteKeyCode={null}
+          fitView
+          fitViewOptions={fitViewOptions}
+          minZoom={0.1}
+        >
+          <Background gap={16} />
+          <Controls showInteractive={false} />
+          {graph.nodes.length > 12 ? <MiniMap pannable zoomable nodeColor={minimapColor} style={MINIMAP_STYLE} /> : null}
+        </ReactFlow>
+      </ReactFlowProvider>
       {graph.nodes.length === 0 ? <p className="canvas-empty">This graph has no nodes yet.</p> : null}
     </div>
   );

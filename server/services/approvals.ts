@@ -139,6 +139,19 @@ export function approvalService(db: Db, deps: { runs: RunService; now?: () => Da
       return { pending: await db.approval.count({ where: { status: "pending", run: { status: { not: "cancelled" } } } }) };
     },
 
+    /**
+     * Per node of one workflow, how many live runs wait there (approvals and forms): real runs
+     * only (test runs are kept out), of any version, cancelled ones left out as in the queue.
+     */
+    async waitingAtNodes(input: { workflowId: string }) {
+      const rows = await db.approval.groupBy({
+        by: ["nodeId"],
+        where: { status: "pending", run: { workflowId: input.workflowId, test: false, status: { not: "cancelled" } } },
+        _count: { _all: true },
+      });
+      return { nodes: Object.fromEntries(rows.map((r) => [r.nodeId, r._count._all])) as Record<string, number> };
+    },
+
     /** Decided approvals, newest first, with who decided (an operator, the deadline, or a rule). */
     async history(input: { limit?: number } = {}) {
       const rows = await db.approval.findMany({

@@ -31,7 +31,7 @@ test("a workflow drawn in the editor, exported and imported again, has an equal 
   const file = await (await download).path();
   const exported = JSON.parse(readFileSync(file, "utf8"));
 
-  await page.goto("/");
+  await page.goto("/workflows"); // the import button lives on the workflows list
   await page.getByTestId("import-input").setInputFiles(file);
   await expect(page).toHaveURL(/\/workflows\/[^/]+$/);
   await expect(page.getByTestId("canvas-node")).toHaveCount(2);
@@ -65,7 +65,7 @@ test("a malformed import lists its problems", async ({ page }, testInfo) => {
       },
     }),
   );
-  await page.goto("/");
+  await page.goto("/workflows"); // the import button lives on the workflows list
   await page.getByTestId("import-input").setInputFiles(wrong);
   await expect(page).toHaveURL(/\/workflows\/[^/]+$/);
   const problems = page.getByTestId("problems-panel");
@@ -77,7 +77,7 @@ test("a malformed import lists its problems", async ({ page }, testInfo) => {
   // Not a graph at all: refused, naming the field.
   const broken = testInfo.outputPath("broken.keel.json");
   writeFileSync(broken, JSON.stringify({ format: "keel.workflow", formatVersion: 1, name: "Broken", graph: { schemaVersion: 1, nodes: "none", edges: [] } }));
-  await page.goto("/");
+  await page.goto("/workflows"); // the import button lives on the workflows list
   await page.getByTestId("import-input").setInputFiles(broken);
   await expect(page.getByRole("alert").filter({ hasText: "cannot be imported" })).toContainText("graph.nodes");
 });

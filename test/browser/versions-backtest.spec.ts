@@ -36,6 +36,11 @@ test("a version diff highlights the changed node and lists its changed config fi
   const diff = panel.getByTestId("version-diff");
   await expect(diff.getByTestId("diff-summary")).toHaveText("From v1 to v2: 1 node differ, 0 edges added, 0 removed.");
   await expect(diff.getByTestId("workflow-canvas")).toBeVisible();
+  // The diff canvas draws v2's nodes with the change laid over them: only the changed node is marked.
+  const diffCanvas = diff.getByTestId("workflow-canvas");
+  await expect(diffCanvas.locator('[data-testid="canvas-node"][data-node-id="big"]')).toHaveAttribute("data-highlight", "changed");
+  await expect(diffCanvas.locator('[data-testid="canvas-node"]')).toHaveCount(6);
+  await expect(diffCanvas.locator("[data-highlight]")).toHaveCount(1);
   await expect(diff.getByTestId("diff-fields").locator('[data-node-id="big"][data-change="changed"]')).toBeVisible();
   await expect(diff.getByTestId("diff-fields").locator("[data-change]")).toHaveCount(1);
   await expect(diff.getByTestId("diff-fields")).toContainText("config.condition");
@@ -52,6 +57,38 @@ test("a version diff highlights the changed node and lists its changed config fi
   await page.waitForLoadState("load");
   await page.getByRole("tab", { name: "Versions" }).click();
   await expect(page.getByTestId("versions-panel")).toBeVisible();
+});
+
+test("a version diff with the draft highlights an added and a removed node on the canvas", async ({ page }) => {
+  await page.goto("/workflows");
+  const v1 = approvalFlow("http://127.0.0.1:9", 100);
+  const wf = await api(page, "workflow.create", { name: "Diff nodes", graph: v1 });
+  await api(page, "workflow.publish", { id: wf.id, notes: "first" });
+  // The draft drops 'small' and sends the false branch to a new 'archive' node instead.
+  const small = v1.nodes.find((n) => n.id === "small")!;
+  const changed = {
+    ...v1,
+    nodes: [...v1.nodes.filter((n) => n.id !== "small"), { ...small, id: "archive", label: "Archive order", position: { x: 720, y: 220 } }],
+    edges: [...v1.edges.filter((e) => e.id !== "e5"), { id: "e6", source: "big", sourcePort: "false", target: "archive", targetPort: "in" }],
+  };
+  await api(page, "workflow.saveDraft", { id: wf.id, graph: changed });
+
+  await page.goto(`/workflows/${wf.id}`);
+  await page.getByRole("tab", { name: "Versions" }).click();
+  const panel = page.getByTestId("versions-panel");
+  await panel.getByLabel("Compare from").selectOption("1");
+  await panel.getByLabel("Compare with").selectOption("draft");
+  await panel.getByRole("button", { name: "Show changes" }).click();
+  const diff = panel.getByTestId("version-diff");
+  await expect(diff.getByTestId("diff-summary")).toHaveText("From v1 to the draft: 2 nodes differ, 1 edge added, 1 removed.");
+  const canvas = diff.getByTestId("workflow-canvas");
+  // The removed node is drawn where it was, beside the draft's nodes.
+  await expect(canvas.locator('[data-testid="canvas-node"]')).toHaveCount(7);
+  await expect(canvas.locator('[data-node-id="archive"]')).toHaveAttribute("data-highlight", "added");
+  await expect(canvas.locator('[data-node-id="small"]')).toHaveAttribute("data-highlight", "removed");
+  await expect(canvas.locator("[data-highlight]")).toHaveCount(2);
+  await diff.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "test-results/screenshots/version-diff-added-removed.png" });
 });
 
 test("of three recorded runs a backtest flags exactly the one whose branch changes, and the peer receives nothing", async ({ page }) => {

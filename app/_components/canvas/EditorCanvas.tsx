@@ -12,6 +12,7 @@ import {
   type IsValidConnection,
   type NodeChange,
   type OnConnectEnd,
+  type OnConnectStart,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { memo, useCallback, useEffect, useRef, useState, type DragEvent } from "react";
@@ -24,6 +25,7 @@ import { connectionRefusal } from "./connection";
 import { toFlowEdges, toFlowNodes, type KeelFlowEdge, type KeelFlowNode } from "./flow-model";
 import { defaultEdgeOptions, edgeTypes, fitViewOptions, nodeTypes, SNAP_GRID } from "./flow-types";
 import { MINIMAP_STYLE, minimapColor } from "./minimap";
+import { RefusalAtPointer } from "./RefusalAtPointer";
 
 // The editable canvas. The store holds the graph; React Flow holds only what moves while a
 // pointer is down: positions during a drag are React Flow's own state, and the store hears
@@ -37,9 +39,11 @@ export interface EditorCanvasProps {
   problems: readonly Problem[];
   notices?: Record<string, string>;
   runStates?: NodeRunStates;
+  /** Live runs waiting per pause point. */
+  waiting?: Record<string, number>;
 }
 
-export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates }: EditorCanvasProps) {
+export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, waiting }: EditorCanvasProps) {
   const graph = useStore(store, (s) => s.graph);
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
   const selectedEdges = useStore(store, (s) => s.selectedEdges);
@@ -49,8 +53,8 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
   const [fitOnOpen] = useState(() => graph.nodes.length > 0);
 
   const build = useCallback(
-    (previous: KeelFlowNode[]) => toFlowNodes(graph, registry, { problems, notices, runStates, selected: selectedNodes, draggable: true, connectable: true }, previous),
-    [graph, registry, problems, notices, runStates, selectedNodes],
+    (previous: KeelFlowNode[]) => toFlowNodes(graph, registry, { problems, notices, runStates, waiting, selected: selectedNodes, draggable: true, connectable: true }, previous),
+    [graph, registry, problems, notices, runStates, waiting, selectedNodes],
   );
   const [nodes, setNodes] = useState<KeelFlowNode[]>(() => build([]));
   const [edges, setEdges] = useState<KeelFlowEdge[]>(() => toFlowEdges(graph, { problems, runStates, selectedEdges, connectable: true }));
@@ -116,9 +120,17 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
     },
     [store],
   );
+  // One timer at a time: an earlier drag's timer must not clear the reason of the drag under way.
+  const refusalTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(refusalTimer.current), []);
+  const onConnectStart = useCallback<OnConnectStart>(() => {
+    clearTimeout(refusalTimer.current);
+    setRefusal(null);
+  }, []);
   const onConnectEnd = useCallback<OnConnectEnd>(() => {
     // Keep the reason readable a moment after the pointer is released.
-    setTimeout(() => setRefusal(null), 2_500);
+    clearTimeout(refusalTimer.current);
+    refusalTimer.current = setTimeout(() => setRefusal(null), 2_500);
   }, []);
 
   // Palette drops.
@@ -151,6 +163,7 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
         onEdgesChange={onEdgesChange}
         onNodeDragStop={onNodeDragStop}
         onConnect={onConnect}
+        onConnectStart={onConnectStart}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
         deleteKeyCode={null}
@@ -166,12 +179,17 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
         <Background gap={16} />
         <Controls />
         <MiniMap pannable zoomable nodeColor={minimapColor} style={MINIMAP_STYLE} />
+        <RefusalAtPointer reason={refusal} />
       </ReactFlow>
       {refusal ? (
-        <div className="canvas-refusal" role="status" data-testid="connection-refusal">
+        <div className="canvas-refusal" data-testid="connection-refusal" aria-hidden="true">
           Cannot connect: {refusal}
         </div>
       ) : null}
+      {/* Mounted all along: a live region inserted together with its text is not announced. */}
+      <p className="sr-only" role="status" aria-live="assertive" data-testid="connection-refusal-announce">
+        {refusal ? `Cannot connect: ${refusal}` : ""}
+      </p>
       {graph.nodes.length === 0 ? (
         <p className="canvas-empty">Drag a node here from the palette, or pick one and press Enter. Start with a trigger.</p>
       ) : null}

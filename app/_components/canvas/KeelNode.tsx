@@ -1,6 +1,7 @@
 "use client";
 
 import { Handle, Position, type NodeProps } from "@xyflow/react";
+import Link from "next/link";
 import { memo } from "react";
 import { ERROR_PORT } from "../../../engine/registry";
 import { approvalCanvasBadge } from "../../../nodes/human/approval";
@@ -24,7 +25,7 @@ const STATUS_LABELS = {
 } as const;
 
 function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
-  const { node, meta, outputs, problems, status, highlight, notice } = data;
+  const { node, meta, outputs, problems, status, highlight, notice, waiting } = data;
   const title = node.label.trim() === "" ? (meta?.title ?? node.type) : node.label;
   const pause = meta?.behavior === "approval";
   const classes = [
@@ -76,6 +77,12 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
         <div className="kn-notice" data-testid="node-badge">
           {autonomy}
         </div>
+      ) : null}
+      {pause && waiting ? (
+        // nodrag/nopan: a click on the link follows it instead of starting a drag or a pan.
+        <Link href="/approvals" className="kn-waiting nodrag nopan" data-testid="node-waiting" title="Open the approval queue">
+          {waiting} run{waiting === 1 ? "" : "s"} waiting here →
+        </Link>
       ) : null}
       {notice ? (
         <div className="kn-notice" data-testid="node-notice">

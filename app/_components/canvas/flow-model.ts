@@ -20,6 +20,8 @@ export interface KeelNodeData extends Record<string, unknown> {
   highlight: Highlight | undefined;
   /** e.g. "Needs an LLM endpoint (Settings)". */
   notice: string | undefined;
+  /** Live runs waiting at this pause point (approval or form), when known. */
+  waiting: number | undefined;
 }
 
 export interface KeelEdgeData extends Record<string, unknown> {
@@ -59,6 +61,8 @@ export interface FlowOptions {
   highlights?: Record<string, Highlight>;
   selected?: ReadonlySet<string>;
   notices?: Record<string, string>;
+  /** Live runs waiting per node (the editor's pause points). */
+  waiting?: Record<string, number>;
   draggable?: boolean;
   connectable?: boolean;
 }
@@ -81,7 +85,7 @@ const sameStatus = (a: NodeRunStatus | undefined, b: NodeRunStatus | undefined) 
 
 /**
  * Builds the flow nodes, reusing `previous` entries whose graph node, problems, status,
- * highlight, notice and selection are unchanged.
+ * highlight, notice, waiting count and selection are unchanged.
  */
 export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowOptions, previous: readonly KeelFlowNode[] = []): KeelFlowNode[] {
   const { byNode } = groupProblems(options.problems);
@@ -91,6 +95,7 @@ export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowO
     const status = options.runStates?.[node.id];
     const highlight = options.highlights?.[node.id];
     const notice = options.notices?.[node.id];
+    const waiting = options.waiting?.[node.id];
     const selected = options.selected?.has(node.id) ?? false;
     const old = before.get(node.id);
     if (
@@ -100,7 +105,8 @@ export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowO
       sameList(old.data.problems, problems) &&
       sameStatus(old.data.status, status) &&
       old.data.highlight === highlight &&
-      old.data.notice === notice
+      old.data.notice === notice &&
+      old.data.waiting === waiting
     ) {
       return old;
     }
@@ -110,7 +116,7 @@ export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowO
       id: node.id,
       type: "keel",
       position: old && old.data.node.position === node.position ? old.position : { x: node.position.x, y: node.position.y },
-      data: { node, meta, outputs, problems, status, highlight, notice },
+      data: { node, meta, outputs, problems, status, highlight, notice, waiting },
       selected,
       draggable: options.draggable ?? false,
       connectable: options.connectable ?? false,

@@ -28,6 +28,7 @@ import { EXTRA_SIDE_TABS, type EditorTabContext } from "./side-tabs";
 import { StatechartDialog } from "./StatechartDialog";
 import { createEditorStore, type EditorStore } from "./store";
 import { initialDraft, useDraftSync, type SaveStatus } from "./use-draft-sync";
+import { useWaitingAtNodes } from "./use-waiting-at-nodes";
 import { WebhookInfo } from "./WebhookInfo";
 import { WorkflowLimits } from "./WorkflowLimits";
 
@@ -67,6 +68,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
     return out;
   }, [graph.nodes, llm.data]);
   const credentials = useQuery(trpc.credential.list.queryOptions());
+  const waiting = useWaitingAtNodes(workflow.id);
 
   const [runStates, setRunStates] = useState<NodeRunStates | undefined>(undefined);
   const [sample, setSample] = useState<SampleData>(EMPTY_SAMPLE);
@@ -309,7 +311,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
       <div className="editor-main">
         <Palette registry={registry} onInsert={insert} />
         <div className="editor-center">
-          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runStates} />
+          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runStates} waiting={waiting} />
           <p className="editor-notice" role="status" aria-live="polite" data-testid="editor-notice">
             {notice ?? (connectFrom ? `Connecting from ${connectFrom}…` : "")}
           </p>

@@ -52,6 +52,8 @@ export function configFields(meta: AnyNodeMeta): FieldSpec[] {
   // Which string fields hold expressions: ask the descriptor about a config whose strings all look like templates.
   const probe: Record<string, unknown> = {};
   for (const [name, p] of properties) if (p.type === "string" && !p.enum) probe[name] = "{{ x }}";
+  // The other fields at their defaults: a descriptor may read one (approval@2 reads autonomy.mode).
+  for (const [name, p] of properties) if (!(name in probe) && p.default !== undefined) probe[name] = p.default;
   let kinds = new Map<string, "jsonata" | "template">();
   try {
     kinds = new Map(meta.expressions(probe).map((f) => [f.path.split(".")[0]!, f.kind]));

@@ -11,6 +11,8 @@ export const approvalRouter = router({
   decide: operatorProcedure.input(DecideInput).mutation(({ ctx, input }) => ctx.services.runs.decide(input, ctx.actor)),
   queue: operatorProcedure.query(({ ctx }) => ctx.services.approvals.queue()),
   count: operatorProcedure.query(({ ctx }) => ctx.services.approvals.pendingCount()),
+  /** Live runs waiting at each node of a workflow (the editor's pause points). */
+  waitingAtNodes: operatorProcedure.input(z.object({ workflowId: z.string().min(1) })).query(({ ctx, input }) => ctx.services.approvals.waitingAtNodes(input)),
   history: operatorProcedure.input(z.object({ limit: z.number().int().min(1).max(200).optional() }).optional()).query(({ ctx, input }) => ctx.services.approvals.history(input ?? {})),
   get: operatorProcedure.input(z.object({ id: z.string().min(1) })).query(({ ctx, input }) => ctx.services.approvals.get(input.id)),
   submit: operatorProcedure.input(DecideApprovalInput).mutation(({ ctx, input }) => ctx.services.approvals.decide(input, ctx.actor)),
