@@ -79,9 +79,9 @@ describe("configuration is read only through server/config.ts", () => {
   });
 
   it("reads the worker's timings with their defaults", () => {
-    expect(loadConfig({}, "/srv/keel").worker).toEqual({ leaseMs: 30_000, idleMs: 500, schedulerIntervalMs: 5_000, memoryUpkeepMs: 60_000, crashAt: undefined });
+    expect(loadConfig({}, "/srv/keel").worker).toEqual({ leaseMs: 30_000, idleMs: 500, schedulerIntervalMs: 5_000, memoryUpkeepMs: 60_000, autonomyIntervalMs: 2_000, crashAt: undefined });
     expect(
-      loadConfig({ KEEL_LEASE_MS: "10000", KEEL_WORKER_IDLE_MS: "50", KEEL_SCHEDULER_INTERVAL_MS: "1000", KEEL_MEMORY_UPKEEP_MS: "2000", KEEL_CRASH_AT: "after-commit" }, "/srv/keel").worker,
-    ).toEqual({ leaseMs: 10_000, idleMs: 50, schedulerIntervalMs: 1_000, memoryUpkeepMs: 2_000, crashAt: "after-commit" });
+      loadConfig({ KEEL_LEASE_MS: "10000", KEEL_WORKER_IDLE_MS: "50", KEEL_SCHEDULER_INTERVAL_MS: "1000", KEEL_MEMORY_UPKEEP_MS: "2000", KEEL_AUTONOMY_INTERVAL_MS: "300", KEEL_CRASH_AT: "after-commit" }, "/srv/keel").worker,
+    ).toEqual({ leaseMs: 10_000, idleMs: 50, schedulerIntervalMs: 1_000, memoryUpkeepMs: 2_000, autonomyIntervalMs: 300, crashAt: "after-commit" });
   });
 });
