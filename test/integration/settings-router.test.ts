@@ -29,12 +29,12 @@ describe.each(databaseKinds())("settings and audit procedures on $name", (kind) 
   });
 
   it("reads and saves the LLM settings (default model, prices), naming a bad field", async () => {
-    expect(await caller.settings.llm()).toEqual({ prices: {}, endpoint: { configured: false } });
+    expect(await caller.settings.llm()).toEqual({ prices: {}, endpoint: { configured: false }, stored: { baseUrl: null, apiKey: false }, environmentWins: false });
     const error = await rejection(caller.settings.saveLlm({ prices: { "gpt-4o-mini": { input: 0.15, output: -2 } } }));
     expect(error.code).toBe("BAD_REQUEST");
     expect(error.message).toBe("prices.gpt-4o-mini.output: must not be negative");
     await caller.settings.saveLlm({ defaultModel: "llama3.1", prices: { "llama3.1": { input: 0, output: 0 } } });
-    expect(await caller.settings.llm()).toEqual({ defaultModel: "llama3.1", prices: { "llama3.1": { input: 0, output: 0 } }, endpoint: { configured: false } });
+    expect(await caller.settings.llm()).toEqual({ defaultModel: "llama3.1", prices: { "llama3.1": { input: 0, output: 0 } }, endpoint: { configured: false }, stored: { baseUrl: null, apiKey: false }, environmentWins: false });
     const { entries } = await caller.audit.list({ limit: 1 });
     expect(entries[0]).toMatchObject({ action: "settings.update", targetId: "llm", detail: { defaultModel: "llama3.1" } });
   });
