@@ -45,6 +45,23 @@ function Section({ title, testId, children }: { title: string; testId: string; c
   );
 }
 
+/** One memory item in a step's lists: its subject (linked), kind, the run it came from, and text. */
+function MemoryItemLine({ item, fromRun }: { item: { subject: string | null; kind: string; text: string }; fromRun: string | null }) {
+  return (
+    <li>
+      {item.subject ? <Link href={`/memory/${encodeURIComponent(item.subject)}`}>{item.subject}</Link> : <span className="muted">no subject</span>} · {item.kind}
+      {fromRun ? (
+        <>
+          {" · "}
+          <Link href={`/runs/${encodeURIComponent(fromRun)}`}>from a run</Link>
+        </>
+      ) : null}
+      <br />
+      {item.text}
+    </li>
+  );
+}
+
 const isLlm = (type: string) => type.startsWith("llm.");
 
 interface RecalledItem {
@@ -186,17 +203,7 @@ export function StepPanel({
             <Section title="Memory used" testId="step-memory-used">
               <ul className="step-list">
                 {recalled.map((m) => (
-                  <li key={m.id}>
-                    {m.subject ? <Link href={`/memory/${encodeURIComponent(m.subject)}`}>{m.subject}</Link> : <span className="muted">no subject</span>} · {m.kind}
-                    {m.provenance?.runId ? (
-                      <>
-                        {" · "}
-                        <Link href={`/runs/${encodeURIComponent(m.provenance.runId)}`}>from a run</Link>
-                      </>
-                    ) : null}
-                    <br />
-                    {m.text}
-                  </li>
+                  <MemoryItemLine key={m.id} item={m} fromRun={m.provenance?.runId ?? null} />
                 ))}
               </ul>
             </Section>
@@ -205,11 +212,7 @@ export function StepPanel({
             <Section title="Memory written" testId="step-memory">
               <ul className="step-list">
                 {produced.map((m) => (
-                  <li key={m.id}>
-                    {m.subject ? <Link href={`/memory/${encodeURIComponent(m.subject)}`}>{m.subject}</Link> : <span className="muted">no subject</span>} · {m.kind}
-                    <br />
-                    {m.text}
-                  </li>
+                  <MemoryItemLine key={m.id} item={m} fromRun={null} />
                 ))}
               </ul>
             </Section>
