@@ -5,6 +5,7 @@
 // dynamic imports stay separate chunks so `keel help` still loads almost nothing, and every
 // `import.meta.url` keeps meaning the source file it was written in, so paths computed from it
 // (the project root, createRequire) resolve exactly as they do under tsx.
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -13,7 +14,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const ENTRY = "server/cli/main.ts";
 /** Files that shape the build without being imported by it. */
 const BUILD_INPUTS = ["bin/cli-bundle.js", "tsconfig.json", "package.json"];
-const KEEP_BUILDS = 3;
+const STALE_BUILD_MS = 24 * 60 * 60 * 1000;
 
 export function cacheDirectory(root = ROOT) {
   return join(root, "node_modules", ".cache", "keel-cli");
@@ -49,12 +50,14 @@ export function freshEntry(root = ROOT) {
   return existsSync(entry) ? entry : undefined;
 }
 
-/** Bundles the CLI into a new build directory and points the manifest at it; returns its entry file. */
+/**
+ * Bundles the CLI and points the manifest at the build; returns its entry file. A build is
+ * named by its inputs, so `keel` calls racing on a fresh clone all end up on one directory.
+ */
 export async function buildCli(root = ROOT) {
   const esbuild = await import("esbuild");
   const dir = cacheDirectory(root);
-  const build = `build-${Date.now().toString(36)}-${process.pid}`;
-  const out = join(dir, build);
+  const scratch = join(dir, `tmp-${process.pid}-${Date.now().toString(36)}`);
   mkdirSync(dir, { recursive: true });
   const keepSourceUrl = {
     name: "keel-source-import-meta-url",
@@ -67,41 +70,61 @@ export async function buildCli(root = ROOT) {
       });
     },
   };
-  const result = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: { main: join(root, ENTRY) },
-    outdir: out,
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: `node${process.versions.node.split(".")[0]}`,
-    packages: "external",
-    sourcemap: "linked",
-    metafile: true,
-    logLevel: "silent",
-    plugins: [keepSourceUrl],
-  });
+  let result;
+  try {
+    result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: { main: join(root, ENTRY) },
+      outdir: scratch,
+      bundle: true,
+      splitting: true,
+      format: "esm",
+      platform: "node",
+      target: `node${process.versions.node.split(".")[0]}`,
+      packages: "external",
+      sourcemap: "linked",
+      metafile: true,
+      logLevel: "silent",
+      plugins: [keepSourceUrl],
+    });
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
   const inputs = {};
-  for (const file of [...Object.keys(result.metafile.inputs), ...BUILD_INPUTS]) {
+  for (const file of [...Object.keys(result.metafile.inputs), ...BUILD_INPUTS].sort()) {
     const absolute = resolve(root, file);
     inputs[relative(root, absolute)] = stamp(absolute);
+  }
+  const build = `build-${createHash("sha256").update(JSON.stringify([process.version, inputs])).digest("hex").slice(0, 16)}`;
+  try {
+    renameSync(scratch, join(dir, build));
+  } catch {
+    // The same build finished first in another `keel`: use that one.
+    rmSync(scratch, { recursive: true, force: true });
   }
   // Written aside and renamed: a concurrent `keel` reads either the old manifest or the new one.
   const temporary = join(dir, `manifest.${process.pid}.json`);
   writeFileSync(temporary, JSON.stringify({ build, node: process.version, inputs }));
   renameSync(temporary, join(dir, "manifest.json"));
   pruneOldBuilds(dir, build);
-  return join(out, "main.js");
+  return join(dir, build, "main.js");
 }
 
-/** Keeps the newest builds: a long-running `keel start` may still load lazy chunks from its own. */
+/**
+ * Removes builds no `keel` is likely still loading lazy chunks from: a long-running
+ * `keel start` keeps using the build it started on, so only day-old ones go.
+ */
 function pruneOldBuilds(dir, current) {
-  const builds = readdirSync(dir)
-    .filter((name) => name.startsWith("build-") && name !== current)
-    .map((name) => ({ name, time: statSync(join(dir, name)).mtimeMs }))
-    .sort((a, b) => b.time - a.time);
-  for (const old of builds.slice(KEEP_BUILDS - 1)) rmSync(join(dir, old.name), { recursive: true, force: true });
+  const now = Date.now();
+  for (const name of readdirSync(dir)) {
+    if (name === current || !(name.startsWith("build-") || name.startsWith("tmp-"))) continue;
+    try {
+      if (now - statSync(join(dir, name)).mtimeMs > STALE_BUILD_MS) rmSync(join(dir, name), { recursive: true, force: true });
+    } catch {
+      // Removed by a concurrent `keel` already.
+    }
+  }
 }
 
 /** The entry to import: the cached build, a fresh one, or undefined when bundling is impossible here. */

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -37,6 +37,13 @@ describe("the bundled CLI cache", () => {
     expect(JSON.parse(run(entry))).toEqual({ greeting: "hello", here: join(root, "server/process/where.ts") });
     expect(freshEntry(root)).toBe(entry);
     expect(await cliEntry(root)).toBe(entry);
+  });
+
+  it("ends racing builds of the same sources on one directory, so none removes what another is loading", async () => {
+    const entries = await Promise.all([buildCli(root), buildCli(root), buildCli(root)]);
+    expect(new Set(entries).size).toBe(1);
+    expect(readdirSync(join(root, "node_modules/.cache/keel-cli")).sort()).toEqual([expect.stringMatching(/^build-[0-9a-f]{16}$/), "manifest.json"]);
+    expect(JSON.parse(run(entries[0]!)).greeting).toBe("hello");
   });
 
   it("rebuilds when a source file, a lazily imported one included, changes", async () => {
