@@ -347,13 +347,8 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
                 problems={problems}
                 credentials={credentials.data ?? []}
                 sample={sample}
-                extra={
-                  selected.type === "trigger.webhook" ? (
-                    <WebhookInfo workflowId={workflow.id} slug={workflow.slug} />
-                  ) : delivery?.[selected.id] ? (
-                    <DeliveryNotice warning={delivery[selected.id]!} />
-                  ) : null
-                }
+                extra={selected.type === "trigger.webhook" ? <WebhookInfo workflowId={workflow.id} slug={workflow.slug} /> : null}
+                notice={delivery?.[selected.id] ? <DeliveryNotice warning={delivery[selected.id]!} /> : null}
               />
             ) : (
               <p className="muted side-empty">{selectedNodes.size > 1 ? `${selectedNodes.size} nodes selected.` : "Select a node to configure it."}</p>

@@ -40,7 +40,7 @@ function useTriage(onRouted?: (name: string) => void) {
 function RouteChoice({ item, triage }: { item: TriageItem; triage: ReturnType<typeof useTriage> }) {
   const selected = triage.selectedFor(item);
   return (
-    <div className="form-inline">
+    <div className="form-inline" style={{ display: "flex", flexWrap: "wrap", gap: 8 }}>
       <label className="muted" htmlFor={`triage-${item.id}`}>
         Send to
       </label>
