@@ -129,7 +129,7 @@ test("without an LLM: the editor marks outbox-only mail; support triage, content
   await send.click();
   const notice = page.getByTestId("delivery-notice");
   await expect(notice).toContainText("This email will only reach the outbox.");
-  await expect(notice).toContainText("there is no SMTP credential named 'smtp'");
+  await expect(notice).toContainText("There is no SMTP credential named 'smtp': its email stays in the outbox, not sent");
   await expect(notice.getByRole("link", { name: "Add an SMTP credential in Settings → Credentials" })).toHaveAttribute("href", "/settings#credentials-heading");
   // Zoom in at the node (the whole graph fits at a small scale) so the screenshot shows the badge.
   const box = (await send.boundingBox())!;
