@@ -28,6 +28,7 @@ function useTriage(onRouted?: (name: string) => void) {
     trpc.intent.choose.mutationOptions({
       onSuccess: (_result, input) => {
         void queryClient.invalidateQueries({ queryKey: trpc.intent.triage.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.approval.count.queryKey() });
         const item = queue.data?.find((i) => i.id === input.id);
         onRouted?.(item?.choices.find((c) => c.workflowId === input.workflow)?.name ?? "the chosen workflow");
       },
