@@ -87,16 +87,21 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async ({ browser }) => {
-  // Leave the shared Keel as the other browser tests expect it: no endpoint, no SMTP, the routing settings as they were.
+  // Leave the shared Keel as the other browser tests expect it: no endpoint, no SMTP credential,
+  // the LLM and routing settings as they were.
   const context = await browser.newContext({ baseURL: BASE_URL, storageState: OPERATOR_STATE });
-  const page = await context.newPage();
-  await call(page, "settings.saveLlmEndpoint", { baseUrl: "", apiKey: "" }).catch(() => undefined);
-  if (llmBefore) await call(page, "settings.saveLlm", { defaultModel: llmBefore.defaultModel ?? "", prices: llmBefore.prices }).catch(() => undefined);
-  await call(page, "credential.remove", { name: "smtp" }).catch(() => undefined);
-  if (routingBefore) await call(page, "intent.saveRouting", routingBefore).catch(() => undefined);
-  await context.close();
-  await api?.dispose();
-  await Promise.all([smtp?.close(), sink?.close(), llm?.close()]);
+  try {
+    const page = await context.newPage();
+    await call(page, "settings.saveLlmEndpoint", { baseUrl: "", apiKey: "" });
+    if (llmBefore) await call(page, "settings.saveLlm", { defaultModel: llmBefore.defaultModel ?? "", prices: llmBefore.prices });
+    const credentials = (await call(page, "credential.list", undefined, "query")) as { name: string }[];
+    if (credentials.some((c) => c.name === "smtp")) await call(page, "credential.remove", { name: "smtp" });
+    if (routingBefore) await call(page, "intent.saveRouting", routingBefore);
+  } finally {
+    await context.close();
+    await api?.dispose();
+    await Promise.all([smtp?.close(), sink?.close(), llm?.close()]);
+  }
 });
 
 test("without an LLM: the editor marks outbox-only mail; support triage, content publishing (routed from the approval queue's triage) and onboarding reach the peers with the operator's edits", async ({ page, playwright }) => {
