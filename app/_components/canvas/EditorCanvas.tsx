@@ -22,7 +22,7 @@ import type { NodeRegistry } from "../../../engine/registry";
 import type { NodeRunStates } from "../../../engine/runtime/node-states";
 import type { EditorStore } from "../editor/store";
 import { connectionRefusal } from "./connection";
-import { toFlowEdges, toFlowNodes, type KeelFlowEdge, type KeelFlowNode } from "./flow-model";
+import { toFlowEdges, toFlowNodes, type DeliveryWarning, type KeelFlowEdge, type KeelFlowNode } from "./flow-model";
 import { defaultEdgeOptions, edgeTypes, fitViewOptions, nodeTypes, SNAP_GRID } from "./flow-types";
 import { MINIMAP_STYLE, minimapColor } from "./minimap";
 import { RefusalAtPointer } from "./RefusalAtPointer";
@@ -41,9 +41,11 @@ export interface EditorCanvasProps {
   runStates?: NodeRunStates;
   /** Live runs waiting per pause point. */
   waiting?: Record<string, number>;
+  /** Email steps that will only reach the outbox (or fail). */
+  delivery?: Record<string, DeliveryWarning>;
 }
 
-export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, waiting }: EditorCanvasProps) {
+export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, waiting, delivery }: EditorCanvasProps) {
   const graph = useStore(store, (s) => s.graph);
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
   const selectedEdges = useStore(store, (s) => s.selectedEdges);
@@ -53,8 +55,8 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
   const [fitOnOpen] = useState(() => graph.nodes.length > 0);
 
   const build = useCallback(
-    (previous: KeelFlowNode[]) => toFlowNodes(graph, registry, { problems, notices, runStates, waiting, selected: selectedNodes, draggable: true, connectable: true }, previous),
-    [graph, registry, problems, notices, runStates, waiting, selectedNodes],
+    (previous: KeelFlowNode[]) => toFlowNodes(graph, registry, { problems, notices, runStates, waiting, delivery, selected: selectedNodes, draggable: true, connectable: true }, previous),
+    [graph, registry, problems, notices, runStates, waiting, delivery, selectedNodes],
   );
   const [nodes, setNodes] = useState<KeelFlowNode[]>(() => build([]));
   const [edges, setEdges] = useState<KeelFlowEdge[]>(() => toFlowEdges(graph, { problems, runStates, selectedEdges, connectable: true }));

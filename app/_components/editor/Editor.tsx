@@ -29,6 +29,8 @@ import { StatechartDialog } from "./StatechartDialog";
 import { createEditorStore, type EditorStore } from "./store";
 import { initialDraft, useDraftSync, type SaveStatus } from "./use-draft-sync";
 import { useWaitingAtNodes } from "./use-waiting-at-nodes";
+import { DeliveryNotice } from "./DeliveryNotice";
+import type { DeliveryWarning } from "../canvas/flow-model";
 import { WebhookInfo } from "./WebhookInfo";
 import { WorkflowLimits } from "./WorkflowLimits";
 
@@ -69,6 +71,12 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
   }, [graph.nodes, llm.data]);
   const credentials = useQuery(trpc.credential.list.queryOptions());
   const waiting = useWaitingAtNodes(workflow.id);
+  // Read from the saved draft, so refetched after each save (onSaved) and when credentials change.
+  const undeliverable = useQuery(trpc.outbox.undeliverable.queryOptions({ workflow: workflow.id }));
+  const delivery = useMemo(() => {
+    if (!undeliverable.data?.length) return undefined;
+    return Object.fromEntries(undeliverable.data.map((w) => [w.nodeId, { outcome: w.outcome, reason: w.reason }])) as Record<string, DeliveryWarning>;
+  }, [undeliverable.data]);
 
   const [runStates, setRunStates] = useState<NodeRunStates | undefined>(undefined);
   const [sample, setSample] = useState<SampleData>(EMPTY_SAMPLE);
@@ -80,6 +88,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
 
   const onSaved = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: trpc.workflow.validate.queryKey({ id: workflow.id }) });
+    void queryClient.invalidateQueries({ queryKey: trpc.outbox.undeliverable.queryKey({ workflow: workflow.id }) });
   }, [queryClient, trpc, workflow.id]);
   const sync = useDraftSync(store, workflow, start, onSaved);
 
@@ -311,7 +320,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
       <div className="editor-main">
         <Palette registry={registry} onInsert={insert} />
         <div className="editor-center">
-          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runStates} waiting={waiting} />
+          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runStates} waiting={waiting} delivery={delivery} />
           <p className="editor-notice" role="status" aria-live="polite" data-testid="editor-notice">
             {notice ?? (connectFrom ? `Connecting from ${connectFrom}…` : "")}
           </p>
@@ -339,6 +348,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
                 credentials={credentials.data ?? []}
                 sample={sample}
                 extra={selected.type === "trigger.webhook" ? <WebhookInfo workflowId={workflow.id} slug={workflow.slug} /> : null}
+                notice={delivery?.[selected.id] ? <DeliveryNotice warning={delivery[selected.id]!} /> : null}
               />
             ) : (
               <p className="muted side-empty">{selectedNodes.size > 1 ? `${selectedNodes.size} nodes selected.` : "Select a node to configure it."}</p>

@@ -28,6 +28,7 @@ export function NodePanel({
   credentials,
   sample,
   extra,
+  notice,
 }: {
   store: EditorStore;
   registry: NodeRegistry;
@@ -37,6 +38,8 @@ export function NodePanel({
   sample: SampleData;
   /** Type-specific extras (the webhook URL), placed under the fields. */
   extra?: React.ReactNode;
+  /** What the operator should know before the fields (an email step that only reaches the outbox). */
+  notice?: React.ReactNode;
 }) {
   const meta = registry.get(node.type, node.typeVersion);
   const fields = useMemo(() => (meta ? configFields(meta) : []), [meta]);
@@ -73,6 +76,7 @@ export function NodePanel({
         <strong>{meta.title}</strong> <code>{node.type}</code> <code>{node.id}</code>
       </p>
       <p className="muted node-panel-description">{meta.description}</p>
+      {notice}
       <div className="form-field">
         <label htmlFor="node-label">Label</label>
         <input id="node-label" value={node.label} maxLength={200} placeholder={meta.title} onChange={(e) => setLabel(node.id, e.target.value)} onBlur={endBurst} />
