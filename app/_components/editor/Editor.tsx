@@ -5,7 +5,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import { validateGraph } from "../../../engine/graph";
+import { createValidationCache, validateGraph } from "../../../engine/graph";
 import type { Problem } from "../../../engine/graph/problems";
 import type { NodeRunStates } from "../../../engine/runtime/node-states";
 import { RunButton } from "../RunButton";
@@ -54,11 +54,13 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
   const canUndo = useStore(store, (s) => s.past.length > 0);
   const canRedo = useStore(store, (s) => s.future.length > 0);
 
-  // Live validation: the engine's validator, in the page, on every change.
+  // Live validation: the engine's validator, in the page, on every change. The store keeps
+  // unchanged node objects, so the cache re-checks only the nodes an edit touched.
+  const [validationCache] = useState(() => createValidationCache(registry));
   const problems = useMemo<Problem[]>(() => {
-    const result = validateGraph(graph, registry);
+    const result = validateGraph(graph, registry, validationCache);
     return result.ok ? [] : result.problems;
-  }, [graph]);
+  }, [graph, validationCache]);
 
   const llm = useQuery(trpc.settings.llm.queryOptions());
   const notices = useMemo(() => {
@@ -150,15 +152,15 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
         return;
       }
       const candidate = { source: source.id, sourcePort: port.id, target, targetPort };
-      const result = validateGraph(g, registry);
-      const reason = connectionRefusal(g, result.ok ? [] : result.problems, candidate, registry);
+      const result = validateGraph(g, registry, validationCache);
+      const reason = connectionRefusal(g, result.ok ? [] : result.problems, candidate, registry, validationCache);
       if (reason) setNotice(`Cannot connect: ${reason}`);
       else {
         state.connect(candidate);
         setNotice(`Connected ${source.id} (${port.label}) → ${target}.`);
       }
     });
-  }, [connectFrom, store]);
+  }, [connectFrom, store, validationCache]);
 
   // Shortcuts, left to text fields while typing in them.
   useEffect(() => {
@@ -311,7 +313,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
       <div className="editor-main">
         <Palette registry={registry} onInsert={insert} />
         <div className="editor-center">
-          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runStates} waiting={waiting} />
+          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runStates} waiting={waiting} validationCache={validationCache} />
           <p className="editor-notice" role="status" aria-live="polite" data-testid="editor-notice">
             {notice ?? (connectFrom ? `Connecting from ${connectFrom}…` : "")}
           </p>
