@@ -53,6 +53,8 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
   const canUndo = useStore(store, (s) => s.past.length > 0);
   const canRedo = useStore(store, (s) => s.future.length > 0);
+  // Typed input the panel has not committed yet is an unsaved change too.
+  const editing = useStore(store, (s) => s.editing);
 
   // Live validation: the engine's validator, in the page, on every change. The store keeps
   // unchanged node objects, so the cache re-checks only the nodes an edit touched.
@@ -84,6 +86,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
     void queryClient.invalidateQueries({ queryKey: trpc.workflow.validate.queryKey({ id: workflow.id }) });
   }, [queryClient, trpc, workflow.id]);
   const sync = useDraftSync(store, workflow, start, onSaved);
+  const shownStatus: SaveStatus = editing && sync.status === "saved" ? "unsaved" : sync.status;
 
   const selected = selectedNodes.size === 1 ? graph.nodes.find((n) => selectedNodes.has(n.id)) : undefined;
 
@@ -259,8 +262,8 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
       <div className="editor-toolbar" role="toolbar" aria-label="Editor">
         <h1 className="editor-title">{workflow.name}</h1>
         {workflow.currentVersion === null ? <span className="badge badge-muted">draft only</span> : <span className="badge badge-accent">v{workflow.currentVersion} published</span>}
-        <span className={`save-status save-${sync.status}`} role="status" data-testid="save-status" data-status={sync.status}>
-          {STATUS_TEXT[sync.status]}
+        <span className={`save-status save-${shownStatus}`} role="status" data-testid="save-status" data-status={shownStatus}>
+          {STATUS_TEXT[shownStatus]}
         </span>
         <span className="toolbar-spacer" />
         <button type="button" className="button-quiet" onClick={() => store.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">
