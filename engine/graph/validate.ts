@@ -3,7 +3,7 @@ import { formatBytes, LIMITS } from "../limits";
 import type { AnyNodeMeta, NodeRegistry } from "../registry";
 import { ERROR_PORT } from "../registry";
 import type { Problem } from "./problems";
-import { GraphEdgeSchema, GraphNodeSchema, GraphSchema, type Graph, type GraphEdge, type GraphNode } from "./schema";
+import { GraphEdgeSchema, GraphNodeSchema, GraphSchema, type Graph, type GraphEdge } from "./schema";
 import { analyzeStructure } from "./structure";
 import { upgradeGraph } from "./upgrade";
 import type { ConfigCheck, ValidationCache } from "./validation-cache";
