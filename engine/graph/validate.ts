@@ -233,9 +233,9 @@ function checkConfig(meta: AnyNodeMeta, config: Record<string, unknown>, raw: un
       const problem = field.kind === "jsonata" ? parseJsonata(field.source) : parseTemplate(field.source);
       if (problem) expressions.push({ path: field.path, problem });
     }
-    const outputs = meta.outputs(parsed.data).map((p) => p.id);
-    if (meta.errorPort) outputs.push(ERROR_PORT.id);
-    check = { ok: true, data: parsed.data, expressions, outputs, inputs: meta.inputs.map((p) => p.id) };
+    const outputs = new Set(meta.outputs(parsed.data).map((p) => p.id));
+    if (meta.errorPort) outputs.add(ERROR_PORT.id);
+    check = { ok: true, data: parsed.data, expressions, outputs, inputs: new Set(meta.inputs.map((p) => p.id)) };
   }
   if (cache && typeof raw === "object" && raw !== null) cache.configs.set(raw, { meta, check });
   return check;
@@ -269,7 +269,7 @@ function validate(raw: unknown, registry: NodeRegistry, cache: ValidationCache |
 
   // Nodes: unique ids, known types and versions, valid configuration, parseable expressions.
   const metas = new Map<string, AnyNodeMeta>();
-  const ports = new Map<string, { outputs: Set<string>; inputs: Set<string> }>();
+  const ports = new Map<string, { outputs: ReadonlySet<string>; inputs: ReadonlySet<string> }>();
   const seenNodes = new Set<string>();
   const rawNodes = (upgraded.graph as { nodes: unknown[] }).nodes;
   graph.nodes.forEach((node, i) => {
@@ -315,7 +315,7 @@ function validate(raw: unknown, registry: NodeRegistry, cache: ValidationCache |
       });
     }
     metas.set(node.id, meta);
-    ports.set(node.id, { outputs: new Set(config.outputs), inputs: new Set(config.inputs) });
+    ports.set(node.id, { outputs: config.outputs, inputs: config.inputs });
   });
 
   if (![...metas.values()].some((m) => m.behavior === "trigger") && !graph.nodes.some((n) => registry.get(n.type, n.typeVersion)?.behavior === "trigger")) {

@@ -15,8 +15,8 @@ export type ConfigCheck =
       data: unknown;
       /** Expression fields that do not parse: their config path and why. */
       expressions: { path: string; problem: ParseProblem }[];
-      outputs: string[];
-      inputs: string[];
+      outputs: ReadonlySet<string>;
+      inputs: ReadonlySet<string>;
     };
 
 export interface ValidationCache {
