@@ -18,6 +18,7 @@ import "@xyflow/react/dist/style.css";
 import { memo, useCallback, useEffect, useRef, useState, type DragEvent } from "react";
 import { useStore } from "zustand";
 import type { Problem } from "../../../engine/graph/problems";
+import type { ValidationCache } from "../../../engine/graph/validation-cache";
 import type { NodeRegistry } from "../../../engine/registry";
 import type { NodeRunStates } from "../../../engine/runtime/node-states";
 import type { EditorStore } from "../editor/store";
@@ -43,9 +44,11 @@ export interface EditorCanvasProps {
   waiting?: Record<string, number>;
   /** Email steps that will only reach the outbox (or fail). */
   delivery?: Record<string, DeliveryWarning>;
+  /** The editor's validation cache, for checking connections while they are dragged. */
+  validationCache?: ValidationCache;
 }
 
-export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, waiting, delivery }: EditorCanvasProps) {
+export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, waiting, delivery, validationCache }: EditorCanvasProps) {
   const graph = useStore(store, (s) => s.graph);
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
   const selectedEdges = useStore(store, (s) => s.selectedEdges);
@@ -108,13 +111,13 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
       const k = `${candidate.source}\u0000${candidate.sourcePort}\u0000${candidate.target}\u0000${candidate.targetPort}`;
       let reason = refusals.current.get(k);
       if (reason === undefined) {
-        reason = connectionRefusal(store.getState().graph, problems, candidate, registry);
+        reason = connectionRefusal(store.getState().graph, problems, candidate, registry, validationCache);
         refusals.current.set(k, reason);
       }
       setRefusal(reason);
       return reason === null;
     },
-    [store, problems, registry],
+    [store, problems, registry, validationCache],
   );
   const onConnect = useCallback(
     (c: Connection) => {

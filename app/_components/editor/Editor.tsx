@@ -5,7 +5,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import { validateGraph } from "../../../engine/graph";
+import { createValidationCache, validateGraph } from "../../../engine/graph";
 import type { Problem } from "../../../engine/graph/problems";
 import type { NodeRunStates } from "../../../engine/runtime/node-states";
 import { RunButton } from "../RunButton";
@@ -55,12 +55,16 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
   const canUndo = useStore(store, (s) => s.past.length > 0);
   const canRedo = useStore(store, (s) => s.future.length > 0);
+  // Typed input the panel has not committed yet is an unsaved change too.
+  const editing = useStore(store, (s) => s.editing);
 
-  // Live validation: the engine's validator, in the page, on every change.
+  // Live validation: the engine's validator, in the page, on every change. The store keeps
+  // unchanged node objects, so the cache re-checks only the nodes an edit touched.
+  const [validationCache] = useState(() => createValidationCache(registry));
   const problems = useMemo<Problem[]>(() => {
-    const result = validateGraph(graph, registry);
+    const result = validateGraph(graph, registry, validationCache);
     return result.ok ? [] : result.problems;
-  }, [graph]);
+  }, [graph, validationCache]);
 
   const llm = useQuery(trpc.settings.llm.queryOptions());
   const notices = useMemo(() => {
@@ -91,6 +95,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
     void queryClient.invalidateQueries({ queryKey: trpc.outbox.undeliverable.queryKey({ workflow: workflow.id }) });
   }, [queryClient, trpc, workflow.id]);
   const sync = useDraftSync(store, workflow, start, onSaved);
+  const shownStatus: SaveStatus = editing && sync.status === "saved" ? "unsaved" : sync.status;
 
   const selected = selectedNodes.size === 1 ? graph.nodes.find((n) => selectedNodes.has(n.id)) : undefined;
 
@@ -159,15 +164,15 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
         return;
       }
       const candidate = { source: source.id, sourcePort: port.id, target, targetPort };
-      const result = validateGraph(g, registry);
-      const reason = connectionRefusal(g, result.ok ? [] : result.problems, candidate, registry);
+      const result = validateGraph(g, registry, validationCache);
+      const reason = connectionRefusal(g, result.ok ? [] : result.problems, candidate, registry, validationCache);
       if (reason) setNotice(`Cannot connect: ${reason}`);
       else {
         state.connect(candidate);
         setNotice(`Connected ${source.id} (${port.label}) → ${target}.`);
       }
     });
-  }, [connectFrom, store]);
+  }, [connectFrom, store, validationCache]);
 
   // Shortcuts, left to text fields while typing in them.
   useEffect(() => {
@@ -266,8 +271,8 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
       <div className="editor-toolbar" role="toolbar" aria-label="Editor">
         <h1 className="editor-title">{workflow.name}</h1>
         {workflow.currentVersion === null ? <span className="badge badge-muted">draft only</span> : <span className="badge badge-accent">v{workflow.currentVersion} published</span>}
-        <span className={`save-status save-${sync.status}`} role="status" data-testid="save-status" data-status={sync.status}>
-          {STATUS_TEXT[sync.status]}
+        <span className={`save-status save-${shownStatus}`} role="status" data-testid="save-status" data-status={shownStatus}>
+          {STATUS_TEXT[shownStatus]}
         </span>
         <span className="toolbar-spacer" />
         <button type="button" className="button-quiet" onClick={() => store.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">
@@ -320,7 +325,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
       <div className="editor-main">
         <Palette registry={registry} onInsert={insert} />
         <div className="editor-center">
-          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runStates} waiting={waiting} delivery={delivery} />
+          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runStates} waiting={waiting} delivery={delivery} validationCache={validationCache} />
           <p className="editor-notice" role="status" aria-live="polite" data-testid="editor-notice">
             {notice ?? (connectFrom ? `Connecting from ${connectFrom}…` : "")}
           </p>
