@@ -43,7 +43,28 @@ test("the LLM endpoint is saved from Settings, tested against a local server, an
   await page.keyboard.press("Enter");
   await expect(form.getByTestId("llm-connection")).toContainText(`Connected to ${new URL(server.baseURL).host}`);
   await expect(page.locator("body")).not.toContainText(API_KEY);
+
+  // With no default model, LLM steps that name none would fail: the page says so and offers
+  // the server's own models, one press each. (The default model is put back afterwards.)
+  const defaultModel = page.getByLabel("Default model (for LLM steps that name none)");
+  const previousModel = await defaultModel.inputValue();
+  if (previousModel) {
+    await defaultModel.fill("");
+    await page.getByRole("button", { name: "Save LLM settings" }).click();
+    await expect(page.getByText("LLM settings saved.")).toBeVisible();
+  }
+  await expect(page.getByTestId("llm-no-default-model")).toBeVisible();
+  await form.getByRole("button", { name: "Test connection" }).click();
+  const pick = form.getByTestId("llm-pick-model");
+  await expect(pick.getByRole("button")).toHaveText(["gpt-4o-mini", "keel-chat", "text-embedding-3-small", "keel-embed"]);
   await page.screenshot({ path: "test-results/screenshots/settings-llm-endpoint-1280.png", fullPage: true });
+  await pick.getByRole("button", { name: "keel-chat" }).click();
+  await expect(defaultModel).toHaveValue("keel-chat");
+  await expect(pick).toHaveCount(0);
+  await expect(page.getByTestId("llm-no-default-model")).toHaveCount(0);
+  await defaultModel.fill(previousModel);
+  await page.getByRole("button", { name: "Save LLM settings" }).click();
+  await expect(page.getByText("LLM settings saved.")).toBeVisible();
 
   await page.reload();
   await expect(page.getByRole("form", { name: "LLM endpoint" }).getByLabel("Base URL")).toHaveValue(server.baseURL);
