@@ -1,12 +1,13 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useCallback, useState } from "react";
 import type { AppRouter } from "../../../server/trpc/router";
 import type { inferRouterOutputs } from "@trpc/server";
 import { ListStates } from "../ListStates";
 import styles from "../operations.module.css";
 import { useTRPC } from "../../_trpc/client";
+import { useRunChanges } from "../test-run/use-run-changes";
 
 // Requests Keel was not sure about, each with its best guesses: choosing a workflow starts the
 // run there and teaches the router (the request becomes an example for similar ones). Drawn
@@ -23,6 +24,9 @@ function useTriage(onRouted?: (name: string) => void) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const queue = useQuery(trpc.intent.triage.queryOptions({ limit: 100 }));
+  // Requests arriving and routed elsewhere (an API call, a mail, another tab) reach the feed as intent changes.
+  const refetch = useCallback(() => void queryClient.invalidateQueries({ queryKey: trpc.intent.triage.queryKey() }), [queryClient, trpc]);
+  useRunChanges({}, refetch);
   const [choice, setChoice] = useState<Record<string, string>>({});
   const choose = useMutation(
     trpc.intent.choose.mutationOptions({
