@@ -20,6 +20,7 @@ import { useStore } from "zustand";
 import type { Problem } from "../../../engine/graph/problems";
 import type { NodeRegistry } from "../../../engine/registry";
 import type { NodeRunStates } from "../../../engine/runtime/node-states";
+import type { TakenEdges } from "../../../engine/runtime/taken-edges";
 import type { EditorStore } from "../editor/store";
 import { connectionRefusal } from "./connection";
 import { toFlowEdges, toFlowNodes, type KeelFlowEdge, type KeelFlowNode } from "./flow-model";
@@ -39,11 +40,13 @@ export interface EditorCanvasProps {
   problems: readonly Problem[];
   notices?: Record<string, string>;
   runStates?: NodeRunStates;
+  /** The edges the test run took, from its events. */
+  takenEdges?: TakenEdges;
   /** Live runs waiting per pause point. */
   waiting?: Record<string, number>;
 }
 
-export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, waiting }: EditorCanvasProps) {
+export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, takenEdges, waiting }: EditorCanvasProps) {
   const graph = useStore(store, (s) => s.graph);
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
   const selectedEdges = useStore(store, (s) => s.selectedEdges);
@@ -57,9 +60,9 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
     [graph, registry, problems, notices, runStates, waiting, selectedNodes],
   );
   const [nodes, setNodes] = useState<KeelFlowNode[]>(() => build([]));
-  const [edges, setEdges] = useState<KeelFlowEdge[]>(() => toFlowEdges(graph, { problems, runStates, selectedEdges, connectable: true }));
+  const [edges, setEdges] = useState<KeelFlowEdge[]>(() => toFlowEdges(graph, { problems, takenEdges, selectedEdges, connectable: true }));
   useEffect(() => setNodes((previous) => build(previous)), [build]);
-  useEffect(() => setEdges((previous) => toFlowEdges(graph, { problems, runStates, selectedEdges, connectable: true }, previous)), [graph, problems, runStates, selectedEdges]);
+  useEffect(() => setEdges((previous) => toFlowEdges(graph, { problems, takenEdges, selectedEdges, connectable: true }, previous)), [graph, problems, takenEdges, selectedEdges]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<KeelFlowNode>[]) => {

@@ -111,7 +111,7 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
     window.history.replaceState(window.history.state, "", url);
   }, [event]);
 
-  const point = useMemo(() => (timeline && index !== null ? timeline.at(index) : { states: {}, takenEdges: [] }), [timeline, index, loaded]); // eslint-disable-line react-hooks/exhaustive-deps
+  const point = useMemo(() => (timeline && index !== null ? timeline.at(index) : { states: {}, takenEdges: {} }), [timeline, index, loaded]); // eslint-disable-line react-hooks/exhaustive-deps
   const data = replay.data;
   const selectedNodeId = pickedNode ?? event?.nodeId ?? null;
   const node = data && selectedNodeId ? (data.graph.nodes.find((n) => n.id === selectedNodeId) ?? null) : null;
@@ -184,7 +184,7 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
               The stored checkpoint at this event differs from the replayed state.
             </p>
           ) : null}
-          <WorkflowCanvas graph={data.graph} runStates={point.states} selectedNodeId={selectedNodeId} onNodeClick={onNodeClick} height={320} />
+          <WorkflowCanvas graph={data.graph} runStates={point.states} takenEdges={point.takenEdges} selectedNodeId={selectedNodeId} onNodeClick={onNodeClick} height={320} />
           {eventsError ? (
             <div className="state state-error" role="alert">
               <strong>Could not load the run's events.</strong> {eventsError}
