@@ -4,6 +4,7 @@ import type { Graph } from "../../engine/graph/schema";
 import { NotFoundError, ValidationError } from "../../engine/errors";
 import type { Database } from "../../engine/store";
 import { RUN_STATUSES } from "../../engine/runtime/run-status";
+import { memoryIdsOf, memoryItemLinks } from "./memory-provenance";
 import { runInputForm } from "./trigger-input";
 
 // Read side of run history: the runs list and everything the replay view loads. Writes to runs
@@ -160,6 +161,8 @@ export function runHistoryService(database: Database) {
         db.memoryItem.findMany({ where: { runId: id }, orderBy: { createdAt: "asc" }, take: 200, select: { id: true, nodeId: true, kind: true, text: true, subject: { select: { kind: true, key: true } } } }),
       ]);
       const compiled: CompiledWorkflow = { ...(run.version.machine as Omit<CompiledWorkflow, "hash">), hash: run.version.hash };
+      // The items LLM steps read into their prompts, wherever they came from.
+      const memoryUsed = await memoryItemLinks(db, effects.flatMap((e) => memoryIdsOf((e.result as { output?: unknown } | null)?.output)));
       return {
         run: {
           id: run.id,
@@ -192,6 +195,8 @@ export function runHistoryService(database: Database) {
         children: children.map((c) => ({ id: c.id, nodeId: c.parentNodeId, status: c.status })),
         openDeadLetter: deadLetter,
         memoryItems: memoryItems.map((m) => ({ id: m.id, nodeId: m.nodeId, kind: m.kind, text: m.text.slice(0, 500), subject: m.subject ? `${m.subject.kind}:${m.subject.key}` : null })),
+        /** The memory items named by LLM steps' provenance (each step's `output.provenance.memory`), by id. */
+        memoryUsed,
       };
     },
 

@@ -205,7 +205,7 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
             />
           )}
         </div>
-        <StepPanel node={node} status={node ? point.states[node.id] : undefined} details={details} approvals={data.approvals} memoryItems={data.memoryItems} />
+        <StepPanel node={node} status={node ? point.states[node.id] : undefined} details={details} approvals={data.approvals} memoryItems={data.memoryItems} memoryUsed={data.memoryUsed} />
       </div>
     </>
   );
