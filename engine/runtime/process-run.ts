@@ -539,13 +539,14 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
  * the ledger, a crash came before the commit) is never held: replaying it spends nothing.
  */
 async function budgetHeld(deps: RuntimeDeps, gate: BudgetGate, x: ExecutorInput, commit: Commit): Promise<boolean> {
-  const hold = await gate.check({ runId: x.runId, workflowId: x.workflowId, nodeId: x.node.id, meta: x.meta, now: deps.clock.now() });
+  const parsed = x.meta.config.safeParse(x.node.config);
+  const hold = await gate.check({ runId: x.runId, workflowId: x.workflowId, nodeId: x.node.id, meta: x.meta, config: parsed.success ? parsed.data : x.node.config, now: deps.clock.now() });
   if (!hold || (await deps.store.effect(x.key))?.status === "completed") return false;
   await commit({
-    events: [{ type: RUN_PAUSED_EVENT, nodeId: x.node.id, payload: { reason: hold.reason, detail: hold.detail, until: hold.until.toISOString() } }],
+    events: [{ type: RUN_PAUSED_EVENT, nodeId: x.node.id, payload: { reason: hold.reason, budget: hold.budget, detail: hold.detail, until: hold.until.toISOString() } }],
     run: { status: "sleeping", wakeAt: hold.until },
     release: true,
-    notification: { kind: "budget_exceeded", title: `Run paused: budget reached before '${x.node.id}'`, body: hold.detail, link: `/runs/${x.runId}` },
+    notification: { kind: "budget_exceeded", title: `Run held by budget: ${hold.budget}, before '${x.node.id}'`, body: hold.detail, link: `/runs/${x.runId}` },
   });
   return true;
 }

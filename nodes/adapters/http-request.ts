@@ -8,7 +8,7 @@ export const httpRequestNode = defineNode({
   title: "HTTP request",
   category: "adapter",
   description:
-    "Calls an HTTP API. Sends the step's idempotency key as Idempotency-Key; 429, 5xx and timeouts are retried, other 4xx fail. Private and loopback addresses are refused unless allowlisted in Settings.",
+    "Calls an HTTP API. Sends the step's idempotency key as Idempotency-Key; 429, 5xx and timeouts are retried, other 4xx fail. Private and loopback addresses are refused unless allowlisted in Settings. A cost per call (costUnits) makes it a paid call: counted in its run's cost and held by budgets.",
   icon: "globe",
   behavior: "task",
   config: z
@@ -29,10 +29,13 @@ export const httpRequestNode = defineNode({
         .min(1, "must be at least 1 byte")
         .max(LIMITS.stepPayloadBytes, `must be at most ${LIMITS.stepPayloadBytes} bytes (the limit for a step's output)`)
         .default(LIMITS.stepPayloadBytes),
+      /** What one call costs, in cost units (a paid API): recorded as the step's cost, and budgets hold the step once a cap is reached. */
+      costUnits: z.number().finite("must be a number").min(0, "must be 0 or more").max(1_000_000, "must be at most 1000000").optional(),
     })
     .strict(),
   errorPort: true,
   retry: DEFAULT_RETRY,
   risk: "medium",
+  spends: (c) => (c.costUnits ?? 0) > 0,
   expressions: (c) => [...templatesIn(c.url, "url"), ...templatesIn(c.headers, "headers"), ...templatesIn(c.body, "body")],
 });

@@ -148,9 +148,15 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
       <title>{`Run of ${run.workflowName} · Keel`}</title>
       <div className="page-header">
         <h1>Run of {run.workflowName}</h1>
-        <span className={`badge status-${run.status}`} data-testid="run-status">
-          {run.status}
-        </span>
+        {run.heldBy ? (
+          <span className="badge status-held" data-testid="run-status" data-status={run.status}>
+            held by budget: {run.heldBy.budget ?? "a budget"}
+          </span>
+        ) : (
+          <span className={`badge status-${run.status}`} data-testid="run-status" data-status={run.status}>
+            {run.status}
+          </span>
+        )}
         <span className="badge badge-muted">v{run.version}</span>
         {live ? <span className="badge badge-accent">live</span> : null}
         <RunActions
@@ -176,6 +182,11 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
           </>
         ) : null}
       </p>
+      {run.heldBy ? (
+        <p className="replay-banner replay-banner-muted" data-testid="budget-hold">
+          <strong>Held by budget: {run.heldBy.budget ?? "a budget"}.</strong> {run.heldBy.detail} Raise the cap on the <Link href="/">dashboard</Link> to resume it now.
+        </p>
+      ) : null}
       <div className="replay-grid">
         <div className="replay-main">
           <VerificationBanner verification={verification} onJump={jump} />
