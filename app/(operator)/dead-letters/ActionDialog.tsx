@@ -71,7 +71,11 @@ function Body({ action, onDone }: { action: Action; onDone(message: string): voi
         <>
           <div className="form-field">
             <label htmlFor="dl-input">Run input (JSON)</label>
-            <textarea id="dl-input" rows={8} spellCheck={false} value={input} onChange={(e) => setInput(e.target.value)} style={{ fontFamily: "var(--font-mono)" }} aria-describedby="dl-input-hint" />
+            <textarea id="dl-input" rows={8} spellCheck={false} value={input} onChange={(e) => {
+                setInput(e.target.value);
+                setLocalError(null);
+                retry.reset();
+              }} style={{ fontFamily: "var(--font-mono)" }} aria-describedby="dl-input-hint" />
             <p className="muted" id="dl-input-hint">
               Checked against the trigger&apos;s input schema; this step and every later one see the edited input.
             </p>
