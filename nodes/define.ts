@@ -65,6 +65,15 @@ export function defineNode<S extends z.ZodType>(def: Definition<S>): NodeMeta<z.
   };
 }
 
+/**
+ * A config field's help (shown under it in the config panel, and in the published JSON Schema)
+ * and example values the panel offers to insert. Kept on the zod schema itself, so the form,
+ * the schema and the help cannot drift apart.
+ */
+export function withHelp<S extends z.ZodType>(schema: S, help: string, examples?: readonly z.input<S>[]): S {
+  return schema.meta(examples?.length ? { description: help, examples: [...examples] } : { description: help }) as S;
+}
+
 /** Template fields: every string in the given config value that contains {{ … }}. */
 export function templatesIn(value: unknown, prefix: string): ExpressionField[] {
   const out: ExpressionField[] = [];

@@ -32,6 +32,16 @@ export interface NewRun {
   triggerNodeId?: string | undefined;
   parentRunId?: string | undefined;
   parentNodeId?: string | undefined;
+  /** Who started it, written as the run's "run.start" audit entry in the same transaction. */
+  audit?: { actor: string; detail: Record<string, unknown> } | undefined;
+}
+
+/** The workflow a start names, with its current version (and that version's graph when asked). */
+export interface StartTarget {
+  id: string;
+  name: string;
+  versionId: string | null;
+  graph: Graph | null;
 }
 
 export interface LoadedRun {
@@ -107,6 +117,8 @@ export interface ApprovalRecord {
 
 export interface RunStore {
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  /** The workflow named by id or slug (archived ones only when asked), for starting a run of it. */
+  startTarget(ref: string, options: { archived: boolean; graph: boolean }): Promise<StartTarget | null>;
   /** Atomically takes the next runnable run (queued, due, or with an expired lease); none while the engine is paused. */
   claimRun(workerId: string, now: Date, leaseMs: number): Promise<LoadedRun | null>;
   /** Takes one particular run if it is in one of the given statuses (operator actions on dead runs). */

@@ -139,8 +139,13 @@ export function approvalService(db: Db, deps: { runs: RunService; now?: () => Da
     },
 
     /** How many wait, for the navigation. */
+    /** What the approval queue holds: approvals and forms, and the requests waiting to be routed (triage). */
     async pendingCount() {
-      return { pending: await db.approval.count({ where: { status: "pending", run: { status: { not: "cancelled" } } } }) };
+      const [pending, triage] = await Promise.all([
+        db.approval.count({ where: { status: "pending", run: { status: { not: "cancelled" } } } }),
+        db.intent.count({ where: { status: "triage" } }),
+      ]);
+      return { pending, triage };
     },
 
     /**

@@ -6,7 +6,7 @@ import type { Graph } from "../../engine/graph/schema";
 import { controlRun, decideApproval, forkRun, setRunOrigin } from "../../engine/runtime/prisma-store-actions";
 import { isFinished, type ControlAction } from "../../engine/runtime/run-status";
 import type { RunStore } from "../../engine/runtime/store";
-import { workflowRef, type Db } from "../../engine/store";
+import type { Db } from "../../engine/store";
 import { proposalDiff } from "../../nodes/human/proposal-diff";
 import { audit } from "./audit";
 import { assertManualInput } from "./trigger-input";
@@ -33,16 +33,22 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
     async start(raw: z.input<typeof StartRunInput>, actor = "operator", trigger = "manual", triggerNodeId?: string) {
       const input = StartRunInput.parse(raw);
       assertJsonWithin("input", input.input, LIMITS.runInputBytes);
-      const wf = await db.workflow.findFirst({ where: workflowRef(input.workflow, { archived: true }), select: { id: true, name: true, currentVersionId: true } });
+      // Read and written on the store's bare driver: starting runs is a hot path.
+      const wf = await deps.store.startTarget(input.workflow, { archived: true, graph: trigger === "manual" });
       if (!wf) throw new NotFoundError(`no workflow '${input.workflow}'`);
-      if (!wf.currentVersionId) throw new ValidationError(`'${wf.name}' has no published version: publish it first`, [{ path: "workflow", message: "has no published version" }]);
+      if (!wf.versionId) throw new ValidationError(`'${wf.name}' has no published version: publish it first`, [{ path: "workflow", message: "has no published version" }]);
       // A manual start is checked against the trigger's input schema (trigger.manual@2), if any.
-      if (trigger === "manual") assertManualInput((await db.workflowVersion.findUniqueOrThrow({ where: { id: wf.currentVersionId }, select: { graph: true } })).graph as Graph, input.input, triggerNodeId);
-      const { run, created } = await deps.store.createRun({ workflowId: wf.id, versionId: wf.currentVersionId, input: input.input, idempotencyKey: input.idempotencyKey, trigger, triggerNodeId });
-      if (created) {
-        await audit(db, { actor, action: "run.start", targetType: "run", targetId: run.id, detail: { workflow: wf.name } });
-        deps.onRunnable?.();
-      }
+      if (trigger === "manual") assertManualInput(wf.graph as Graph, input.input, triggerNodeId);
+      const { run, created } = await deps.store.createRun({
+        workflowId: wf.id,
+        versionId: wf.versionId,
+        input: input.input,
+        idempotencyKey: input.idempotencyKey,
+        trigger,
+        triggerNodeId,
+        audit: { actor, detail: { workflow: wf.name } },
+      });
+      if (created) deps.onRunnable?.();
       return { id: run.id, status: run.status, created };
     },
 

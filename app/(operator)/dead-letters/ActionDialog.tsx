@@ -71,11 +71,20 @@ function Body({ action, onDone }: { action: Action; onDone(message: string): voi
         <>
           <div className="form-field">
             <label htmlFor="dl-input">Run input (JSON)</label>
-            <textarea id="dl-input" rows={8} spellCheck={false} value={input} onChange={(e) => {
+            <textarea
+              id="dl-input"
+              rows={8}
+              spellCheck={false}
+              value={input}
+              onChange={(e) => {
+                // A field error answers the text it was given: editing it clears the error.
                 setInput(e.target.value);
                 setLocalError(null);
                 retry.reset();
-              }} style={{ fontFamily: "var(--font-mono)" }} aria-describedby="dl-input-hint" />
+              }}
+              style={{ fontFamily: "var(--font-mono)" }}
+              aria-describedby="dl-input-hint"
+            />
             <p className="muted" id="dl-input-hint">
               Checked against the trigger&apos;s input schema; this step and every later one see the edited input.
             </p>

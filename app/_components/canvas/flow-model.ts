@@ -23,6 +23,14 @@ export interface KeelNodeData extends Record<string, unknown> {
   notice: string | undefined;
   /** Live runs waiting at this pause point (approval or form), when known. */
   waiting: number | undefined;
+  /** An email step whose mail will not reach anyone as things stand (outbox.undeliverable). */
+  delivery: DeliveryWarning | undefined;
+}
+
+/** Why an email step's mail stays in the outbox ("outbox") or makes the step fail ("fail"). */
+export interface DeliveryWarning {
+  outcome: "outbox" | "fail";
+  reason: string;
 }
 
 export interface KeelEdgeData extends Record<string, unknown> {
@@ -66,6 +74,8 @@ export interface FlowOptions {
   notices?: Record<string, string>;
   /** Live runs waiting per node (the editor's pause points). */
   waiting?: Record<string, number>;
+  /** Email steps that will only reach the outbox (or fail), by node. */
+  delivery?: Record<string, DeliveryWarning>;
   draggable?: boolean;
   connectable?: boolean;
 }
@@ -88,7 +98,7 @@ const sameStatus = (a: NodeRunStatus | undefined, b: NodeRunStatus | undefined) 
 
 /**
  * Builds the flow nodes, reusing `previous` entries whose graph node, problems, status,
- * highlight, notice, waiting count and selection are unchanged.
+ * highlight, notice, waiting count, delivery warning and selection are unchanged.
  */
 export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowOptions, previous: readonly KeelFlowNode[] = []): KeelFlowNode[] {
   const { byNode } = groupProblems(options.problems);
@@ -99,6 +109,7 @@ export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowO
     const highlight = options.highlights?.[node.id];
     const notice = options.notices?.[node.id];
     const waiting = options.waiting?.[node.id];
+    const delivery = options.delivery?.[node.id];
     const selected = options.selected?.has(node.id) ?? false;
     const old = before.get(node.id);
     if (
@@ -109,7 +120,8 @@ export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowO
       sameStatus(old.data.status, status) &&
       old.data.highlight === highlight &&
       old.data.notice === notice &&
-      old.data.waiting === waiting
+      old.data.waiting === waiting &&
+      old.data.delivery?.reason === delivery?.reason
     ) {
       return old;
     }
@@ -119,7 +131,7 @@ export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowO
       id: node.id,
       type: "keel",
       position: old && old.data.node.position === node.position ? old.position : { x: node.position.x, y: node.position.y },
-      data: { node, meta, outputs, problems, status, highlight, notice, waiting },
+      data: { node, meta, outputs, problems, status, highlight, notice, waiting, delivery },
       selected,
       draggable: options.draggable ?? false,
       connectable: options.connectable ?? false,

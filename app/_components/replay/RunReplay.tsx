@@ -149,11 +149,11 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
       <div className="page-header">
         <h1>Run of {run.workflowName}</h1>
         {run.heldBy ? (
-          <span className="badge status-held" data-testid="run-status" data-status={run.status}>
+          <span className="run-status" data-status={run.status} data-held="" data-testid="run-status">
             held by budget: {run.heldBy.budget ?? "a budget"}
           </span>
         ) : (
-          <span className={`badge status-${run.status}`} data-testid="run-status" data-status={run.status}>
+          <span className="run-status" data-status={run.status} data-testid="run-status">
             {run.status}
           </span>
         )}

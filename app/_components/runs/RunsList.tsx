@@ -176,11 +176,11 @@ export function RunsList({ initial }: { initial?: Partial<RunFilters> }) {
                   <span role="cell">v{run.version}</span>
                   <span role="cell">
                     {heldBy ? (
-                      <span className="badge status-held" data-testid="run-row-status" data-status={status} title={`Held by budget: ${heldBy}`}>
+                      <span className="run-status" data-status={status} data-held="" data-testid="run-row-status" title={`Held by budget: ${heldBy}`}>
                         held by budget: {heldBy}
                       </span>
                     ) : (
-                      <span className={`badge status-${status}`} data-testid="run-row-status" data-status={status}>
+                      <span className="run-status" data-status={status} data-testid="run-row-status">
                         {status}
                       </span>
                     )}
