@@ -32,6 +32,8 @@ interface Definition<S extends z.ZodType> {
   effects?: "none" | "external";
   /** Capabilities the server must provide (e.g. "llm"); checked when publishing. */
   requires?: readonly string[];
+  /** Whether a step with this configuration spends money; budgets hold those (see NodeMeta.spends). */
+  spends?: (config: z.output<S>) => boolean;
   /** A branch taken through `port` only when the server has `capability` (see NodeMeta.guards). */
   guards?: { capability: string; port: string };
   deprecated?: boolean;
@@ -57,6 +59,7 @@ export function defineNode<S extends z.ZodType>(def: Definition<S>): NodeMeta<z.
     execution: def.execution ?? (def.behavior === "task" || def.behavior === "loop" ? "executor" : "engine"),
     effects: def.effects ?? "external",
     ...(def.requires?.length ? { requires: def.requires } : {}),
+    ...(def.spends ? { spends: def.spends } : {}),
     ...(def.guards ? { guards: def.guards } : {}),
     ...(def.deprecated ? { deprecated: true } : {}),
   };

@@ -8,7 +8,7 @@ export const httpRequestNode = defineNode({
   title: "HTTP request",
   category: "adapter",
   description:
-    "Calls an HTTP API. Sends the step's idempotency key as Idempotency-Key; 429, 5xx and timeouts are retried, other 4xx fail. Private and loopback addresses are refused unless allowlisted in Settings.",
+    "Calls an HTTP API. Sends the step's idempotency key as Idempotency-Key; 429, 5xx and timeouts are retried, other 4xx fail. Private and loopback addresses are refused unless allowlisted in Settings. A cost per call (costUnits) makes it a paid call: counted in its run's cost and held by budgets.",
   icon: "globe",
   behavior: "task",
   config: z
@@ -34,10 +34,16 @@ export const httpRequestNode = defineNode({
         "The largest response body accepted, in bytes; a bigger one fails the step. The body becomes the step's output.",
         [65536],
       ),
+      costUnits: withHelp(
+        z.number().finite("must be a number").min(0, "must be 0 or more").max(1_000_000, "must be at most 1000000").optional(),
+        "What one call costs, in cost units, for a paid API: recorded as the step's cost, and budgets hold the step once a cap is reached. Leave empty for a free call.",
+        [0.01],
+      ),
     })
     .strict(),
   errorPort: true,
   retry: DEFAULT_RETRY,
   risk: "medium",
+  spends: (c) => (c.costUnits ?? 0) > 0,
   expressions: (c) => [...templatesIn(c.url, "url"), ...templatesIn(c.headers, "headers"), ...templatesIn(c.body, "body")],
 });

@@ -22,5 +22,6 @@ export const llmChatNode = defineNode({
   retry: LLM_RETRY,
   risk: "low",
   requires: [LLM_CAPABILITY],
+  spends: () => true,
   expressions: (c) => [...templatesIn(c.system, "system"), ...templatesIn(c.prompt, "prompt")],
 });

@@ -55,5 +55,6 @@ export const llmClassifyNode = defineNode({
   retry: LLM_RETRY,
   risk: "low",
   requires: [LLM_CAPABILITY],
+  spends: () => true,
   expressions: (c) => [...templatesIn(c.system, "system"), ...templatesIn(c.text, "text")],
 });

@@ -27,5 +27,6 @@ export const llmExtractNode = defineNode({
   retry: LLM_RETRY,
   risk: "low",
   requires: [LLM_CAPABILITY],
+  spends: () => true,
   expressions: (c) => [...templatesIn(c.system, "system"), ...templatesIn(c.input, "input")],
 });

@@ -21,6 +21,7 @@ import type { Problem } from "../../../engine/graph/problems";
 import type { ValidationCache } from "../../../engine/graph/validation-cache";
 import type { NodeRegistry } from "../../../engine/registry";
 import type { NodeRunStates } from "../../../engine/runtime/node-states";
+import type { TakenEdges } from "../../../engine/runtime/taken-edges";
 import type { EditorStore } from "../editor/store";
 import { connectionRefusal } from "./connection";
 import { toFlowEdges, toFlowNodes, type DeliveryWarning, type KeelFlowEdge, type KeelFlowNode } from "./flow-model";
@@ -40,6 +41,8 @@ export interface EditorCanvasProps {
   problems: readonly Problem[];
   notices?: Record<string, string>;
   runStates?: NodeRunStates;
+  /** The edges the test run took, from its events. */
+  takenEdges?: TakenEdges;
   /** Live runs waiting per pause point. */
   waiting?: Record<string, number>;
   /** Email steps that will only reach the outbox (or fail). */
@@ -48,7 +51,7 @@ export interface EditorCanvasProps {
   validationCache?: ValidationCache;
 }
 
-export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, waiting, delivery, validationCache }: EditorCanvasProps) {
+export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, takenEdges, waiting, delivery, validationCache }: EditorCanvasProps) {
   const graph = useStore(store, (s) => s.graph);
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
   const selectedEdges = useStore(store, (s) => s.selectedEdges);
@@ -62,9 +65,9 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
     [graph, registry, problems, notices, runStates, waiting, delivery, selectedNodes],
   );
   const [nodes, setNodes] = useState<KeelFlowNode[]>(() => build([]));
-  const [edges, setEdges] = useState<KeelFlowEdge[]>(() => toFlowEdges(graph, { problems, runStates, selectedEdges, connectable: true }));
+  const [edges, setEdges] = useState<KeelFlowEdge[]>(() => toFlowEdges(graph, { problems, takenEdges, selectedEdges, connectable: true }));
   useEffect(() => setNodes((previous) => build(previous)), [build]);
-  useEffect(() => setEdges((previous) => toFlowEdges(graph, { problems, runStates, selectedEdges, connectable: true }, previous)), [graph, problems, runStates, selectedEdges]);
+  useEffect(() => setEdges((previous) => toFlowEdges(graph, { problems, takenEdges, selectedEdges, connectable: true }, previous)), [graph, problems, takenEdges, selectedEdges]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<KeelFlowNode>[]) => {

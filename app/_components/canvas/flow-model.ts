@@ -3,6 +3,7 @@ import type { Problem } from "../../../engine/graph/problems";
 import type { Graph, GraphEdge, GraphNode } from "../../../engine/graph/schema";
 import { ERROR_PORT, type AnyNodeMeta, type NodeRegistry, type PortSpec } from "../../../engine/registry";
 import type { NodeRunStatus, NodeRunStates } from "../../../engine/runtime/node-states";
+import type { TakenEdges } from "../../../engine/runtime/taken-edges";
 
 // Graph → React Flow nodes and edges. Pure, and careful about identity: a node whose inputs did
 // not change keeps its previous object, so React Flow (and the memoized node components) skip it.
@@ -36,8 +37,8 @@ export interface KeelEdgeData extends Record<string, unknown> {
   port: string;
   problems: Problem[];
   highlight: Highlight | undefined;
-  /** The edge was taken in the run drawn (its target left pending otherwise). */
-  taken: boolean;
+  /** How many times the run drawn travelled the edge (0: not taken); from its event log. */
+  taken: number;
 }
 
 export type KeelFlowNode = Node<KeelNodeData, "keel">;
@@ -66,6 +67,8 @@ export function estimatedHeight(outputs: number): number {
 export interface FlowOptions {
   problems?: readonly Problem[];
   runStates?: NodeRunStates;
+  /** The edges the run drawn took, with how often (engine/runtime/taken-edges.ts). */
+  takenEdges?: TakenEdges;
   highlights?: Record<string, Highlight>;
   selected?: ReadonlySet<string>;
   notices?: Record<string, string>;
@@ -146,14 +149,11 @@ export function toFlowEdges(
 ): KeelFlowEdge[] {
   const { byEdge } = groupProblems(options.problems);
   const before = new Map(previous.map((e) => [e.id, e]));
-  const reached = options.runStates;
   return graph.edges.map((edge: GraphEdge) => {
     const problems = byEdge.get(edge.id) ?? NO_PROBLEMS;
     const highlight = options.highlights?.[edge.id];
     const selected = options.selectedEdges?.has(edge.id) ?? false;
-    const sourceState = reached?.[edge.source]?.state;
-    const targetState = reached?.[edge.target]?.state;
-    const taken = sourceState === "succeeded" && targetState !== undefined && targetState !== "pending" && targetState !== "skipped";
+    const taken = options.takenEdges?.[edge.id] ?? 0;
     const old = before.get(edge.id);
     if (
       old &&

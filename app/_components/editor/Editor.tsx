@@ -7,7 +7,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { createValidationCache, validateGraph } from "../../../engine/graph";
 import type { Problem } from "../../../engine/graph/problems";
-import type { NodeRunStates } from "../../../engine/runtime/node-states";
+import type { RunOverlay } from "../canvas/run-overlay";
 import { RunButton } from "../RunButton";
 import { registry } from "../../../nodes/catalog";
 import type { WorkflowDetail } from "../../../server/services/workflows";
@@ -82,7 +82,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
     return Object.fromEntries(undeliverable.data.map((w) => [w.nodeId, { outcome: w.outcome, reason: w.reason }])) as Record<string, DeliveryWarning>;
   }, [undeliverable.data]);
 
-  const [runStates, setRunStates] = useState<NodeRunStates | undefined>(undefined);
+  const [runOverlay, setRunOverlay] = useState<RunOverlay | undefined>(undefined);
   const [sample, setSample] = useState<SampleData>(EMPTY_SAMPLE);
   const [tab, setTab] = useState("node");
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
@@ -264,7 +264,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
   }, [store, flow]);
 
   const errors = problems.length;
-  const tabContext: EditorTabContext = { store, registry, workflow, problems, saveNow: sync.saveNow, setRunStates, setSample };
+  const tabContext: EditorTabContext = { store, registry, workflow, problems, saveNow: sync.saveNow, setRunOverlay, setSample };
 
   return (
     <div className="editor" data-testid="editor">
@@ -325,7 +325,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
       <div className="editor-main">
         <Palette registry={registry} onInsert={insert} />
         <div className="editor-center">
-          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runStates} waiting={waiting} delivery={delivery} validationCache={validationCache} />
+          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runOverlay?.states} takenEdges={runOverlay?.takenEdges} waiting={waiting} delivery={delivery} validationCache={validationCache} />
           <p className="editor-notice" role="status" aria-live="polite" data-testid="editor-notice">
             {notice ?? (connectFrom ? `Connecting from ${connectFrom}…` : "")}
           </p>
