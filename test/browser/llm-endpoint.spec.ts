@@ -39,6 +39,10 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server.close();
 });
+// The browser tests share one Keel: whatever happens here, the tests after it see no endpoint.
+test.afterEach(async ({ page }) => {
+  await api(page, "settings.saveLlmEndpoint", { baseUrl: "", apiKey: "" });
+});
 
 test("the LLM endpoint is saved from Settings, tested against a local server, and the key is never shown", async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
