@@ -1,9 +1,8 @@
 "use client";
 
-import * as Dialog from "@radix-ui/react-dialog";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import styles from "../../_components/operations.module.css";
+import { DialogActions, DialogError, ModalDialog } from "../../_components/workflows/ModalDialog";
 import { useTRPC } from "../../_trpc/client";
 import type { Letter } from "./letter";
 
@@ -114,41 +113,20 @@ function Body({ action, onDone }: { action: Action; onDone(message: string): voi
       ) : (
         <p>The run stops for good; nothing after this step runs.</p>
       )}
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      <div className={styles.actions}>
-        <button type="submit" className="button-primary" disabled={pending}>
-          {action.kind === "edit" ? "Retry with these edits" : action.kind === "skip" ? "Skip the step" : "Cancel the run"}
-        </button>
-        <Dialog.Close asChild>
-          <button type="button" className="button-quiet">
-            Close
-          </button>
-        </Dialog.Close>
-      </div>
+      <DialogError error={error} />
+      <DialogActions
+        label={action.kind === "edit" ? "Retry with these edits" : action.kind === "skip" ? "Skip the step" : "Cancel the run"}
+        danger={action.kind === "cancel"}
+        pending={pending}
+      />
     </form>
   );
 }
 
 export function ActionDialog({ action, onClose, onDone }: { action: Action | null; onClose(): void; onDone(message: string): void }) {
   return (
-    <Dialog.Root open={action !== null} onOpenChange={(open) => !open && onClose()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className={styles.overlay} />
-        <Dialog.Content className={styles.dialog} aria-describedby={undefined} style={{ width: "min(640px, calc(100vw - 32px))" }}>
-          {action ? (
-            <>
-              <Dialog.Title>
-                {TITLES[action.kind]}: {action.letter.workflow.name} · {action.letter.node.label}
-              </Dialog.Title>
-              <Body key={action.letter.id + action.kind} action={action} onDone={onDone} />
-            </>
-          ) : null}
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <ModalDialog open={action !== null} onOpenChange={(open) => !open && onClose()} title={action ? `${TITLES[action.kind]}: ${action.letter.workflow.name} · ${action.letter.node.label}` : ""}>
+      {action ? <Body key={action.letter.id + action.kind} action={action} onDone={onDone} /> : null}
+    </ModalDialog>
   );
 }

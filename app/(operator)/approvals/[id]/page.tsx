@@ -1,12 +1,12 @@
 "use client";
 
-import * as Dialog from "@radix-ui/react-dialog";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { autonomyBadge } from "../../../../nodes/human/approval";
 import { Countdown } from "../../../_components/Countdown";
+import { DialogActions, DialogError, ModalDialog } from "../../../_components/workflows/ModalDialog";
 import styles from "../../../_components/operations.module.css";
 import { retryUnlessClientError } from "../../../_components/query-retry";
 import { useKeys } from "../../../_components/use-keys";
@@ -262,35 +262,16 @@ export default function ApprovalPage() {
         </div>
       </div>
 
-      <Dialog.Root open={rejecting && pendingNow} onOpenChange={setRejecting}>
-        <Dialog.Portal>
-          <Dialog.Overlay className={styles.overlay} />
-          <Dialog.Content className={styles.dialog} aria-describedby={undefined}>
-            <Dialog.Title>Reject “{a.title}”</Dialog.Title>
-            <form className="form" onSubmit={onReject}>
-              <div className="form-field">
-                <label htmlFor="reject-reason">Reason</label>
-                <textarea id="reject-reason" rows={4} value={reason} onChange={(e) => setReason(e.target.value)} autoFocus />
-              </div>
-              {submit.error ? (
-                <p className="form-error" role="alert">
-                  {submit.error.message}
-                </p>
-              ) : null}
-              <div className={styles.actions}>
-                <button type="submit" className="button-primary" disabled={submit.isPending}>
-                  Reject
-                </button>
-                <Dialog.Close asChild>
-                  <button type="button" className="button-quiet">
-                    Cancel
-                  </button>
-                </Dialog.Close>
-              </div>
-            </form>
-          </Dialog.Content>
-        </Dialog.Portal>
-      </Dialog.Root>
+      <ModalDialog open={rejecting && pendingNow} onOpenChange={setRejecting} title={`Reject “${a.title}”`}>
+        <form className="form" onSubmit={onReject}>
+          <div className="form-field">
+            <label htmlFor="reject-reason">Reason</label>
+            <textarea id="reject-reason" rows={4} value={reason} onChange={(e) => setReason(e.target.value)} autoFocus />
+          </div>
+          <DialogError error={submit.error?.message ?? null} />
+          <DialogActions label="Reject" pendingLabel="Rejecting…" danger pending={submit.isPending} />
+        </form>
+      </ModalDialog>
     </section>
   );
 }
