@@ -83,20 +83,26 @@ export class PrismaRunStore implements RunStore {
       const existing = await this.db.run.findUnique({ where: { workflowId_idempotencyKey: { workflowId: input.workflowId, idempotencyKey: input.idempotencyKey } }, select });
       if (existing) return { run: existing as RunRecord, created: false };
     }
+    const data = {
+      workflowId: input.workflowId,
+      versionId: input.versionId,
+      input: json(input.input ?? null),
+      idempotencyKey: input.idempotencyKey ?? null,
+      trigger: input.trigger,
+      triggerNodeId: input.triggerNodeId ?? null,
+      parentRunId: input.parentRunId ?? null,
+      parentNodeId: input.parentNodeId ?? null,
+    };
+    const also = input.also;
     try {
-      const run = await this.db.run.create({
-        data: {
-          workflowId: input.workflowId,
-          versionId: input.versionId,
-          input: json(input.input ?? null),
-          idempotencyKey: input.idempotencyKey ?? null,
-          trigger: input.trigger,
-          triggerNodeId: input.triggerNodeId ?? null,
-          parentRunId: input.parentRunId ?? null,
-          parentNodeId: input.parentNodeId ?? null,
-        },
-        select,
-      });
+      // The run's insert comes first, a write, so SQLite takes its write lock at once.
+      const run = also
+        ? await this.db.$transaction(async (tx) => {
+            const created = await tx.run.create({ data, select });
+            await also(tx, created.id);
+            return created;
+          }, TX_OPTIONS)
+        : await this.db.run.create({ data, select });
       return { run: run as RunRecord, created: true };
     } catch (error) {
       if (input.idempotencyKey && isUniqueViolation(error)) {

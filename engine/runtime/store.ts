@@ -1,5 +1,6 @@
 import type { CompiledWorkflow } from "../graph/compile";
 import type { Graph } from "../graph/schema";
+import type { Tx } from "./prisma-store-actions";
 import type { RunStatus } from "./run-status";
 
 export type { RunStatus } from "./run-status";
@@ -32,6 +33,11 @@ export interface NewRun {
   triggerNodeId?: string | undefined;
   parentRunId?: string | undefined;
   parentNodeId?: string | undefined;
+  /**
+   * Rows of the caller's written in the run's own transaction (the audit entry, a webhook's
+   * delivery), so they commit with the new run or not at all; not called for an existing run.
+   */
+  also?: ((tx: Tx, runId: string) => Promise<void>) | undefined;
 }
 
 export interface LoadedRun {

@@ -3,7 +3,7 @@ import { RUN_PAUSED_EVENT } from "../../engine/runtime/budget";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { Graph } from "../../engine/graph/schema";
-import { controlRun, decideApproval, forkRun, setRunOrigin } from "../../engine/runtime/prisma-store-actions";
+import { controlRun, decideApproval, forkRun, setRunOrigin, type Tx } from "../../engine/runtime/prisma-store-actions";
 import { isFinished, type ControlAction } from "../../engine/runtime/run-status";
 import type { RunStore } from "../../engine/runtime/store";
 import { workflowRef, type Db } from "../../engine/store";
@@ -30,7 +30,8 @@ export const DecideInput = z.object({
 
 export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => void }) {
   return {
-    async start(raw: z.input<typeof StartRunInput>, actor = "operator", trigger = "manual", triggerNodeId?: string) {
+    /** `also` writes the caller's rows in the run's own transaction (a webhook's delivery): both commit or neither. */
+    async start(raw: z.input<typeof StartRunInput>, actor = "operator", trigger = "manual", triggerNodeId?: string, also?: (tx: Tx, runId: string) => Promise<void>) {
       const input = StartRunInput.parse(raw);
       assertJsonWithin("input", input.input, LIMITS.runInputBytes);
       const wf = await db.workflow.findFirst({ where: workflowRef(input.workflow, { archived: true }), select: { id: true, name: true, currentVersionId: true } });
@@ -38,11 +39,19 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
       if (!wf.currentVersionId) throw new ValidationError(`'${wf.name}' has no published version: publish it first`, [{ path: "workflow", message: "has no published version" }]);
       // A manual start is checked against the trigger's input schema (trigger.manual@2), if any.
       if (trigger === "manual") assertManualInput((await db.workflowVersion.findUniqueOrThrow({ where: { id: wf.currentVersionId }, select: { graph: true } })).graph as Graph, input.input, triggerNodeId);
-      const { run, created } = await deps.store.createRun({ workflowId: wf.id, versionId: wf.currentVersionId, input: input.input, idempotencyKey: input.idempotencyKey, trigger, triggerNodeId });
-      if (created) {
-        await audit(db, { actor, action: "run.start", targetType: "run", targetId: run.id, detail: { workflow: wf.name } });
-        deps.onRunnable?.();
-      }
+      const { run, created } = await deps.store.createRun({
+        workflowId: wf.id,
+        versionId: wf.currentVersionId,
+        input: input.input,
+        idempotencyKey: input.idempotencyKey,
+        trigger,
+        triggerNodeId,
+        also: async (tx, runId) => {
+          await also?.(tx, runId);
+          await audit(tx, { actor, action: "run.start", targetType: "run", targetId: runId, detail: { workflow: wf.name } });
+        },
+      });
+      if (created) deps.onRunnable?.();
       return { id: run.id, status: run.status, created };
     },
 

@@ -7,7 +7,9 @@ import { loadConfig } from "../../server/config";
 import { servicesFor, type Services } from "../../server/services";
 import { Worker } from "../../engine/runtime/worker";
 import { runtimeDeps } from "../../server/runtime";
-import { signWebhook, SIGNATURE_TOLERANCE_MS } from "../../server/services/webhooks";
+import { createCipher } from "../../server/secrets/cipher";
+import { ensureSecret } from "../../server/secret-key";
+import { signWebhook, SIGNATURE_TOLERANCE_MS, webhookService } from "../../server/services/webhooks";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -172,6 +174,43 @@ describe.each(databaseKinds())("webhook authentication on $name", (kind) => {
     expect(answer).toMatchObject({ status: 200, body: { status: "succeeded", output: { echoed: 5 } } });
     const events = await env.database.db.runEvent.findMany({ where: { runId: answer.body.runId }, orderBy: { seq: "asc" }, select: { type: true } });
     expect(events.map((ev) => ev.type)).toEqual(["run.started", "node.entered", "node.completed", "node.entered", "run.succeeded"]);
+  });
+
+  it("stores the delivery and starts its run in one transaction: a failure after both rows leaves neither", async () => {
+    const graph = {
+      schemaVersion: 1,
+      nodes: [
+        { id: "hook", type: "trigger.webhook", typeVersion: 1, label: "", position: { x: 0, y: 0 }, config: { respond: "accepted" } },
+        { id: "done", type: "flow.end", typeVersion: 1, label: "", position: { x: 1, y: 0 }, config: {} },
+      ],
+      edges: [{ id: "e1", source: "hook", sourcePort: "out", target: "done", targetPort: "in" }],
+    };
+    const wf = await services.workflows.create({ name: "Hook atomic", graph });
+    await services.publishing.publish({ id: wf.id });
+    const { runs } = services;
+    // The delivery row and the run are written; then the transaction fails before it commits.
+    const failing = webhookService(env.database.db, {
+      auth: services.auth,
+      cipher: createCipher(ensureSecret(services.config.dataDir, services.config.secret).secret),
+      runs: {
+        ...runs,
+        start: (raw, actor, trigger, node, also) =>
+          runs.start(raw, actor, trigger, node, async (tx, runId) => {
+            await also!(tx, runId);
+            expect(await tx.webhookDelivery.count({ where: { workflowId: wf.id } })).toBe(1);
+            throw new Error("the process died here");
+          }),
+      },
+    });
+    const request = () => ({ workflow: wf.id, headers: new Headers({ authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": "atomic-1" }), body: Buffer.from('{"n":1}') });
+    await expect(failing.deliver(request())).rejects.toThrow("the process died here");
+    expect(await env.database.db.webhookDelivery.count({ where: { workflowId: wf.id } })).toBe(0);
+    expect(await env.database.db.run.count({ where: { workflowId: wf.id } })).toBe(0);
+    // The sender's retry with the same key is then a first delivery, with its run.
+    const retried = await services.webhooks.deliver(request());
+    expect(retried).toMatchObject({ status: 202, body: { duplicate: false, status: "queued" } });
+    const delivery = await env.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: retried.body.deliveryId } });
+    expect(delivery.runId).toBe(retried.body.runId);
   });
 
   it("answers 202 with the run id when a synchronous run outlasts its timeout, and a worker finishes it", async () => {
