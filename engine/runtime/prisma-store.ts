@@ -92,6 +92,14 @@ export class PrismaRunStore implements RunStore {
       triggerNodeId: input.triggerNodeId ?? null,
       parentRunId: input.parentRunId ?? null,
       parentNodeId: input.parentNodeId ?? null,
+      ...(input.claimedBy
+        ? {
+            status: "running" as const,
+            leaseOwner: input.claimedBy.workerId,
+            leaseExpiresAt: new Date(input.claimedBy.now.getTime() + input.claimedBy.leaseMs),
+            startedAt: input.claimedBy.now,
+          }
+        : {}),
     };
     const also = input.also;
     try {

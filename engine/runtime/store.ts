@@ -38,6 +38,11 @@ export interface NewRun {
    * delivery), so they commit with the new run or not at all; not called for an existing run.
    */
   also?: ((tx: Tx, runId: string) => Promise<void>) | undefined;
+  /**
+   * Created already claimed by this worker (running, under its lease) rather than queued: a
+   * synchronous webhook's run, worked by the process whose caller waits, never by another.
+   */
+  claimedBy?: { workerId: string; now: Date; leaseMs: number } | undefined;
 }
 
 export interface LoadedRun {

@@ -5,7 +5,7 @@ import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { Graph } from "../../engine/graph/schema";
 import { controlRun, decideApproval, forkRun, setRunOrigin, type Tx } from "../../engine/runtime/prisma-store-actions";
 import { isFinished, type ControlAction } from "../../engine/runtime/run-status";
-import type { RunStore } from "../../engine/runtime/store";
+import type { NewRun, RunStore } from "../../engine/runtime/store";
 import { workflowRef, type Db } from "../../engine/store";
 import { proposalDiff } from "../../nodes/human/proposal-diff";
 import { audit } from "./audit";
@@ -30,8 +30,17 @@ export const DecideInput = z.object({
 
 export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => void }) {
   return {
-    /** `also` writes the caller's rows in the run's own transaction (a webhook's delivery): both commit or neither. */
-    async start(raw: z.input<typeof StartRunInput>, actor = "operator", trigger = "manual", triggerNodeId?: string, also?: (tx: Tx, runId: string) => Promise<void>) {
+    /**
+     * `also` writes the caller's rows in the run's own transaction (a webhook's delivery): both
+     * commit or neither. `claimedBy` creates the run already claimed by that worker.
+     */
+    async start(
+      raw: z.input<typeof StartRunInput>,
+      actor = "operator",
+      trigger = "manual",
+      triggerNodeId?: string,
+      { also, claimedBy }: { also?: (tx: Tx, runId: string) => Promise<void>; claimedBy?: NewRun["claimedBy"] } = {},
+    ) {
       const input = StartRunInput.parse(raw);
       assertJsonWithin("input", input.input, LIMITS.runInputBytes);
       const wf = await db.workflow.findFirst({ where: workflowRef(input.workflow, { archived: true }), select: { id: true, name: true, currentVersionId: true } });
@@ -46,6 +55,7 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
         idempotencyKey: input.idempotencyKey,
         trigger,
         triggerNodeId,
+        claimedBy,
         also: async (tx, runId) => {
           await also?.(tx, runId);
           await audit(tx, { actor, action: "run.start", targetType: "run", targetId: runId, detail: { workflow: wf.name } });

@@ -8,6 +8,7 @@ import type { AuthService } from "../auth/service";
 import { safeEqual } from "../auth/tokens";
 import type { Cipher } from "../secrets/cipher";
 import { audit } from "./audit";
+import type { NewRun } from "../../engine/runtime/store";
 import type { RunService } from "./runs";
 
 // Inbound webhooks are never anonymous: each request carries an API token
@@ -56,8 +57,11 @@ export function webhookService(
     cipher: Cipher;
     runs: RunService;
     now?: () => Date;
-    /** Works a run in this process until it settles or the time is up (synchronous webhooks). */
-    runNow?: (runId: string, timeoutMs: number) => Promise<unknown>;
+    /**
+     * Works a run in this process until it settles or the time is up (synchronous webhooks);
+     * `claim` makes its runs created already claimed by this process, so no other worker takes them.
+     */
+    inline?: { claim(): NonNullable<NewRun["claimedBy"]>; runNow(runId: string, timeoutMs: number, claimed: boolean): Promise<unknown> };
   },
 ) {
   const now = deps.now ?? (() => new Date());
@@ -169,6 +173,7 @@ export function webhookService(
       let delivery = parsed.idempotencyKey ? await findByKey(parsed.workflow.id, parsed.idempotencyKey) : null;
       let duplicate = delivery !== null;
       let run: { id: string; status: string };
+      let claimedHere = false;
       if (delivery?.runId) {
         run = await deps.runs.get(delivery.runId);
       } else {
@@ -177,16 +182,23 @@ export function webhookService(
         // found no trigger then gets its run now.
         const earlier = delivery;
         let storedId = earlier?.id;
+        // The caller waits for the result: the run is born claimed by this process, which works
+        // it at once below, rather than queued for whichever worker looks first.
+        const claimedBy = trigger.config?.respond === "result" ? deps.inline?.claim() : undefined;
         const started = await deps.runs.start(
           { workflow: parsed.workflow.id, input: parsed.body, ...(parsed.idempotencyKey ? { idempotencyKey: `webhook:${parsed.idempotencyKey}` } : {}) },
           actor,
           "webhook",
           trigger.id,
-          async (tx, runId) => {
-            if (earlier) await tx.webhookDelivery.update({ where: { id: earlier.id }, data: { runId } });
-            else storedId = (await tx.webhookDelivery.create({ data: deliveryRow(parsed, runId), select: { id: true } })).id;
+          {
+            claimedBy,
+            also: async (tx, runId) => {
+              if (earlier) await tx.webhookDelivery.update({ where: { id: earlier.id }, data: { runId } });
+              else storedId = (await tx.webhookDelivery.create({ data: deliveryRow(parsed, runId), select: { id: true } })).id;
+            },
           },
         );
+        claimedHere = started.created && claimedBy !== undefined;
         if (!started.created && !earlier && parsed.idempotencyKey) {
           // The same key, concurrently: the other request stored the delivery with its run.
           delivery = await findByKey(parsed.workflow.id, parsed.idempotencyKey);
@@ -202,7 +214,7 @@ export function webhookService(
       const until = Date.now() + timeoutMs;
       // The caller is waiting: run it here rather than wait for a worker to pick it up. If a
       // worker already has it, or it waits for a person or a timer, the loop below waits.
-      if (deps.runNow && run.status === "queued") await deps.runNow(run.id, timeoutMs);
+      if (deps.inline && (claimedHere || run.status === "queued")) await deps.inline.runNow(run.id, timeoutMs, claimedHere);
       for (;;) {
         const current = await deps.runs.get(run.id);
         if (isFinished(current.status)) return { status: 200, body: { ...base, status: current.status, output: current.output } };

@@ -194,11 +194,14 @@ describe.each(databaseKinds())("webhook authentication on $name", (kind) => {
       cipher: createCipher(ensureSecret(services.config.dataDir, services.config.secret).secret),
       runs: {
         ...runs,
-        start: (raw, actor, trigger, node, also) =>
-          runs.start(raw, actor, trigger, node, async (tx, runId) => {
-            await also!(tx, runId);
-            expect(await tx.webhookDelivery.count({ where: { workflowId: wf.id } })).toBe(1);
-            throw new Error("the process died here");
+        start: (raw, actor, trigger, node, options) =>
+          runs.start(raw, actor, trigger, node, {
+            ...options,
+            also: async (tx, runId) => {
+              await options!.also!(tx, runId);
+              expect(await tx.webhookDelivery.count({ where: { workflowId: wf.id } })).toBe(1);
+              throw new Error("the process died here");
+            },
           }),
       },
     });
