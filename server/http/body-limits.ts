@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import { TooLargeError } from "../../engine/errors";
 import { formatBytes, LIMITS } from "../../engine/limits";
 
@@ -75,4 +76,20 @@ export function capNodeBody(req: IncomingMessage, limit: number, field: string, 
     return push(chunk, encoding);
   };
   return undefined;
+}
+
+/** How long a connection whose request body was refused part-way stays open after the answer. */
+const LINGER_MS = 2_000;
+
+/**
+ * Prepares a connection whose request body will not be read to its end: once the answer is
+ * written (Connection: close), Node would close the socket at once, and a client still sending
+ * would then meet a TCP reset that can discard the answer before it reads it (RFC 9112 §9.6).
+ * So the sending side is closed first and the socket a moment later; nothing more is read.
+ */
+export function lingerBeforeClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }

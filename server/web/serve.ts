@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import next from "next";
 import { errorResponse } from "../http/errors";
-import { bodyLimitFor, capNodeBody } from "../http/body-limits";
+import { bodyLimitFor, capNodeBody, lingerBeforeClose } from "../http/body-limits";
 import { PEER_HEADER } from "../http/request-guards";
 import { loadConfig } from "../config";
 import { webLogger } from "../log";
@@ -43,7 +43,8 @@ async function refuse(res: import("node:http").ServerResponse, error: unknown): 
     res.destroy();
     return;
   }
-  res.writeHead(response.status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close" }).end(body, () => res.req.socket.destroy());
+  lingerBeforeClose(res.req.socket);
+  res.writeHead(response.status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close" }).end(body);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { LIMITS } from "../../engine/limits";
-import { readNodeBody } from "../http/body-limits";
+import { lingerBeforeClose, readNodeBody } from "../http/body-limits";
 import securityHeaders from "../http/security-headers.json";
 import { answerWebhook } from "../http/webhook-endpoint";
 import type { WebhookService } from "../services/webhooks";
@@ -32,10 +32,11 @@ async function send(req: IncomingMessage, res: ServerResponse, response: Respons
   response.headers.forEach((value, name) => (headers[name] = value));
   // A body refused part-way was not read to its end: close, rather than parse the rest as a
   // next request, and stop reading it.
-  if (!req.complete) headers.connection = "close";
-  res.writeHead(response.status, headers).end(body, () => {
-    if (!req.complete) req.socket.destroy();
-  });
+  if (!req.complete) {
+    headers.connection = "close";
+    lingerBeforeClose(req.socket);
+  }
+  res.writeHead(response.status, headers).end(body);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { request } from "node:http";
 
 /**
- * POSTs `totalBytes` to a server in 64 KB chunks, waiting for each to drain, and stops sending
+ * POSTs `totalBytes` to a server in 64 KB chunks, one per turn of the event loop, and stops sending
  * as soon as an answer arrives: how much was sent by then shows whether the server answered
  * before reading the body. `declare` sends Content-Length; without it the body is chunked.
  */
@@ -24,24 +24,30 @@ export function postLarge(url: string, options: { totalBytes: number; declare: b
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (data: string) => (body += data));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, sentBeforeAnswer: answered! }));
-        res.on("error", () => resolve({ status: res.statusCode ?? 0, body, sentBeforeAnswer: answered! }));
+        const done = () => {
+          resolve({ status: res.statusCode ?? 0, body, sentBeforeAnswer: answered! });
+          req.destroy();
+        };
+        res.on("end", done);
+        res.on("error", done);
       },
     );
     // Once answered, the server may close while we still write: that is the refusal, not a failure.
     req.on("error", (error) => {
       if (answered === undefined) reject(error);
     });
+    // One chunk per turn of the event loop, so an answer is noticed as soon as it arrives
+    // (a loopback socket's buffers take many megabytes without ever refusing a write).
     const pump = () => {
-      while (answered === undefined && sent < options.totalBytes && !req.destroyed) {
-        const piece = chunk.subarray(0, Math.min(chunk.length, options.totalBytes - sent));
-        sent += piece.length;
-        if (!req.write(piece)) {
-          req.once("drain", pump);
-          return;
-        }
+      if (answered !== undefined || req.destroyed) return;
+      if (sent >= options.totalBytes) {
+        req.end();
+        return;
       }
-      if (answered === undefined && sent >= options.totalBytes) req.end();
+      const piece = chunk.subarray(0, Math.min(chunk.length, options.totalBytes - sent));
+      sent += piece.length;
+      if (req.write(piece)) setImmediate(pump);
+      else req.once("drain", pump);
     };
     pump();
   });
