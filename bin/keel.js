@@ -1,7 +1,17 @@
 #!/usr/bin/env node
-// The `keel` command. Keel is written in TypeScript and runs through tsx, so there is no
-// separate compile step between `npm install` and `npm start`.
-import { register } from "tsx/esm/api";
+// The `keel` command. Keel is written in TypeScript; there is no separate compile step between
+// `npm install` and `npm start`: the CLI is bundled on first use and reused until its sources
+// change (bin/cli-bundle.js), and runs through tsx where it cannot be bundled.
+import { pathToFileURL } from "node:url";
+import { cliEntry } from "./cli-bundle.js";
 
-register();
-await import("../server/cli/main.ts");
+const entry = await cliEntry();
+if (entry) {
+  // Stack traces name the TypeScript files, as they did under tsx.
+  process.setSourceMapsEnabled(true);
+  await import(pathToFileURL(entry).href);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../server/cli/main.ts");
+}

@@ -1,13 +1,11 @@
 "use client";
 
-import { json } from "@codemirror/lang-json";
-import * as Dialog from "@radix-ui/react-dialog";
-import CodeMirror from "@uiw/react-codemirror";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "../_trpc/client";
-import "./replay/replay.css";
+import { JsonInput } from "./JsonInput";
+import { DialogActions, DialogError, ModalDialog } from "./workflows/ModalDialog";
 
 // The Run button a workflow page mounts: starts a run of the published version. With an input
 // schema on the manual trigger (trigger.manual@2) it asks through a form built from the schema
@@ -16,8 +14,6 @@ import "./replay/replay.css";
 
 type Property = { type?: string | string[]; title?: string; description?: string; enum?: unknown[]; default?: unknown };
 type Field = { name: string; label: string; help: string; kind: "text" | "number" | "integer" | "boolean" | "choice" | "json"; options: unknown[]; required: boolean; initial: string | boolean };
-
-const jsonExtensions = [json()];
 
 function fieldsOf(schema: Record<string, unknown>): Field[] {
   const properties = (schema.properties ?? {}) as Record<string, Property>;
@@ -94,102 +90,82 @@ export function RunButton({ workflow }: { workflow: string }) {
     }
   };
 
+  const body = form.isPending ? (
+    <p className="state" role="status">
+      Loading the trigger's input…
+    </p>
+  ) : form.isError ? (
+    <p className="state state-error" role="alert">
+      {form.error.message}
+    </p>
+  ) : form.data.version === null ? (
+    <p className="state state-empty">This workflow has no published version yet: publish it first.</p>
+  ) : (
+    <form className="form" onSubmit={submit} noValidate>
+      <p className="muted">
+        Starts a run of version {form.data.version}
+        {form.data.trigger?.description ? ` — ${form.data.trigger.description}` : ""}.
+      </p>
+      {schema ? (
+        fields.map((f) => (
+          <div className="form-field" key={f.name}>
+            {f.kind === "boolean" ? (
+              <label>
+                <input type="checkbox" checked={valueOf(f) === true} onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.checked }))} /> {f.label}
+              </label>
+            ) : (
+              <>
+                <label htmlFor={`run-${f.name}`}>
+                  {f.label}
+                  {f.required ? " *" : ""}
+                </label>
+                {f.kind === "choice" ? (
+                  <select id={`run-${f.name}`} value={String(valueOf(f))} onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}>
+                    {f.required ? null : <option value="">—</option>}
+                    {f.options.map((o) => (
+                      <option key={JSON.stringify(o)} value={JSON.stringify(o)}>
+                        {String(o)}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <input
+                    id={`run-${f.name}`}
+                    type={f.kind === "number" || f.kind === "integer" ? "number" : "text"}
+                    step={f.kind === "integer" ? 1 : "any"}
+                    value={String(valueOf(f))}
+                    onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+                    placeholder={f.kind === "json" ? "JSON" : undefined}
+                  />
+                )}
+              </>
+            )}
+            {f.help ? <small className="muted">{f.help}</small> : null}
+          </div>
+        ))
+      ) : (
+        <JsonInput value={text} onChange={setText} label="Run input (JSON)" height="180px" testId="run-input-json" />
+      )}
+      <DialogError error={error} testId="run-error" />
+      <DialogActions label="Start run" pendingLabel="Starting…" pending={start.isPending} />
+    </form>
+  );
+
   return (
-    <Dialog.Root
+    <ModalDialog
       open={open}
       onOpenChange={(next) => {
         setOpen(next);
         setError(null);
       }}
-    >
-      <Dialog.Trigger asChild>
+      title={`Run ${form.data?.name ?? "workflow"}`}
+      trigger={
         <button type="button" className="button-quiet">
           Run…
         </button>
-      </Dialog.Trigger>
-      <Dialog.Portal>
-        <Dialog.Overlay className="dialog-overlay" />
-        <Dialog.Content className="dialog-content" aria-describedby="run-description">
-          <Dialog.Title>Run {form.data?.name ?? "workflow"}</Dialog.Title>
-          {form.isPending ? (
-            <p className="state" role="status" id="run-description">
-              Loading the trigger's input…
-            </p>
-          ) : form.isError ? (
-            <p className="state state-error" role="alert" id="run-description">
-              {form.error.message}
-            </p>
-          ) : form.data.version === null ? (
-            <p className="state state-empty" id="run-description">
-              This workflow has no published version yet: publish it first.
-            </p>
-          ) : (
-            <form className="form" onSubmit={submit} noValidate>
-              <p id="run-description" className="muted">
-                Starts a run of version {form.data.version}
-                {form.data.trigger?.description ? ` — ${form.data.trigger.description}` : ""}.
-              </p>
-              {schema ? (
-                fields.map((f) => (
-                  <div className="form-field" key={f.name}>
-                    {f.kind === "boolean" ? (
-                      <label>
-                        <input type="checkbox" checked={valueOf(f) === true} onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.checked }))} /> {f.label}
-                      </label>
-                    ) : (
-                      <>
-                        <label htmlFor={`run-${f.name}`}>
-                          {f.label}
-                          {f.required ? " *" : ""}
-                        </label>
-                        {f.kind === "choice" ? (
-                          <select id={`run-${f.name}`} value={String(valueOf(f))} onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}>
-                            {f.required ? null : <option value="">—</option>}
-                            {f.options.map((o) => (
-                              <option key={JSON.stringify(o)} value={JSON.stringify(o)}>
-                                {String(o)}
-                              </option>
-                            ))}
-                          </select>
-                        ) : (
-                          <input
-                            id={`run-${f.name}`}
-                            type={f.kind === "number" || f.kind === "integer" ? "number" : "text"}
-                            step={f.kind === "integer" ? 1 : "any"}
-                            value={String(valueOf(f))}
-                            onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
-                            placeholder={f.kind === "json" ? "JSON" : undefined}
-                          />
-                        )}
-                      </>
-                    )}
-                    {f.help ? <small className="muted">{f.help}</small> : null}
-                  </div>
-                ))
-              ) : (
-                <div className="json-editor" data-testid="run-input-json">
-                  <CodeMirror value={text} onChange={setText} extensions={jsonExtensions} height="180px" basicSetup={{ foldGutter: false }} aria-label="Run input (JSON)" />
-                </div>
-              )}
-              {error ? (
-                <p className="form-error" role="alert" data-testid="run-error">
-                  {error}
-                </p>
-              ) : null}
-              <div className="dialog-actions">
-                <Dialog.Close asChild>
-                  <button type="button" className="button-quiet">
-                    Cancel
-                  </button>
-                </Dialog.Close>
-                <button type="submit" className="button-primary" disabled={start.isPending}>
-                  {start.isPending ? "Starting…" : "Start run"}
-                </button>
-              </div>
-            </form>
-          )}
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+      }
+    >
+      {body}
+    </ModalDialog>
   );
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { CompiledWorkflow } from "../graph/compile";
 import type { Graph } from "../graph/schema";
-import { isDatabaseBusy, isUniqueViolation, json, workflowRef, type Database, type Db } from "../store";
+import { isDatabaseBusy, json, type Database, type Db } from "../store";
 import { queueIfWaiting } from "./prisma-store-actions";
-import { LeaseLostError, type ApprovalRecord, type EffectRecord, type LoadedRun, type NewRun, type RunRecord, type RunStore, type StepCommit } from "./store";
+import { LeaseLostError, type ApprovalRecord, type EffectRecord, type LoadedRun, type NewRun, type RunRecord, type RunStore, type StartTarget, type StepCommit } from "./store";
 
 // The runtime's store over Prisma, for SQLite and Postgres alike. Claims are single atomic
 // statements (an UPDATE whose WHERE picks the run), because a read-then-write transaction
@@ -77,48 +77,83 @@ export class PrismaRunStore implements RunStore {
     return this.database.provider === "sqlite" ? date.toISOString().replace("Z", "+00:00") : date;
   }
 
+  /**
+   * A new run, or the one its idempotency key already started, on the bare driver: starting runs
+   * is a hot path (`keel run` in a loop, webhooks) and pays no Prisma query planning. The
+   * run's audit entry goes in the same transaction, so a run never exists unaudited.
+   */
   async createRun(input: NewRun): Promise<{ run: RunRecord; created: boolean }> {
-    const select = { id: true, workflowId: true, versionId: true, status: true, input: true, leaseOwner: true, leaseExpiresAt: true, wakeAt: true, parentRunId: true, triggerNodeId: true } as const;
-    if (input.idempotencyKey) {
-      const existing = await this.db.run.findUnique({ where: { workflowId_idempotencyKey: { workflowId: input.workflowId, idempotencyKey: input.idempotencyKey } }, select });
-      if (existing) return { run: existing as RunRecord, created: false };
-    }
-    const data = {
-      workflowId: input.workflowId,
-      versionId: input.versionId,
-      input: json(input.input ?? null),
-      idempotencyKey: input.idempotencyKey ?? null,
-      trigger: input.trigger,
-      triggerNodeId: input.triggerNodeId ?? null,
-      parentRunId: input.parentRunId ?? null,
-      parentNodeId: input.parentNodeId ?? null,
-      ...(input.claimedBy
-        ? {
-            status: "running" as const,
-            leaseOwner: input.claimedBy.workerId,
-            leaseExpiresAt: new Date(input.claimedBy.now.getTime() + input.claimedBy.leaseMs),
-            startedAt: input.claimedBy.now,
-          }
-        : {}),
+    const pg = this.database.provider === "postgresql";
+    const p = (i: number, cast = "") => (pg ? `$${i}${cast}` : "?");
+    const now = new Date();
+    const at = pg ? now.toISOString() : this.time(now);
+    const fields = `"id", "workflowId", "versionId", "status", "input", "leaseOwner", "leaseExpiresAt", "wakeAt", "parentRunId", "triggerNodeId"`;
+    const stamp = (date: Date) => (pg ? date.toISOString() : this.time(date));
+    const claim = input.claimedBy;
+    const insert = {
+      sql: `INSERT INTO "Run" ("id", "workflowId", "versionId", "status", "trigger", "triggerNodeId", "input", "idempotencyKey", "parentRunId", "parentNodeId", "createdAt", "updatedAt", "leaseOwner", "leaseExpiresAt", "startedAt")
+       VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(12, `::"RunStatus"`)}, ${p(4)}, ${p(5)}, ${p(6, "::jsonb")}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10, "::timestamp")}, ${p(11, "::timestamp")}, ${p(13)}, ${p(14, "::timestamp")}, ${p(15, "::timestamp")})
+       ON CONFLICT ("workflowId", "idempotencyKey") DO NOTHING
+       RETURNING ${fields}`,
+      // SQLite binds positionally in order of appearance; Postgres by number.
+      args: pg
+        ? [randomUUID(), input.workflowId, input.versionId, input.trigger, input.triggerNodeId ?? null, JSON.stringify(input.input ?? null), input.idempotencyKey ?? null, input.parentRunId ?? null, input.parentNodeId ?? null, at, at, claim ? "running" : "queued", claim?.workerId ?? null, claim ? stamp(new Date(claim.now.getTime() + claim.leaseMs)) : null, claim ? stamp(claim.now) : null]
+        : [randomUUID(), input.workflowId, input.versionId, claim ? "running" : "queued", input.trigger, input.triggerNodeId ?? null, JSON.stringify(input.input ?? null), input.idempotencyKey ?? null, input.parentRunId ?? null, input.parentNodeId ?? null, at, at, claim?.workerId ?? null, claim ? stamp(new Date(claim.now.getTime() + claim.leaseMs)) : null, claim ? stamp(claim.now) : null],
     };
-    const also = input.also;
-    try {
-      // The run's insert comes first, a write, so SQLite takes its write lock at once.
-      const run = also
-        ? await this.db.$transaction(async (tx) => {
-            const created = await tx.run.create({ data, select });
-            await also(tx, created.id);
-            return created;
-          }, TX_OPTIONS)
-        : await this.db.run.create({ data, select });
-      return { run: run as RunRecord, created: true };
-    } catch (error) {
-      if (input.idempotencyKey && isUniqueViolation(error)) {
-        const existing = await this.db.run.findUniqueOrThrow({ where: { workflowId_idempotencyKey: { workflowId: input.workflowId, idempotencyKey: input.idempotencyKey } }, select });
-        return { run: existing as RunRecord, created: false };
-      }
-      throw error;
+    const d = input.delivery;
+    const delivery = (runId: string) =>
+      d!.existing
+        ? { sql: `UPDATE "WebhookDelivery" SET "runId" = ${p(1)} WHERE "id" = ${p(2)}`, args: [runId, d!.id] }
+        : {
+            sql: `INSERT INTO "WebhookDelivery" ("id", "workflowId", "authenticatedBy", "idempotencyKey", "body", "contentType", "runId", "receivedAt") VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5, "::jsonb")}, ${p(6)}, ${p(7)}, ${p(8, "::timestamp")})`,
+            args: [d!.id, input.workflowId, d!.authenticatedBy, d!.idempotencyKey, JSON.stringify(d!.body ?? null), d!.contentType, runId, at],
+          };
+    const existing = {
+      sql: `SELECT ${fields} FROM "Run" WHERE "workflowId" = ${p(1)} AND "idempotencyKey" = ${p(2)}`,
+      args: [input.workflowId, input.idempotencyKey ?? null],
+    };
+    const audit = (runId: string) => ({
+      sql: `INSERT INTO "AuditLog" ("id", "actor", "action", "targetType", "targetId", "detail", "createdAt") VALUES (${p(1)}, ${p(2)}, 'run.start', 'run', ${p(3)}, ${p(4, "::jsonb")}, ${p(5, "::timestamp")})`,
+      args: [randomUUID(), input.audit!.actor, runId, JSON.stringify(input.audit!.detail), at],
+    });
+    const toRecord = (row: RawRun) => fromRaw({ ...row, input: typeof row.input === "string" ? JSON.parse(row.input) : row.input });
+    const sqlite = this.database.sqlite;
+    if (sqlite) {
+      return sqlite.write(() => {
+        const row = sqlite.prepare(insert.sql).get(...insert.args) as RawRun | undefined;
+        if (row) {
+          if (input.audit) sqlite.prepare(audit(row.id).sql).run(...audit(row.id).args);
+          if (d) sqlite.prepare(delivery(row.id).sql).run(...delivery(row.id).args);
+          return { run: toRecord(row), created: true };
+        }
+        return { run: toRecord(sqlite.prepare(existing.sql).get(...existing.args) as RawRun), created: false };
+      });
     }
+    const pgDirect = this.database.pg!;
+    return pgDirect.transaction(async (query) => {
+      const row = (await query(insert.sql, insert.args)).rows[0] as RawRun | undefined;
+      if (row) {
+        if (input.audit) await query(audit(row.id).sql, audit(row.id).args);
+        if (d) await query(delivery(row.id).sql, delivery(row.id).args);
+        return { run: toRecord(row), created: true };
+      }
+      return { run: toRecord((await query(existing.sql, existing.args)).rows[0] as RawRun), created: false };
+    });
+  }
+
+  async startTarget(ref: string, options: { archived: boolean; graph: boolean }): Promise<StartTarget | null> {
+    const pg = this.database.provider === "postgresql";
+    const sql = `SELECT w."id", w."name", w."currentVersionId"${options.graph ? `, v."graph"` : ""} FROM "Workflow" w
+       ${options.graph ? `LEFT JOIN "WorkflowVersion" v ON v."id" = w."currentVersionId"` : ""}
+       WHERE (w."id" = ${pg ? "$1" : "?"} OR w."slug" = ${pg ? "$2" : "?"})${options.archived ? "" : ` AND w."archivedAt" IS NULL`}
+       LIMIT 1`;
+    type Row = { id: string; name: string; currentVersionId: string | null; graph?: unknown };
+    const row = this.database.sqlite
+      ? (this.database.sqlite.prepare(sql).get(ref, ref) as Row | undefined)
+      : ((await this.database.pg!.query(sql, [ref, ref])).rows[0] as Row | undefined);
+    if (!row) return null;
+    const graph = typeof row.graph === "string" ? (JSON.parse(row.graph) as Graph) : ((row.graph ?? null) as Graph | null);
+    return { id: row.id, name: row.name, versionId: row.currentVersionId, graph };
   }
 
   async claimRun(workerId: string, now: Date, leaseMs: number): Promise<LoadedRun | null> {
@@ -523,11 +558,11 @@ export class PrismaRunStore implements RunStore {
   }
 
   async startChildRun(input: { parentRunId: string; parentNodeId: string; workflow: string; input: unknown; key: string }): Promise<{ id: string } | null> {
-    const wf = await this.db.workflow.findFirst({ where: workflowRef(input.workflow), select: { id: true, currentVersionId: true } });
-    if (!wf?.currentVersionId) return null;
+    const wf = await this.startTarget(input.workflow, { archived: false, graph: false });
+    if (!wf?.versionId) return null;
     const { run } = await this.createRun({
       workflowId: wf.id,
-      versionId: wf.currentVersionId,
+      versionId: wf.versionId,
       input: input.input,
       idempotencyKey: input.key,
       trigger: "subworkflow",

@@ -1,6 +1,5 @@
 import type { CompiledWorkflow } from "../graph/compile";
 import type { Graph } from "../graph/schema";
-import type { Tx } from "./prisma-store-actions";
 import type { RunStatus } from "./run-status";
 
 export type { RunStatus } from "./run-status";
@@ -33,16 +32,27 @@ export interface NewRun {
   triggerNodeId?: string | undefined;
   parentRunId?: string | undefined;
   parentNodeId?: string | undefined;
-  /**
-   * Rows of the caller's written in the run's own transaction (the audit entry, a webhook's
-   * delivery), so they commit with the new run or not at all; not called for an existing run.
-   */
-  also?: ((tx: Tx, runId: string) => Promise<void>) | undefined;
+  /** Who started it, written as the run's "run.start" audit entry in the same transaction. */
+  audit?: { actor: string; detail: Record<string, unknown> } | undefined;
   /**
    * Created already claimed by this worker (running, under its lease) rather than queued: a
    * synchronous webhook's run, worked by the process whose caller waits, never by another.
    */
   claimedBy?: { workerId: string; now: Date; leaseMs: number } | undefined;
+  /**
+   * The webhook delivery that started the run, written in the run's own transaction so both
+   * commit or neither: a new row with this id, or (`existing`) an earlier delivery with the same
+   * Idempotency-Key that started no run, now linked to this one. Not written for an existing run.
+   */
+  delivery?: { id: string; existing: boolean; authenticatedBy: string; idempotencyKey: string | null; body: unknown; contentType: string } | undefined;
+}
+
+/** The workflow a start names, with its current version (and that version's graph when asked). */
+export interface StartTarget {
+  id: string;
+  name: string;
+  versionId: string | null;
+  graph: Graph | null;
 }
 
 export interface LoadedRun {
@@ -118,6 +128,8 @@ export interface ApprovalRecord {
 
 export interface RunStore {
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  /** The workflow named by id or slug (archived ones only when asked), for starting a run of it. */
+  startTarget(ref: string, options: { archived: boolean; graph: boolean }): Promise<StartTarget | null>;
   /** Atomically takes the next runnable run (queued, due, or with an expired lease); none while the engine is paused. */
   claimRun(workerId: string, now: Date, leaseMs: number): Promise<LoadedRun | null>;
   /** Takes one particular run if it is in one of the given statuses (operator actions on dead runs). */

@@ -88,8 +88,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!wait) {
     return withRuns(async (runs) => {
       const started = await runs.start({ workflow, input, ...(key ? { idempotencyKey: key } : {}) }, "cli");
-      // Read back: under an idempotency key seen before, the run may have finished already.
-      const run = await runs.get(started.id);
+      // A run seen before under its idempotency key may have finished already: read it back.
+      // A new one is queued with nothing to read, and reading would cost Prisma's first query.
+      const run = started.created ? { id: started.id, status: started.status, output: null, error: null } : await runs.get(started.id);
       process.stdout.write(`${JSON.stringify({ id: run.id, status: run.status, output: run.output, error: run.error })}\n`);
       return run.status === "failed" || run.status === "dead" ? 1 : 0;
     });

@@ -3,10 +3,10 @@ import { RUN_PAUSED_EVENT } from "../../engine/runtime/budget";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { Graph } from "../../engine/graph/schema";
-import { controlRun, decideApproval, forkRun, setRunOrigin, type Tx } from "../../engine/runtime/prisma-store-actions";
+import { controlRun, decideApproval, forkRun, setRunOrigin } from "../../engine/runtime/prisma-store-actions";
 import { isFinished, type ControlAction } from "../../engine/runtime/run-status";
 import type { NewRun, RunStore } from "../../engine/runtime/store";
-import { workflowRef, type Db } from "../../engine/store";
+import type { Db } from "../../engine/store";
 import { proposalDiff } from "../../nodes/human/proposal-diff";
 import { audit } from "./audit";
 import { assertManualInput } from "./trigger-input";
@@ -31,35 +31,34 @@ export const DecideInput = z.object({
 export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => void }) {
   return {
     /**
-     * `also` writes the caller's rows in the run's own transaction (a webhook's delivery): both
-     * commit or neither. `claimedBy` creates the run already claimed by that worker.
+     * `delivery` is the webhook delivery that started it, stored in the run's own transaction
+     * (both commit or neither); `claimedBy` creates the run already claimed by that worker.
      */
     async start(
       raw: z.input<typeof StartRunInput>,
       actor = "operator",
       trigger = "manual",
       triggerNodeId?: string,
-      { also, claimedBy }: { also?: (tx: Tx, runId: string) => Promise<void>; claimedBy?: NewRun["claimedBy"] } = {},
+      { delivery, claimedBy }: Pick<NewRun, "delivery" | "claimedBy"> = {},
     ) {
       const input = StartRunInput.parse(raw);
       assertJsonWithin("input", input.input, LIMITS.runInputBytes);
-      const wf = await db.workflow.findFirst({ where: workflowRef(input.workflow, { archived: true }), select: { id: true, name: true, currentVersionId: true } });
+      // Read and written on the store's bare driver: starting runs is a hot path.
+      const wf = await deps.store.startTarget(input.workflow, { archived: true, graph: trigger === "manual" });
       if (!wf) throw new NotFoundError(`no workflow '${input.workflow}'`);
-      if (!wf.currentVersionId) throw new ValidationError(`'${wf.name}' has no published version: publish it first`, [{ path: "workflow", message: "has no published version" }]);
+      if (!wf.versionId) throw new ValidationError(`'${wf.name}' has no published version: publish it first`, [{ path: "workflow", message: "has no published version" }]);
       // A manual start is checked against the trigger's input schema (trigger.manual@2), if any.
-      if (trigger === "manual") assertManualInput((await db.workflowVersion.findUniqueOrThrow({ where: { id: wf.currentVersionId }, select: { graph: true } })).graph as Graph, input.input, triggerNodeId);
+      if (trigger === "manual") assertManualInput(wf.graph as Graph, input.input, triggerNodeId);
       const { run, created } = await deps.store.createRun({
         workflowId: wf.id,
-        versionId: wf.currentVersionId,
+        versionId: wf.versionId,
         input: input.input,
         idempotencyKey: input.idempotencyKey,
         trigger,
         triggerNodeId,
+        audit: { actor, detail: { workflow: wf.name } },
         claimedBy,
-        also: async (tx, runId) => {
-          await also?.(tx, runId);
-          await audit(tx, { actor, action: "run.start", targetType: "run", targetId: runId, detail: { workflow: wf.name } });
-        },
+        delivery,
       });
       if (created) deps.onRunnable?.();
       return { id: run.id, status: run.status, created };

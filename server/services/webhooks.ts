@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from "../../engine/errors";
 import { webhookTrigger } from "../../nodes/triggers/webhook";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
@@ -181,7 +181,7 @@ export function webhookService(
         // and nothing is stored that started no run. An earlier delivery with the same key that
         // found no trigger then gets its run now.
         const earlier = delivery;
-        let storedId = earlier?.id;
+        let storedId: string = earlier?.id ?? randomUUID();
         // The caller waits for the result: the run is born claimed by this process, which works
         // it at once below, rather than queued for whichever worker looks first.
         const claimedBy = trigger.config?.respond === "result" ? deps.inline?.claim() : undefined;
@@ -192,21 +192,18 @@ export function webhookService(
           trigger.id,
           {
             claimedBy,
-            also: async (tx, runId) => {
-              if (earlier) await tx.webhookDelivery.update({ where: { id: earlier.id }, data: { runId } });
-              else storedId = (await tx.webhookDelivery.create({ data: deliveryRow(parsed, runId), select: { id: true } })).id;
-            },
+            delivery: { id: storedId, existing: earlier !== null, authenticatedBy: parsed.authenticatedBy, idempotencyKey: parsed.idempotencyKey, body: parsed.body, contentType: parsed.contentType },
           },
         );
         claimedHere = started.created && claimedBy !== undefined;
         if (!started.created && !earlier && parsed.idempotencyKey) {
           // The same key, concurrently: the other request stored the delivery with its run.
           delivery = await findByKey(parsed.workflow.id, parsed.idempotencyKey);
-          storedId = delivery?.id;
+          storedId = delivery?.id ?? storedId;
           duplicate = true;
         }
         run = started;
-        delivery = { id: storedId!, runId: run.id };
+        delivery = { id: storedId, runId: run.id };
       }
       const base = { deliveryId: delivery.id, runId: run.id, duplicate };
       if (trigger.config?.respond !== "result") return { status: 202, body: { ...base, status: run.status } };

@@ -76,6 +76,26 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     expect(await env.database.db.run.count({ where: { workflowId: id } })).toBe(1);
   });
 
+  it("starts on the bare driver what Prisma reads back whole: one run and one audit entry per key, however many race", async () => {
+    const id = await publish("Raced", CONSTRUCTS.linear!);
+    const slug = (await env.database.db.workflow.findUniqueOrThrow({ where: { id } })).slug;
+    const before = Date.now();
+    const starts = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => services.runs.start({ workflow: i % 2 ? id : slug!, input: { a: i, b: { nested: [i] } }, idempotencyKey: "raced-1" }, "cli")),
+    );
+    expect(new Set(starts.map((s) => s.id)).size).toBe(1);
+    expect(starts.filter((s) => s.created)).toHaveLength(1);
+    const run = await env.database.db.run.findUniqueOrThrow({ where: { id: starts[0]!.id } });
+    expect(run).toMatchObject({ status: "queued", trigger: "manual", test: false, idempotencyKey: "raced-1", costTokens: 0, parentRunId: null });
+    expect(run.input).toEqual({ a: expect.any(Number), b: { nested: [expect.any(Number)] } });
+    // Timestamps in the form Prisma writes, so ordering and date filters hold across both writers.
+    expect(run.createdAt.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+    expect(run.createdAt.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+    expect(await env.database.db.run.count({ where: { workflowId: id, createdAt: { gte: new Date(before - 1_000) } } })).toBe(1);
+    const audits = await env.database.db.auditLog.findMany({ where: { action: "run.start", targetId: run.id } });
+    expect(audits).toEqual([expect.objectContaining({ actor: "cli", targetType: "run", detail: { workflow: "Raced" } })]);
+  });
+
   it("refuses to start a workflow that was never published, naming why", async () => {
     const wf = await services.workflows.create({ name: "Draft only", graph: CONSTRUCTS.linear });
     await expect(services.runs.start({ workflow: wf.id })).rejects.toThrow("'Draft only' has no published version: publish it first");

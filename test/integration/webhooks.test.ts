@@ -7,9 +7,7 @@ import { loadConfig } from "../../server/config";
 import { servicesFor, type Services } from "../../server/services";
 import { Worker } from "../../engine/runtime/worker";
 import { runtimeDeps } from "../../server/runtime";
-import { createCipher } from "../../server/secrets/cipher";
-import { ensureSecret } from "../../server/secret-key";
-import { signWebhook, SIGNATURE_TOLERANCE_MS, webhookService } from "../../server/services/webhooks";
+import { signWebhook, SIGNATURE_TOLERANCE_MS } from "../../server/services/webhooks";
 import { databaseKinds, migratedDatabase } from "../support/databases";
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -176,7 +174,7 @@ describe.each(databaseKinds())("webhook authentication on $name", (kind) => {
     expect(events.map((ev) => ev.type)).toEqual(["run.started", "node.entered", "node.completed", "node.entered", "run.succeeded"]);
   });
 
-  it("stores the delivery and starts its run in one transaction: a failure after both rows leaves neither", async () => {
+  it("stores the delivery and starts its run in one transaction: when the delivery cannot be stored, no run starts", async () => {
     const graph = {
       schemaVersion: 1,
       nodes: [
@@ -187,33 +185,18 @@ describe.each(databaseKinds())("webhook authentication on $name", (kind) => {
     };
     const wf = await services.workflows.create({ name: "Hook atomic", graph });
     await services.publishing.publish({ id: wf.id });
-    const { runs } = services;
-    // The delivery row and the run are written; then the transaction fails before it commits.
-    const failing = webhookService(env.database.db, {
-      auth: services.auth,
-      cipher: createCipher(ensureSecret(services.config.dataDir, services.config.secret).secret),
-      runs: {
-        ...runs,
-        start: (raw, actor, trigger, node, options) =>
-          runs.start(raw, actor, trigger, node, {
-            ...options,
-            also: async (tx, runId) => {
-              await options!.also!(tx, runId);
-              expect(await tx.webhookDelivery.count({ where: { workflowId: wf.id } })).toBe(1);
-              throw new Error("the process died here");
-            },
-          }),
-      },
-    });
-    const request = () => ({ workflow: wf.id, headers: new Headers({ authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": "atomic-1" }), body: Buffer.from('{"n":1}') });
-    await expect(failing.deliver(request())).rejects.toThrow("the process died here");
-    expect(await env.database.db.webhookDelivery.count({ where: { workflowId: wf.id } })).toBe(0);
-    expect(await env.database.db.run.count({ where: { workflowId: wf.id } })).toBe(0);
-    // The sender's retry with the same key is then a first delivery, with its run.
-    const retried = await services.webhooks.deliver(request());
+    const request = (key: string) => ({ workflow: wf.id, headers: new Headers({ authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": key }), body: Buffer.from('{"n":1}') });
+    const first = await services.webhooks.deliver(request("atomic-1"));
+    expect((await env.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: first.body.deliveryId } })).runId).toBe(first.body.runId);
+    // A delivery row that cannot be written (its id is taken) takes the run's insert down with it.
+    const colliding = { id: first.body.deliveryId, existing: false, authenticatedBy: "signature", idempotencyKey: "atomic-2", body: { n: 2 }, contentType: "application/json" };
+    await expect(services.runs.start({ workflow: wf.id, input: { n: 2 }, idempotencyKey: "webhook:atomic-2" }, "webhook", "webhook", "hook", { delivery: colliding })).rejects.toThrow();
+    expect(await env.database.db.run.count({ where: { workflowId: wf.id } })).toBe(1);
+    expect(await env.database.db.webhookDelivery.count({ where: { workflowId: wf.id } })).toBe(1);
+    // The sender's retry with that key is then a first delivery, with its run.
+    const retried = await services.webhooks.deliver(request("atomic-2"));
     expect(retried).toMatchObject({ status: 202, body: { duplicate: false, status: "queued" } });
-    const delivery = await env.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: retried.body.deliveryId } });
-    expect(delivery.runId).toBe(retried.body.runId);
+    expect((await env.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: retried.body.deliveryId } })).runId).toBe(retried.body.runId);
   });
 
   it("answers 202 with the run id when a synchronous run outlasts its timeout, and a worker finishes it", async () => {

@@ -46,7 +46,7 @@ export function DailyChart<T extends { day: string }>({
           </BarChart>
         </ResponsiveContainer>
       </div>
-      <table className={styles.srOnly}>
+      <table className="sr-only">
         <caption>{title}</caption>
         <thead>
           <tr>

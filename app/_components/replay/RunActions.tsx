@@ -1,19 +1,16 @@
 "use client";
 
-import { json } from "@codemirror/lang-json";
-import * as Dialog from "@radix-ui/react-dialog";
-import CodeMirror from "@uiw/react-codemirror";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { CONTROL_TRANSITIONS, type RunStatus } from "../../../engine/runtime/run-status";
 import { useTRPC } from "../../_trpc/client";
+import { JsonInput } from "../JsonInput";
+import { DialogActions, DialogError, ModalDialog } from "../workflows/ModalDialog";
 
 // What the operator can do to a run from its replay: cancel, pause, resume, retry from the
 // failed step, and fork from the point shown with edited input. Each calls the run service
 // (the store's operator actions); errors come back as sentences and are shown as they are.
-
-const jsonExtensions = [json()];
 
 type Status = RunStatus;
 const can = (action: keyof typeof CONTROL_TRANSITIONS, status: Status) => (CONTROL_TRANSITIONS[action].from as readonly Status[]).includes(status);
@@ -106,45 +103,22 @@ export function RunActions({
           Cancel run
         </button>
       ) : null}
-      <Dialog.Root open={forkOpen} onOpenChange={openFork}>
-        <Dialog.Trigger asChild>
+      <ModalDialog
+        open={forkOpen}
+        onOpenChange={openFork}
+        title={`Fork from event ${forkSeq}`}
+        description={`A new run of the same version starts where this one stood at its latest checkpoint at or before event ${forkSeq}. Steps after it run again under the new run's own keys, with this input:`}
+        trigger={
           <button type="button" className="button-quiet" disabled={busy || forkSeq === null}>
             Fork from here…
           </button>
-        </Dialog.Trigger>
-        <Dialog.Portal>
-          <Dialog.Overlay className="dialog-overlay" />
-          <Dialog.Content className="dialog-content" aria-describedby="fork-description">
-            <Dialog.Title>Fork from event {forkSeq}</Dialog.Title>
-            <p id="fork-description" className="muted">
-              A new run of the same version starts where this one stood at its latest checkpoint at or before event {forkSeq}. Steps after it run again under the new run's own keys, with this input:
-            </p>
-            <div className="json-editor" data-testid="fork-input">
-              <CodeMirror value={forkText} onChange={setForkText} extensions={jsonExtensions} height="240px" basicSetup={{ foldGutter: false }} aria-label="Fork input (JSON)" />
-            </div>
-            {forkError ? (
-              <p className="form-error" role="alert" data-testid="fork-error">
-                {forkError}
-              </p>
-            ) : null}
-            <div className="dialog-actions">
-              <Dialog.Close asChild>
-                <button type="button" className="button-quiet">
-                  Cancel
-                </button>
-              </Dialog.Close>
-              <button type="button" className="button-primary" onClick={submitFork} disabled={fork.isPending}>
-                {fork.isPending ? "Starting…" : "Start the fork"}
-              </button>
-            </div>
-          </Dialog.Content>
-        </Dialog.Portal>
-      </Dialog.Root>
-      {error ? (
-        <p className="form-error" role="alert" data-testid="run-action-error">
-          {error}
-        </p>
-      ) : null}
+        }
+      >
+        <JsonInput value={forkText} onChange={setForkText} label="Fork input (JSON)" height="240px" testId="fork-input" />
+        <DialogError error={forkError} testId="fork-error" />
+        <DialogActions label="Start the fork" pendingLabel="Starting…" pending={fork.isPending} onConfirm={submitFork} />
+      </ModalDialog>
+      <DialogError error={error} testId="run-action-error" />
     </div>
   );
 }

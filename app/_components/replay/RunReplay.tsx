@@ -148,7 +148,7 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
       <title>{`Run of ${run.workflowName} · Keel`}</title>
       <div className="page-header">
         <h1>Run of {run.workflowName}</h1>
-        <span className={`badge status-${run.status}`} data-testid="run-status">
+        <span className="run-status" data-status={run.status} data-testid="run-status">
           {run.status}
         </span>
         <span className="badge badge-muted">v{run.version}</span>

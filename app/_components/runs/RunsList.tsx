@@ -174,7 +174,7 @@ export function RunsList({ initial }: { initial?: Partial<RunFilters> }) {
                   </span>
                   <span role="cell">v{run.version}</span>
                   <span role="cell">
-                    <span className={`badge status-${status}`} data-testid="run-row-status">
+                    <span className="run-status" data-status={status} data-testid="run-row-status">
                       {status}
                     </span>
                   </span>

@@ -59,7 +59,7 @@ export function NewWorkflowDialog({ open, onOpenChange }: { open: boolean; onOpe
             {error.message}
           </p>
         ) : null}
-        <div className="dialog-buttons">
+        <div className="dialog-actions">
           <button type="button" className="button-quiet" onClick={() => onOpenChange(false)}>
             Cancel
           </button>

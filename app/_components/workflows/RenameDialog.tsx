@@ -33,7 +33,7 @@ export function RenameDialog({ workflow, onClose }: { workflow: { id: string; na
             {rename.error.message}
           </p>
         ) : null}
-        <div className="dialog-buttons">
+        <div className="dialog-actions">
           <button type="button" className="button-quiet" onClick={onClose}>
             Cancel
           </button>

@@ -106,7 +106,7 @@ export function WorkflowList() {
                     <dt>Last run</dt>
                     <dd data-testid="workflow-last-run">
                       {w.lastRun ? (
-                        <span className="wf-status" data-status={w.lastRun.status} title={new Date(w.lastRun.createdAt).toLocaleString()}>
+                        <span className="run-status" data-status={w.lastRun.status} title={new Date(w.lastRun.createdAt).toLocaleString()}>
                           {w.lastRun.status}
                         </span>
                       ) : (
