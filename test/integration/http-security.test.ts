@@ -257,8 +257,8 @@ describe("a running Keel, signed out", () => {
         const refused = await postLarge(hook, { totalBytes: 20 * 1024 * 1024, declare, headers });
         expect(refused.status, `declared: ${declare}`).toBe(413);
         expect(JSON.parse(refused.body).error.message).toBe(declare ? "body: is 20 MB; the limit is 256 KB" : "body: is over 256 KB, the limit");
-        // Answered before half the body was sent (what was sent is the limit at most, plus what
-        // the sockets' buffers hold, about 4 MB here), where Next's proxy would first hold 10 MB.
+        // Answered before half the body was sent (here: 16 KB declared, the 256 KB limit and a
+        // chunk undeclared), where Next's proxy would first have taken 10 MB.
         expect(refused.sentBeforeAnswer, `declared: ${declare}`).toBeLessThan(10 * 1024 * 1024);
       }
       expect(await database.db.run.count({ where: { workflowId: greeter.id } })).toBe(runsBefore);

@@ -1,13 +1,13 @@
 import { request } from "node:http";
 
 /**
- * POSTs `totalBytes` to a server in 64 KB chunks, one per turn of the event loop, and stops sending
+ * POSTs `totalBytes` to a server in 16 KB chunks, paced, and stops sending
  * as soon as an answer arrives: how much was sent by then shows whether the server answered
  * before reading the body. `declare` sends Content-Length; without it the body is chunked.
  */
 export function postLarge(url: string, options: { totalBytes: number; declare: boolean; headers?: Record<string, string> }): Promise<{ status: number; body: string; sentBeforeAnswer: number }> {
   const target = new URL(url);
-  const chunk = Buffer.alloc(64 * 1024, "a");
+  const chunk = Buffer.alloc(16 * 1024, "a");
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered: number | undefined;
@@ -36,8 +36,10 @@ export function postLarge(url: string, options: { totalBytes: number; declare: b
     req.on("error", (error) => {
       if (answered === undefined) reject(error);
     });
-    // One chunk per turn of the event loop, so an answer is noticed as soon as it arrives
-    // (a loopback socket's buffers take many megabytes without ever refusing a write).
+    // At most one 16 KB chunk a millisecond (16 MB/s): a loopback socket's buffers take many
+    // megabytes without refusing a write, so an unpaced sender would have sent most of the body
+    // before any server could answer; paced, what was sent by the answer shows what the server
+    // waited for.
     const pump = () => {
       if (answered !== undefined || req.destroyed) return;
       if (sent >= options.totalBytes) {
@@ -46,8 +48,9 @@ export function postLarge(url: string, options: { totalBytes: number; declare: b
       }
       const piece = chunk.subarray(0, Math.min(chunk.length, options.totalBytes - sent));
       sent += piece.length;
-      if (req.write(piece)) setImmediate(pump);
-      else req.once("drain", pump);
+      const next = () => setTimeout(pump, 1);
+      if (req.write(piece)) next();
+      else req.once("drain", next);
     };
     pump();
   });
