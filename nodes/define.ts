@@ -32,6 +32,8 @@ interface Definition<S extends z.ZodType> {
   effects?: "none" | "external";
   /** Capabilities the server must provide (e.g. "llm"); checked when publishing. */
   requires?: readonly string[];
+  /** Whether a step with this configuration spends money; budgets hold those (see NodeMeta.spends). */
+  spends?: (config: z.output<S>) => boolean;
   /** A branch taken through `port` only when the server has `capability` (see NodeMeta.guards). */
   guards?: { capability: string; port: string };
   deprecated?: boolean;
@@ -57,9 +59,19 @@ export function defineNode<S extends z.ZodType>(def: Definition<S>): NodeMeta<z.
     execution: def.execution ?? (def.behavior === "task" || def.behavior === "loop" ? "executor" : "engine"),
     effects: def.effects ?? "external",
     ...(def.requires?.length ? { requires: def.requires } : {}),
+    ...(def.spends ? { spends: def.spends } : {}),
     ...(def.guards ? { guards: def.guards } : {}),
     ...(def.deprecated ? { deprecated: true } : {}),
   };
+}
+
+/**
+ * A config field's help (shown under it in the config panel, and in the published JSON Schema)
+ * and example values the panel offers to insert. Kept on the zod schema itself, so the form,
+ * the schema and the help cannot drift apart.
+ */
+export function withHelp<S extends z.ZodType>(schema: S, help: string, examples?: readonly z.input<S>[]): S {
+  return schema.meta(examples?.length ? { description: help, examples: [...examples] } : { description: help }) as S;
 }
 
 /** Template fields: every string in the given config value that contains {{ … }}. */

@@ -195,11 +195,14 @@ export const TEMPLATES: Template[] = [
           id: "review",
           col: 10,
           type: "human.approval",
+          // Version 2: the proposal's typed fields give the queue an edit form instead of raw JSON.
+          typeVersion: 2,
           label: "Approve answer",
           config: {
             title: "Send this answer to {{ input.email }}?",
             instructions: "Edit the text before approving if it needs it: what you approve is what is sent.",
             proposal: { text: "{{ answer.text }}" },
+            proposalSchema: [{ name: "text", label: "Answer", type: "textarea", required: true }],
             risk: "medium",
           },
         },
@@ -302,11 +305,16 @@ export const TEMPLATES: Template[] = [
           id: "review",
           col: 5,
           type: "human.approval",
+          typeVersion: 2,
           label: "Review post",
           config: {
             title: "Publish '{{ post.title }}'?",
             instructions: "Edit the title or body before approving if they need it: what you approve is what is published.",
             proposal: { title: "{{ post.title }}", body: "{{ post.body }}" },
+            proposalSchema: [
+              { name: "title", label: "Title", type: "text", required: true },
+              { name: "body", label: "Body", type: "textarea", required: true },
+            ],
             risk: "high",
           },
         },

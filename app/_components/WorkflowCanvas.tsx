@@ -5,6 +5,7 @@ import "@xyflow/react/dist/style.css";
 import { memo, useCallback, useMemo, useRef } from "react";
 import type { Graph } from "../../engine/graph/schema";
 import type { NodeRunStates } from "../../engine/runtime/node-states";
+import type { TakenEdges } from "../../engine/runtime/taken-edges";
 import { registry } from "../../nodes/catalog";
 import { toFlowEdges, toFlowNodes, type Highlight, type KeelFlowEdge, type KeelFlowNode } from "./canvas/flow-model";
 import { defaultEdgeOptions, edgeTypes, fitViewOptions, nodeTypes } from "./canvas/flow-types";
@@ -16,13 +17,15 @@ import { MINIMAP_STYLE, minimapColor } from "./canvas/minimap";
 export interface WorkflowCanvasProps {
   graph: Graph;
   runStates?: NodeRunStates;
+  /** The edges the run took, from its events; none are marked without it. */
+  takenEdges?: TakenEdges;
   highlights?: Record<string, Highlight>;
   selectedNodeId?: string | null;
   onNodeClick?: (nodeId: string) => void;
   height?: number;
 }
 
-export const WorkflowCanvas = memo(function WorkflowCanvas({ graph, runStates, highlights, selectedNodeId, onNodeClick, height }: WorkflowCanvasProps) {
+export const WorkflowCanvas = memo(function WorkflowCanvas({ graph, runStates, takenEdges, highlights, selectedNodeId, onNodeClick, height }: WorkflowCanvasProps) {
   const previousNodes = useRef<KeelFlowNode[]>([]);
   const previousEdges = useRef<KeelFlowEdge[]>([]);
   const nodes = useMemo(() => {
@@ -32,10 +35,10 @@ export const WorkflowCanvas = memo(function WorkflowCanvas({ graph, runStates, h
     return next;
   }, [graph, runStates, highlights, selectedNodeId]);
   const edges = useMemo(() => {
-    const next = toFlowEdges(graph, { runStates, highlights }, previousEdges.current);
+    const next = toFlowEdges(graph, { takenEdges, highlights }, previousEdges.current);
     previousEdges.current = next;
     return next;
-  }, [graph, runStates, highlights]);
+  }, [graph, takenEdges, highlights]);
   const clicked = useCallback<NodeMouseHandler<KeelFlowNode>>((_, node) => onNodeClick?.(node.id), [onNodeClick]);
 
   return (

@@ -9,6 +9,8 @@ function ignored(event: KeyboardEvent): boolean {
   if (!target) return false;
   if (target.isContentEditable) return true;
   const tag = target.tagName;
+  // Enter and Space on a focused button or link activate it; a page shortcut must not take them.
+  if ((event.key === "Enter" || event.key === " ") && target.closest("button, a[href], summary")) return true;
   return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || !!target.closest("[role=dialog]");
 }
 

@@ -17,7 +17,9 @@ function useRefetchOnRunChange(queryKey: readonly unknown[]) {
 export function usePendingApprovalCount(): number {
   const trpc = useTRPC();
   useRefetchOnRunChange(trpc.approval.count.queryKey());
-  return useQuery(trpc.approval.count.queryOptions()).data?.pending ?? 0;
+  const count = useQuery(trpc.approval.count.queryOptions()).data;
+  // Requests waiting to be routed sit in the same queue, so the badge counts them too.
+  return (count?.pending ?? 0) + (count?.triage ?? 0);
 }
 
 export function useLiveApprovalQueue() {

@@ -4,3 +4,4 @@ export { activeNodes, createWorkflowMachine, runStatus, visits, type RunStatus, 
 export type { Problem, ProblemCode } from "./problems";
 export { emptyGraph, GRAPH_SCHEMA_VERSION, GraphSchema, type Graph, type GraphEdge, type GraphNode } from "./schema";
 export { validateGraph, type ValidationResult } from "./validate";
+export { createValidationCache, type ValidationCache } from "./validation-cache";

@@ -53,7 +53,11 @@ export function analyzeStructure(graph: Graph, metas: Map<string, AnyNodeMeta>, 
     outgoing.set(id, []);
     incoming.set(id, []);
   }
-  for (const edge of [...edges].sort(byId)) {
+  // Sorted once: every pass below walks nodes and edges in id order, so its problems come out
+  // in the same order whatever order the document lists them in.
+  const sortedEdges = [...edges].sort(byId);
+  const sortedIds = [...nodes.keys()].sort();
+  for (const edge of sortedEdges) {
     outgoing.get(edge.source)!.push(edge);
     incoming.get(edge.target)!.push(edge);
   }
@@ -70,7 +74,7 @@ export function analyzeStructure(graph: Graph, metas: Map<string, AnyNodeMeta>, 
   }
   // Without any trigger, "missing trigger" says it all.
   if (reached.size > 0) {
-    for (const [id] of [...nodes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const id of sortedIds) {
       if (!reached.has(id)) {
         problems.push({ nodeId: id, path: nodePath(id), code: "unreachable_node", message: `Node '${id}' cannot be reached from any trigger.` });
       }
@@ -81,7 +85,7 @@ export function analyzeStructure(graph: Graph, metas: Map<string, AnyNodeMeta>, 
   const guarded = (id: string) => behavior(id) === "loop";
   const color = new Map<string, 1 | 2>();
   const reportedCycle = new Set<string>();
-  for (const root of [...nodes.keys()].sort()) {
+  for (const root of sortedIds) {
     if (guarded(root) || color.has(root)) continue;
     const stack: [string, number][] = [[root, 0]];
     color.set(root, 1);
@@ -193,7 +197,7 @@ export function analyzeStructure(graph: Graph, metas: Map<string, AnyNodeMeta>, 
     forks.set(fork, info);
     return info;
   };
-  for (const id of [...nodes.keys()].sort()) if (behavior(id) === "fork") analyzeFork(id);
+  for (const id of sortedIds) if (behavior(id) === "fork") analyzeFork(id);
 
   // Innermost region of every node: a node's region is the deepest branch containing it.
   const regionOf = new Map<string, Region>();
@@ -240,7 +244,7 @@ export function analyzeStructure(graph: Graph, metas: Map<string, AnyNodeMeta>, 
 
   // Edges stay inside their branch, except a fork's edges into its branches and a branch's
   // edges into its join.
-  for (const edge of [...edges].sort(byId)) {
+  for (const edge of sortedEdges) {
     const from = regionOf.get(edge.source);
     const to = regionOf.get(edge.target);
     const sourceFork = behavior(edge.source) === "fork" ? forks.get(edge.source) : undefined;

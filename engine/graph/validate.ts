@@ -6,6 +6,7 @@ import type { Problem } from "./problems";
 import { GraphEdgeSchema, GraphNodeSchema, GraphSchema, type Graph, type GraphEdge } from "./schema";
 import { analyzeStructure } from "./structure";
 import { upgradeGraph } from "./upgrade";
+import type { ConfigCheck, ValidationCache } from "./validation-cache";
 
 export type ValidationResult = { ok: true; graph: Graph; problems: [] } | { ok: false; problems: Problem[] };
 
@@ -36,9 +37,14 @@ function pathOf(frame: Frame, extra?: string): string[] {
   return out.reverse();
 }
 
-function screenRaw(raw: unknown): Problem[] {
+function screenRaw(raw: unknown, cache?: ValidationCache): Problem[] {
   const problems: Problem[] = [];
   const stack: Frame[] = [{ value: raw, key: null, parent: null, depth: 0 }];
+  const nodeList = cache ? (raw as { nodes?: unknown } | null)?.nodes : undefined;
+  const edgeList = cache ? (raw as { edges?: unknown } | null)?.edges : undefined;
+  // Nodes and edges screened clean before (and unchanged since: the cache's contract) are skipped.
+  const skip = (value: unknown, child: unknown) =>
+    cache !== undefined && (value === nodeList || value === edgeList) && typeof child === "object" && child !== null && cache.screened.has(child);
   while (stack.length && problems.length < 20) {
     const frame = stack.pop()!;
     const value = frame.value;
@@ -60,6 +66,7 @@ function screenRaw(raw: unknown): Problem[] {
         continue;
       }
       const child = (value as Record<string, unknown>)[key];
+      if (skip(value, child)) continue;
       // Strings, numbers, booleans and null can hold no problem: no frame for them.
       if ((child !== null && typeof child === "object") || typeof child === "bigint" || typeof child === "function" || typeof child === "symbol") {
         stack.push({ value: child, key, parent: frame, depth: frame.depth + 1 });
@@ -67,6 +74,7 @@ function screenRaw(raw: unknown): Problem[] {
     }
   }
   if (problems.length) return problems;
+  if (Array.isArray(nodeList) && Array.isArray(edgeList) && clearlySmall(raw as Record<string, unknown>, nodeList, edgeList, cache!)) return [];
   let size: number;
   try {
     const text = JSON.stringify(raw) ?? "";
@@ -79,6 +87,25 @@ function screenRaw(raw: unknown): Problem[] {
     return [{ path: "(root)", code: "too_large", message: `The graph is ${formatBytes(size)}; the limit is ${formatBytes(LIMITS.graphBytes)}.` }];
   }
   return [];
+}
+
+/**
+ * Whether a screened document is certainly under the size limit, from its nodes' JSON lengths
+ * (remembered per node object) and the rest: a JSON array is its items joined by commas.
+ */
+function clearlySmall(raw: Record<string, unknown>, nodes: unknown[], edges: unknown[], cache: ValidationCache): boolean {
+  let length = (JSON.stringify({ ...raw, nodes: [], edges: [] }) ?? "").length + Math.max(0, nodes.length - 1) + Math.max(0, edges.length - 1);
+  for (const item of [...nodes, ...edges]) {
+    if (typeof item !== "object" || item === null) return false;
+    let known = cache.screened.get(item);
+    if (known === undefined) {
+      known = (JSON.stringify(item) ?? "null").length;
+      cache.screened.set(item, known);
+    }
+    length += known;
+  }
+  // A UTF-16 unit is at most 3 UTF-8 bytes.
+  return length * 3 <= LIMITS.graphBytes;
 }
 
 /** UTF-8 length without Buffer or an encoded copy: the editor validates in the browser on every change. */
@@ -150,24 +177,79 @@ function locate(raw: unknown, path: readonly PropertyKey[]): { nodeId?: string; 
  * Every problem with a graph document, at once. Never throws, whatever the input: wrong types,
  * huge sizes, deep nesting and prototype-pollution keys are problems like any other.
  */
-export function validateGraph(raw: unknown, registry: NodeRegistry): ValidationResult {
+export function validateGraph(raw: unknown, registry: NodeRegistry, cache?: ValidationCache): ValidationResult {
   try {
-    return validate(raw, registry);
+    return validate(raw, registry, cache && cache.registry === registry ? cache : undefined);
   } catch (error) {
     // A bug, not bad input; still an answer rather than an exception.
     return { ok: false, problems: [{ path: "(root)", code: "invalid_format", message: `The graph could not be checked: ${(error as Error).message}` }] };
   }
 }
 
-function validate(raw: unknown, registry: NodeRegistry): ValidationResult {
-  const screened = screenRaw(raw);
+/**
+ * The graph format, node by node where a cache knows the node objects: the result is what
+ * GraphSchema.safeParse gives. Any node that does not parse sends the whole document through
+ * GraphSchema, so problems are reported exactly as without a cache.
+ */
+function parseGraph(doc: unknown, cache: ValidationCache | undefined): ReturnType<typeof GraphSchema.safeParse> {
+  const full = () => GraphSchema.safeParse(doc);
+  const { nodes: rawNodes, edges: rawEdges } = (doc ?? {}) as { nodes?: unknown; edges?: unknown };
+  if (!cache || !Array.isArray(rawNodes) || !Array.isArray(rawEdges) || rawNodes.length > LIMITS.graphNodes || rawEdges.length > LIMITS.graphEdges) return full();
+  const each = <T>(list: unknown[], known: WeakMap<object, T>, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }): T[] | null => {
+    const out: T[] = [];
+    for (const raw of list) {
+      if (typeof raw !== "object" || raw === null) return null;
+      let item = known.get(raw);
+      if (!item) {
+        const parsed = schema.safeParse(raw);
+        if (!parsed.success) return null;
+        item = parsed.data;
+        known.set(raw, item);
+      }
+      out.push(item);
+    }
+    return out;
+  };
+  const nodes = each(rawNodes, cache.nodes, GraphNodeSchema);
+  const edges = nodes && each(rawEdges, cache.edges, GraphEdgeSchema);
+  if (!nodes || !edges) return full();
+  const rest = GraphWithoutLists.safeParse({ ...(doc as Record<string, unknown>), nodes: [], edges: [] });
+  if (!rest.success) return full();
+  return { success: true, data: { ...rest.data, nodes, edges } } as ReturnType<typeof GraphSchema.safeParse>;
+}
+
+const GraphWithoutLists = GraphSchema.extend({ nodes: GraphSchema.shape.nodes.max(0), edges: GraphSchema.shape.edges.max(0) });
+
+/** A node's config against its type: parse, expressions, ports (remembered per config object). */
+function checkConfig(meta: AnyNodeMeta, config: Record<string, unknown>, raw: unknown, cache: ValidationCache | undefined): ConfigCheck {
+  const known = cache && typeof raw === "object" && raw !== null ? cache.configs.get(raw) : undefined;
+  if (known && known.meta === meta) return known.check;
+  let check: ConfigCheck;
+  const parsed = meta.config.safeParse(config);
+  if (!parsed.success) check = { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })) };
+  else {
+    const expressions: { path: string; problem: NonNullable<ReturnType<typeof parseJsonata>> }[] = [];
+    for (const field of meta.expressions(parsed.data)) {
+      const problem = field.kind === "jsonata" ? parseJsonata(field.source) : parseTemplate(field.source);
+      if (problem) expressions.push({ path: field.path, problem });
+    }
+    const outputs = new Set(meta.outputs(parsed.data).map((p) => p.id));
+    if (meta.errorPort) outputs.add(ERROR_PORT.id);
+    check = { ok: true, data: parsed.data, expressions, outputs, inputs: new Set(meta.inputs.map((p) => p.id)) };
+  }
+  if (cache && typeof raw === "object" && raw !== null) cache.configs.set(raw, { meta, check });
+  return check;
+}
+
+function validate(raw: unknown, registry: NodeRegistry, cache: ValidationCache | undefined): ValidationResult {
+  const screened = screenRaw(raw, cache);
   if (screened.length) return { ok: false, problems: screened };
 
   const upgraded = upgradeGraph(raw);
   if (!upgraded.ok) return { ok: false, problems: [upgraded.problem] };
 
   const unknown = unknownKeys(upgraded.graph as Record<string, unknown>);
-  const parsed = GraphSchema.safeParse(upgraded.graph);
+  const parsed = parseGraph(upgraded.graph, cache);
   if (!parsed.success) {
     return {
       ok: false,
@@ -187,8 +269,9 @@ function validate(raw: unknown, registry: NodeRegistry): ValidationResult {
 
   // Nodes: unique ids, known types and versions, valid configuration, parseable expressions.
   const metas = new Map<string, AnyNodeMeta>();
-  const ports = new Map<string, { outputs: Set<string>; inputs: Set<string> }>();
+  const ports = new Map<string, { outputs: ReadonlySet<string>; inputs: ReadonlySet<string> }>();
   const seenNodes = new Set<string>();
+  const rawNodes = (upgraded.graph as { nodes: unknown[] }).nodes;
   graph.nodes.forEach((node, i) => {
     const path = `nodes.${i}`;
     if (seenNodes.has(node.id)) {
@@ -211,9 +294,9 @@ function validate(raw: unknown, registry: NodeRegistry): ValidationResult {
       );
       return;
     }
-    const config = meta.config.safeParse(node.config);
-    if (!config.success) {
-      for (const issue of config.error.issues) {
+    const config = checkConfig(meta, node.config, (rawNodes[i] as { config?: unknown } | undefined)?.config, cache);
+    if (!config.ok) {
+      for (const issue of config.issues) {
         problems.push({
           nodeId: node.id,
           path: joinPath([path, "config", ...issue.path]),
@@ -223,21 +306,16 @@ function validate(raw: unknown, registry: NodeRegistry): ValidationResult {
       }
       return;
     }
-    for (const field of meta.expressions(config.data)) {
-      const problem = field.kind === "jsonata" ? parseJsonata(field.source) : parseTemplate(field.source);
-      if (problem) {
-        problems.push({
-          nodeId: node.id,
-          path: `${path}.config.${field.path}`,
-          code: "invalid_expression",
-          message: `Node '${node.id}': ${field.path} ${problem.message}${problem.position !== undefined ? ` (at character ${problem.position})` : ""}.`,
-        });
-      }
+    for (const { path: field, problem } of config.expressions) {
+      problems.push({
+        nodeId: node.id,
+        path: `${path}.config.${field}`,
+        code: "invalid_expression",
+        message: `Node '${node.id}': ${field} ${problem.message}${problem.position !== undefined ? ` (at character ${problem.position})` : ""}.`,
+      });
     }
     metas.set(node.id, meta);
-    const outputs = new Set(meta.outputs(config.data).map((p) => p.id));
-    if (meta.errorPort) outputs.add(ERROR_PORT.id);
-    ports.set(node.id, { outputs, inputs: new Set(meta.inputs.map((p) => p.id)) });
+    ports.set(node.id, { outputs: config.outputs, inputs: config.inputs });
   });
 
   if (![...metas.values()].some((m) => m.behavior === "trigger") && !graph.nodes.some((n) => registry.get(n.type, n.typeVersion)?.behavior === "trigger")) {

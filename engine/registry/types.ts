@@ -81,6 +81,11 @@ export interface NodeMeta<Config = unknown> {
    */
   requires?: readonly string[];
   /**
+   * Whether a step with this configuration spends money (an LLM call, a paid API). Budgets
+   * hold such steps once a cap is reached; absent, the node never spends.
+   */
+  spends?: (config: Config) => boolean;
+  /**
    * A branch on a capability: this node leaves through `port` only when the server has
    * `capability`. Nodes that require the capability and are reachable only through that port
    * have a path around them, so publishing accepts them where the capability is missing.

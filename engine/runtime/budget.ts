@@ -6,14 +6,24 @@ import type { AnyNodeMeta } from "../registry";
 
 export interface BudgetHold {
   reason: "budget_exceeded";
+  /** The budget that holds it, as the operator knows it ("All of Keel", a workflow's name). */
+  budget: string;
   /** For the operator: which cap, how much is spent. */
   detail: string;
   until: Date;
 }
 
 export interface BudgetGate {
-  /** Null when the step may run now. Called only for steps with effects. */
-  check(step: { runId: string; workflowId: string; nodeId: string; meta: AnyNodeMeta; now: Date }): Promise<BudgetHold | null>;
+  /** Null when the step may run now. Called only for steps with effects; `config` is the node's, parsed when it parses. */
+  check(step: { runId: string; workflowId: string; nodeId: string; meta: AnyNodeMeta; config: unknown; now: Date }): Promise<BudgetHold | null>;
+}
+
+/** What a run.paused event's payload says when a budget holds the run; null for any other pause. */
+export function budgetHoldOf(event: { type: string; payload: unknown } | null | undefined): { budget: string | null; detail: string; until: string | null } | null {
+  if (event?.type !== RUN_PAUSED_EVENT) return null;
+  const payload = event.payload as { reason?: unknown; budget?: unknown; detail?: unknown; until?: unknown } | null;
+  if (payload?.reason !== "budget_exceeded") return null;
+  return { budget: typeof payload.budget === "string" ? payload.budget : null, detail: typeof payload.detail === "string" ? payload.detail : "", until: typeof payload.until === "string" ? payload.until : null };
 }
 
 /** The event a run's log gets when a budget holds it; its payload carries the reason. */

@@ -22,7 +22,10 @@ describe("deriveNodeStates", () => {
       { type: "delay.started", nodeId: "wait" },
       { type: "node.skipped", nodeId: "skip" },
       { type: "run.dead", nodeId: "bad" },
+      { type: "node.entered", nodeId: "paid", payload: { visit: 1 } },
+      { type: "run.paused", nodeId: "paid", payload: { reason: "budget_exceeded", budget: "All of Keel" } },
     ]);
+    expect(states.paid?.state).toBe("sleeping");
     expect(states.ok?.state).toBe("waiting");
     expect(states.wait?.state).toBe("sleeping");
     expect(states.skip?.state).toBe("skipped");

@@ -91,7 +91,9 @@ export function applyNodeStateEvent(states: NodeRunStates, event: NodeStateEvent
     case "approval.escalated":
     case "subworkflow.started":
       return set({ state: "waiting" });
+    // A budget holds a step (run.paused) before it starts: it sleeps until the budget allows it.
     case "delay.started":
+    case "run.paused":
       return set({ state: "sleeping" });
     case "node.skipped":
       return set({ state: "skipped" });

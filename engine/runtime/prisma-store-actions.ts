@@ -1,4 +1,5 @@
 import { json, DbNull, type Db } from "../store";
+import { RUN_RETRIED_EVENT, withInput } from "./replay";
 import { CONTROL_TRANSITIONS, type ControlAction, type RunStatus } from "./run-status";
 import type { NewEvent } from "./store";
 
@@ -114,13 +115,27 @@ async function closeDeadLetter(tx: Tx, id: string, status: DeadLetterOutcome, ac
 
 export type DeadLetterActionResult = { ok: true; runId: string; nodeId: string } | { ok: false; reason: "handled" | "not-dead" };
 
+/** An operator's edits for a dead step's retry: either makes it a new request, under a new key. */
+export interface RetryOverride {
+  visit: number;
+  /** Config fields that replace the node's own for this visit ({} when only the input changed). */
+  config: Record<string, unknown>;
+  generation: number;
+  /** The run's step overrides so far, kept for the other nodes. */
+  overrides: Record<string, unknown>;
+  /** The run's input, edited: replaces the run's input and the input its checkpoint carries. */
+  input?: { value: unknown };
+}
+
 /**
  * Queues a dead run again at its failed step. Unchanged, the step keeps its idempotency key and
- * gets a fresh retry budget; with an override (edited config) it runs under a new key.
+ * gets a fresh retry budget; with an override (edited config or input) it runs under a new key.
+ * Edited input is written into the run and into a checkpoint at the run.retried event, which
+ * carries the input so a replay of the log reaches the same state (replay.ts, editedInputOf).
  */
 export async function retryDeadLetter(
   db: Db,
-  input: { letterId: string; actor: string; now: Date; override?: { visit: number; config: Record<string, unknown>; generation: number; overrides: Record<string, unknown> }; also?: (tx: Tx, letter: { runId: string; nodeId: string }) => Promise<void> },
+  input: { letterId: string; actor: string; now: Date; override?: RetryOverride; also?: (tx: Tx, letter: { runId: string; nodeId: string }) => Promise<void> },
 ): Promise<DeadLetterActionResult> {
   return db
     .$transaction(async (tx) => {
@@ -133,13 +148,23 @@ export async function retryDeadLetter(
           status: "queued",
           error: DbNull,
           wakeAt: null,
+          ...(override?.input ? { input: json(override.input.value) } : {}),
           ...(override ? { stepOverrides: json({ ...override.overrides, [letter.nodeId]: { visit: override.visit, config: override.config, generation: override.generation } }) } : {}),
         },
       });
       // Thrown to roll the dead letter's closing back too.
       if (count !== 1) throw new NotDeadSignal();
       if (!override) await tx.effect.updateMany({ where: { runId: letter.runId, nodeId: letter.nodeId, status: "failed" }, data: { attempts: 0 } });
-      await appendEvent(tx, letter.runId, { type: "run.retried", nodeId: letter.nodeId, payload: { by: input.actor, edited: override ? Object.keys(override.config) : [] } });
+      const edited = [...Object.keys(override?.config ?? {}).map((k) => `config.${k}`), ...(override?.input ? ["input"] : [])];
+      const seq = await appendEvent(tx, letter.runId, {
+        type: RUN_RETRIED_EVENT,
+        nodeId: letter.nodeId,
+        payload: { by: input.actor, edited, ...(override?.input ? { input: override.input.value } : {}) },
+      });
+      if (override?.input) {
+        const last = await tx.checkpoint.findFirst({ where: { runId: letter.runId }, orderBy: { seq: "desc" }, select: { snapshot: true, machineHash: true } });
+        if (last) await tx.checkpoint.create({ data: { runId: letter.runId, seq, snapshot: json(withInput(last.snapshot as { context?: unknown }, override.input.value)), machineHash: last.machineHash } });
+      }
       await input.also?.(tx, letter);
       return { ok: true as const, ...letter };
     })

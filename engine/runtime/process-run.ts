@@ -186,7 +186,7 @@ export async function processRun(
           const output = meta.behavior === "join" ? Object.fromEntries(loaded.graph.edges.filter((e) => e.target === nodeId).map((e) => [e.source, context.outputs[e.source] ?? null])) : null;
           await advance({ type: "NODE.DONE", node: nodeId, port: "out", output }, [{ type: "node.completed", nodeId, payload: { port: "out" } }], {}, instant);
         } else if (meta.behavior === "approval") {
-          const outcome = await approvalStep(deps, claimed.id, node, visit, context, advance, commit);
+          const outcome = await approvalStep(deps, claimed.id, node, decisionPorts(meta, node), visit, context, advance, commit);
           if (outcome.wait) {
             step.waitingForPerson = true;
             wakeNoLaterThan(outcome.wakeAt);
@@ -200,7 +200,7 @@ export async function processRun(
             wakeNoLaterThan(fireAt);
           } else if (timer.firedAt || timer.fireAt <= clock.now()) {
             await store.fireTimer(delayKey, clock.now());
-            await advance({ type: "WAKE", node: nodeId }, [{ type: "delay.finished", nodeId }]);
+            await advance({ type: "WAKE", node: nodeId }, [{ type: "delay.finished", nodeId, payload: { port: "out" } }]);
           } else {
             wakeNoLaterThan(timer.fireAt);
           }
@@ -317,10 +317,17 @@ function waitingLink(approvalId: string, form: boolean): string {
   return appPath({ to: form ? "form" : "approval", id: approvalId });
 }
 
+/** A decision node's [approve, reject] ports, as the compiler wires them: its first two outputs. */
+function decisionPorts(meta: AnyNodeMeta, node: GraphNode): { yes: string; no: string } {
+  const [yes = "approved", no = "rejected"] = meta.outputs(parsedConfig(meta, node)).map((p) => p.id);
+  return { yes, no };
+}
+
 async function approvalStep(
   deps: RuntimeDeps,
   runId: string,
   node: GraphNode,
+  ports: { yes: string; no: string },
   visit: number,
   context: WorkflowContext,
   advance: Advance,
@@ -375,12 +382,12 @@ async function approvalStep(
     const edited = approval.editedData !== null && approval.editedData !== undefined;
     await advance(
       edited ? { type: "EDIT", node: node.id, output: approval.editedData } : { type: "APPROVE", node: node.id, output: (approval.packet as { proposal?: unknown } | null)?.proposal ?? null },
-      [{ type: "approval.approved", nodeId: node.id, payload: { by: approval.decidedBy, edited } }],
+      [{ type: "approval.approved", nodeId: node.id, payload: { by: approval.decidedBy, edited, port: ports.yes } }],
     );
     return { wait: false };
   }
   if (approval.status === "rejected" || approval.status === "expired") {
-    await advance({ type: "REJECT", node: node.id }, [{ type: "approval.rejected", nodeId: node.id, payload: { by: approval.decidedBy } }]);
+    await advance({ type: "REJECT", node: node.id }, [{ type: "approval.rejected", nodeId: node.id, payload: { by: approval.decidedBy, port: ports.no } }]);
     return { wait: false };
   }
   if (approval.deadlineAt && approval.deadlineAt <= now) {
@@ -400,7 +407,7 @@ async function approvalStep(
     const approve = action === "approve" || action === "submitDefaults";
     await advance(
       approve ? { type: "APPROVE", node: node.id, output: (approval.packet as { proposal?: unknown } | null)?.proposal ?? null } : { type: "REJECT", node: node.id },
-      [{ type: approve ? "approval.approved" : "approval.rejected", nodeId: node.id, payload: { by: "deadline" } }],
+      [{ type: approve ? "approval.approved" : "approval.rejected", nodeId: node.id, payload: { by: "deadline", port: approve ? ports.yes : ports.no } }],
       { approvalUpdate: { id: approval.id, status: approve ? "approved" : "expired", decidedBy: "deadline" } },
     );
     return { wait: false };
@@ -532,13 +539,14 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
  * the ledger, a crash came before the commit) is never held: replaying it spends nothing.
  */
 async function budgetHeld(deps: RuntimeDeps, gate: BudgetGate, x: ExecutorInput, commit: Commit): Promise<boolean> {
-  const hold = await gate.check({ runId: x.runId, workflowId: x.workflowId, nodeId: x.node.id, meta: x.meta, now: deps.clock.now() });
+  const parsed = x.meta.config.safeParse(x.node.config);
+  const hold = await gate.check({ runId: x.runId, workflowId: x.workflowId, nodeId: x.node.id, meta: x.meta, config: parsed.success ? parsed.data : x.node.config, now: deps.clock.now() });
   if (!hold || (await deps.store.effect(x.key))?.status === "completed") return false;
   await commit({
-    events: [{ type: RUN_PAUSED_EVENT, nodeId: x.node.id, payload: { reason: hold.reason, detail: hold.detail, until: hold.until.toISOString() } }],
+    events: [{ type: RUN_PAUSED_EVENT, nodeId: x.node.id, payload: { reason: hold.reason, budget: hold.budget, detail: hold.detail, until: hold.until.toISOString() } }],
     run: { status: "sleeping", wakeAt: hold.until },
     release: true,
-    notification: { kind: "budget_exceeded", title: `Run paused: budget reached before '${x.node.id}'`, body: hold.detail, link: `/runs/${x.runId}` },
+    notification: { kind: "budget_exceeded", title: `Run held by budget: ${hold.budget}, before '${x.node.id}'`, body: hold.detail, link: `/runs/${x.runId}` },
   });
   return true;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_RETRY, defineNode, templatesIn } from "../define";
+import { DEFAULT_RETRY, defineNode, templatesIn, withHelp } from "../define";
 
 export const emailSendNode = defineNode({
   type: "email.send",
@@ -12,17 +12,12 @@ export const emailSendNode = defineNode({
   behavior: "task",
   config: z
     .object({
-      to: z.string().min(1, "is required").max(2_000),
-      subject: z.string().min(1, "is required").max(500),
-      text: z.string().max(100_000).default(""),
-      html: z.string().max(200_000).optional(),
-      /** The name of an SMTP credential; without it the email stays in the outbox. */
-      credential: z.string().max(64).optional(),
-      /**
-       * When the named credential does not exist (yet): fail the step, or keep the email in
-       * the outbox as not sent, saying why (templates: mail works once "smtp" is added).
-       */
-      ifCredentialMissing: z.enum(["fail", "outbox"]).default("fail"),
+      to: withHelp(z.string().min(1, "is required").max(2_000), "Who gets it: one address, or several separated by commas. Templates allowed.", ["{{ input.email }}", "ops@example.com, sales@example.com"]),
+      subject: withHelp(z.string().min(1, "is required").max(500), "The subject line. Templates allowed.", ["Welcome, {{ input.name }}", "Your invoice {{ outputs.invoice.number }}"]),
+      text: withHelp(z.string().max(100_000).default(""), "The plain-text body. Templates allowed.", ["Hi {{ input.name }},\n\nthanks for signing up. Reply to this email with any question."]),
+      html: withHelp(z.string().max(200_000).optional(), "An HTML body sent beside the text one, for mail programs that show HTML. Empty: text only.", ["<p>Hi {{ input.name }},</p><p>thanks for signing up.</p>"]),
+      credential: withHelp(z.string().max(64).optional(), "The SMTP credential to send with (Settings → Credentials). Empty: the email waits in the outbox, marked not sent.", ["smtp"]),
+      ifCredentialMissing: withHelp(z.enum(["fail", "outbox"]).default("fail"), "When the named credential does not exist (yet): fail the step, or keep the email in the outbox as not sent and go on."),
     })
     .strict(),
   errorPort: true,

@@ -94,6 +94,7 @@ export function httpRequestExecutor(deps: HttpRequestDeps) {
         data = text;
       }
     }
-    return { port: "out", output: { status: response.status, body: data, contentType } };
+    const cost = ctx.config.costUnits ? { cost: { units: ctx.config.costUnits } } : {};
+    return { port: "out", output: { status: response.status, body: data, contentType }, ...cost };
   };
 }

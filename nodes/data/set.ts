@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode, templatesIn } from "../define";
+import { defineNode, templatesIn, withHelp } from "../define";
 
 export const setNode = defineNode({
   type: "data.set",
@@ -12,7 +12,7 @@ export const setNode = defineNode({
   effects: "none",
   config: z
     .object({
-      fields: z.record(z.string().min(1).max(100), z.unknown()).refine((f) => Object.keys(f).length <= 200, "must have at most 200 fields"),
+      fields: withHelp(z.record(z.string().min(1).max(100), z.unknown()).refine((f) => Object.keys(f).length <= 200, "must have at most 200 fields"), "The step's output: one key per field. String values may hold {{ expressions }}; other JSON values are copied as they are.", [{ email: "{{ input.email }}", plan: "trial", seats: 3 }]),
     })
     .strict(),
   errorPort: true,

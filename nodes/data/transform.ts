@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode } from "../define";
+import { defineNode, withHelp } from "../define";
 
 export const transformNode = defineNode({
   type: "data.transform",
@@ -10,7 +10,7 @@ export const transformNode = defineNode({
   icon: "function",
   behavior: "task",
   effects: "none",
-  config: z.object({ expression: z.string().min(1, "is required").max(10_000) }).strict(),
+  config: z.object({ expression: withHelp(z.string().min(1, "is required").max(10_000), "A JSONata expression over the run's data; its value is the step's output. `input` is the run input, `outputs.<node id>` an earlier step's output.", ["{ \"total\": $sum(input.lines.amount) }", "input.items[price > 100].name"]) }).strict(),
   errorPort: true,
   expressions: (c) => [{ path: "expression", source: c.expression, kind: "jsonata" }],
 });

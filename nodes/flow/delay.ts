@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../../engine/duration";
-import { defineNode } from "../define";
+import { defineNode, withHelp } from "../define";
 
 export const delayNode = defineNode({
   type: "flow.delay",
@@ -12,7 +12,7 @@ export const delayNode = defineNode({
   behavior: "delay",
   config: z
     .object({
-      duration: z.string().refine((d) => parseDuration(d) !== undefined, "must be an ISO 8601 duration such as PT5M or P2D"),
+      duration: withHelp(z.string().refine((d) => parseDuration(d) !== undefined, "must be an ISO 8601 duration such as PT5M or P2D"), "How long to wait, as an ISO 8601 duration: PT30S (30 seconds), PT5M, PT2H, P1D, P1W.", ["PT5M", "P2D"]),
     })
     .strict(),
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode, templatesIn } from "../define";
+import { defineNode, templatesIn, withHelp } from "../define";
 
 export const endNode = defineNode({
   type: "flow.end",
@@ -11,8 +11,8 @@ export const endNode = defineNode({
   behavior: "end",
   config: z
     .object({
-      outcome: z.enum(["success", "failure"]).default("success"),
-      output: z.unknown().optional(),
+      outcome: withHelp(z.enum(["success", "failure"]).default("success"), "Whether the run ends as a success or as a failure (failures show in the runs list and the dashboard)."),
+      output: withHelp(z.unknown().optional(), "The run's final output, as JSON; string values may hold {{ expressions }}. Empty: no output.", [{ status: "done", contact: "{{ outputs.save.id }}" }]),
     })
     .strict(),
   outputs: [],

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode, templatesIn } from "../define";
+import { defineNode, templatesIn, withHelp } from "../define";
 
 export const subworkflowNode = defineNode({
   type: "flow.subworkflow",
@@ -13,8 +13,8 @@ export const subworkflowNode = defineNode({
   execution: "engine",
   config: z
     .object({
-      workflow: z.string().min(1, "is required").max(100),
-      input: z.record(z.string(), z.unknown()).default({}),
+      workflow: withHelp(z.string().min(1, "is required").max(100), "The workflow to run, by its slug or id; its current published version runs as a child run, and this step waits for it.", ["customer-onboarding"]),
+      input: withHelp(z.record(z.string(), z.unknown()).default({}), "The child run's input, as a JSON object; string values may hold {{ expressions }}.", [{ email: "{{ input.email }}", name: "{{ input.name }}" }]),
     })
     .strict(),
   errorPort: true,

@@ -1,13 +1,17 @@
 import { z } from "zod";
 import { parseDuration } from "../../engine/duration";
 import type { ExpressionField } from "../../engine/registry";
-import { defineNode, templatesIn } from "../define";
+import { defineNode, templatesIn, withHelp } from "../define";
 import { FormField } from "./form";
 
-const deadline = z
-  .string()
-  .refine((d) => parseDuration(d) !== undefined, "must be an ISO 8601 duration such as PT4H or P1D")
-  .optional();
+const deadline = withHelp(
+  z
+    .string()
+    .refine((d) => parseDuration(d) !== undefined, "must be an ISO 8601 duration such as PT4H or P1D")
+    .optional(),
+  "How long to wait for a decision, as an ISO 8601 duration (PT4H, P1D). Empty: wait as long as it takes.",
+  ["PT4H", "P1D"],
+);
 
 export const approvalNode = defineNode({
   type: "human.approval",
@@ -19,13 +23,12 @@ export const approvalNode = defineNode({
   behavior: "approval",
   config: z
     .object({
-      title: z.string().min(1, "is required").max(200),
-      instructions: z.string().max(5_000).default(""),
-      /** What is proposed, shown in the approval queue (templates allowed). */
-      proposal: z.unknown().optional(),
-      risk: z.enum(["low", "medium", "high"]).default("medium"),
+      title: withHelp(z.string().min(1, "is required").max(200), "The item's title in the approval queue: what is being decided. Templates allowed.", ["Send the answer to {{ input.email }}?"]),
+      instructions: withHelp(z.string().max(5_000).default(""), "What to check before deciding, shown above the proposal. Templates allowed.", ["Check the amount and that the recipient is a customer."]),
+      proposal: withHelp(z.unknown().optional(), "What is proposed, as JSON (string values may hold templates). The approver sees it and may edit it; what is approved is the step's output.", [{ subject: "Re: {{ input.subject }}", body: "{{ outputs.draft.text }}" }]),
+      risk: withHelp(z.enum(["low", "medium", "high"]).default("medium"), "How risky approving is. The queue shows it, and an autonomy rule never approves above its max risk."),
       deadline,
-      onDeadline: z.enum(["reject", "approve", "escalate"]).default("escalate"),
+      onDeadline: withHelp(z.enum(["reject", "approve", "escalate"]).default("escalate"), "When the deadline passes: reject, approve, or notify the operator and keep waiting (escalate)."),
     })
     .strict(),
   outputs: [
@@ -79,15 +82,14 @@ export const approvalNodeV2 = defineNode({
   behavior: "approval",
   config: z
     .object({
-      title: z.string().min(1, "is required").max(200),
-      instructions: z.string().max(5_000).default(""),
-      /** What is proposed: an object whose keys are the proposal fields (templates allowed). */
-      proposal: z.unknown().optional(),
-      proposalSchema: z.array(ProposalField).max(50, "must have at most 50 fields").default([]),
-      risk: z.enum(RISK_LEVELS).default("medium"),
+      title: withHelp(z.string().min(1, "is required").max(200), "The item's title in the approval queue: what is being decided. Templates allowed.", ["Send the answer to {{ input.email }}?"]),
+      instructions: withHelp(z.string().max(5_000).default(""), "What to check before deciding, shown above the proposal. Templates allowed.", ["Check the amount and that the recipient is a customer."]),
+      proposal: withHelp(z.unknown().optional(), "What is proposed, as JSON (string values may hold templates). The approver sees it and may edit it; what is approved is the step's output.", [{ subject: "Re: {{ input.subject }}", body: "{{ outputs.draft.text }}" }]),
+      proposalSchema: withHelp(z.array(ProposalField).max(50, "must have at most 50 fields").default([]), "The proposal's fields, typed (name, label, type, required…): the queue's edit form is built from them.", [[{ name: "body", label: "Answer", type: "textarea", required: true }]]),
+      risk: withHelp(z.enum(RISK_LEVELS).default("medium"), "How risky approving is. The queue shows it, and an autonomy rule never approves above its max risk."),
       deadline,
-      onDeadline: z.enum(["reject", "approve", "escalate"]).default("escalate"),
-      autonomy: Autonomy.default({ mode: "ask" }),
+      onDeadline: withHelp(z.enum(["reject", "approve", "escalate"]).default("escalate"), "When the deadline passes: reject, approve, or notify the operator and keep waiting (escalate)."),
+      autonomy: withHelp(Autonomy.default({ mode: "ask" }), "When Keel may approve by itself: ask (never), condition (a JSONata condition on the item holds) or trust (after so many approvals in a row without edits), never above maxRisk.", [{ mode: "ask" }, { mode: "trust", after: 5, maxRisk: "low" }]),
     })
     .strict()
     .superRefine((config, ctx) => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../../engine/duration";
-import { defineNode, templatesIn } from "../define";
+import { defineNode, templatesIn, withHelp } from "../define";
 
 // A form the operator fills in mid-run. It waits like an approval (behavior "approval": the
 // same Approval row, deadline and concurrency rules) with the fields in its packet; the form
@@ -55,25 +55,32 @@ export const formNode = defineNode({
   behavior: "approval",
   config: z
     .object({
-      title: z.string().min(1, "is required").max(200),
-      instructions: z.string().max(5_000).default(""),
-      fields: z
-        .array(FormField)
-        .min(1, "a form needs at least one field")
-        .max(50)
-        .superRefine((fields, ctx) => {
-          const seen = new Set<string>();
-          fields.forEach((f, i) => {
-            if (seen.has(f.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `'${f.name}' is used by an earlier field; names must be unique` });
-            seen.add(f.name);
-          });
-        }),
-      deadline: z
-        .string()
-        .refine((d) => parseDuration(d) !== undefined, "must be an ISO 8601 duration such as PT4H or P1D")
-        .optional(),
-      /** When the deadline passes: follow `declined`, submit the defaults, or notify the operator and keep waiting. */
-      onDeadline: z.enum(["decline", "submitDefaults", "escalate"]).default("escalate"),
+      title: withHelp(z.string().min(1, "is required").max(200), "The form's title in the queue and on its page. Templates allowed.", ["Write the answer to {{ input.email }}"]),
+      instructions: withHelp(z.string().max(5_000).default(""), "What to fill in and why, shown above the fields. Templates allowed.", ["The customer asked: {{ input.text }}"]),
+      fields: withHelp(
+        z
+          .array(FormField)
+          .min(1, "a form needs at least one field")
+          .max(50)
+          .superRefine((fields, ctx) => {
+            const seen = new Set<string>();
+            fields.forEach((f, i) => {
+              if (seen.has(f.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `'${f.name}' is used by an earlier field; names must be unique` });
+              seen.add(f.name);
+            });
+          }),
+        "The form's fields: name (the key in the output), label, type (text, textarea, number, boolean, select, date, email), required, options of a select, default, help.",
+        [[{ name: "answer", label: "Answer", type: "textarea", required: true }]],
+      ),
+      deadline: withHelp(
+        z
+          .string()
+          .refine((d) => parseDuration(d) !== undefined, "must be an ISO 8601 duration such as PT4H or P1D")
+          .optional(),
+        "How long to wait for the form, as an ISO 8601 duration (PT4H, P1D). Empty: wait as long as it takes.",
+        ["PT4H", "P1D"],
+      ),
+      onDeadline: withHelp(z.enum(["decline", "submitDefaults", "escalate"]).default("escalate"), "When the deadline passes: follow `declined`, submit the defaults, or notify the operator and keep waiting (escalate)."),
     })
     .strict()
     .superRefine((config, ctx) => {

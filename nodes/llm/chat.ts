@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode, templatesIn } from "../define";
+import { defineNode, templatesIn, withHelp } from "../define";
 import { LLM_CAPABILITY, LLM_RETRY, samplingFields, systemField } from "./common";
 
 export const llmChatNode = defineNode({
@@ -14,13 +14,14 @@ export const llmChatNode = defineNode({
     .object({
       ...samplingFields,
       system: systemField,
-      prompt: z.string().min(1, "is required").max(50_000),
-      json: z.boolean().default(false),
+      prompt: withHelp(z.string().min(1, "is required").max(50_000), "What to ask the model. Templates allowed: {{ input.text }} puts the request's text in.", ["Summarise this request in one sentence:\n{{ input.text }}"]),
+      json: withHelp(z.boolean().default(false), "Ask for a JSON answer and parse it: the step's output is the parsed value instead of text."),
     })
     .strict(),
   errorPort: true,
   retry: LLM_RETRY,
   risk: "low",
   requires: [LLM_CAPABILITY],
+  spends: () => true,
   expressions: (c) => [...templatesIn(c.system, "system"), ...templatesIn(c.prompt, "prompt")],
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode, templatesIn } from "../define";
+import { defineNode, templatesIn, withHelp } from "../define";
 import { LLM_CAPABILITY, LLM_RETRY, samplingFields, systemField } from "./common";
 
 const LABEL = /^[a-z][a-z0-9_-]*$/;
@@ -39,8 +39,8 @@ export const llmClassifyNode = defineNode({
     .object({
       ...samplingFields,
       system: systemField,
-      text: z.string().min(1, "is required").max(50_000),
-      labels: z.array(labelSchema).min(2, "needs at least two labels").max(50),
+      text: withHelp(z.string().min(1, "is required").max(50_000), "The text to classify. Templates allowed.", ["{{ input.text }}"]),
+      labels: withHelp(z.array(labelSchema).min(2, "needs at least two labels").max(50), "Two or more labels; each becomes an output port. A description helps the model choose. Add a label such as `other` for everything else.", [["billing", "bug", "other"], [{ label: "refund", description: "asks for money back" }, { label: "other" }]]),
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -55,5 +55,6 @@ export const llmClassifyNode = defineNode({
   retry: LLM_RETRY,
   risk: "low",
   requires: [LLM_CAPABILITY],
+  spends: () => true,
   expressions: (c) => [...templatesIn(c.system, "system"), ...templatesIn(c.text, "text")],
 });

@@ -1,12 +1,13 @@
 import { ConfigurationError, PermanentError } from "../../engine/errors";
 import type { ExecutionContext, StepResult } from "../../engine/registry";
 import type { Db } from "../../engine/store";
-import { renderIn } from "../expression-data";
+import { expressionData, renderIn } from "../expression-data";
 import type { llmChatNode } from "./chat";
 import { labelsOf, type llmClassifyNode } from "./classify";
 import { JsonSchemaUnsupportedError, noEndpointError, type ChatAnswer, type ChatCall, type ChatMessage, type LlmClient, type ResponseFormat, type Usage } from "./client.server";
 import type { llmExtractNode } from "./extract";
 import { validateAgainst } from "./json-schema";
+import { memoryBehind } from "./memory-behind";
 import { costUnits, LLM_SETTING_KEY, LlmSettingsSchema, type LlmSettings } from "./settings";
 
 type ConfigOf<N> = N extends { config: { parse: (v: unknown) => infer C } } ? C : never;
@@ -71,11 +72,13 @@ class Conversation {
     return answer;
   }
 
-  result(port: string, output: Record<string, unknown>, settings: LlmSettings): StepResult {
+  /** `templates`: the step's prompt templates, whose memory items (memory-behind.ts) are named in its provenance. */
+  result(port: string, output: Record<string, unknown>, settings: LlmSettings, templates: readonly (string | undefined)[]): StepResult {
     const units = costUnits(settings, this.model, this.usage);
+    const memory = memoryBehind(templates, expressionData(this.ctx));
     return {
       port,
-      output: { ...output, model: this.calls.at(-1)?.answer.model ?? this.model, usage: this.usage, provenance: { calls: this.calls } },
+      output: { ...output, model: this.calls.at(-1)?.answer.model ?? this.model, usage: this.usage, provenance: { calls: this.calls, memory } },
       cost: { tokens: this.usage.totalTokens, ...(units > 0 ? { units } : {}) },
     };
   }
@@ -143,14 +146,14 @@ export function llmExecutors(deps: { db: Db; llm: LlmClient | undefined }) {
         // json_object mode requires the word JSON in the messages (OpenAI checks).
         const messages: ChatMessage[] = [{ role: "system", content: `${system ? `${system}\n\n` : ""}Answer with one JSON object only.` }, { role: "user", content: prompt }];
         const value = await askJson(conversation, messages, { ...sampling, format: { type: "json_object" } });
-        return conversation.result("out", { text: conversation.calls.at(-1)?.answer.content ?? "", json: value }, settings);
+        return conversation.result("out", { text: conversation.calls.at(-1)?.answer.content ?? "", json: value }, settings, [ctx.config.system, ctx.config.prompt]);
       }
       const messages: ChatMessage[] = [...(system ? [{ role: "system" as const, content: system }] : []), { role: "user", content: prompt }];
       const answer = await conversation.ask({ messages, ...sampling });
       if (answer.content === null && answer.toolCalls.length) {
         throw new PermanentError(`the model asked to call ${describeToolCalls(answer)} instead of answering; this node offers no tools: check the model and the prompt`);
       }
-      return conversation.result("out", { text: answer.content ?? "", finishReason: answer.finishReason }, settings);
+      return conversation.result("out", { text: answer.content ?? "", finishReason: answer.finishReason }, settings, [ctx.config.system, ctx.config.prompt]);
     },
 
     async extract(ctx: ExecutionContext<ExtractConfig>): Promise<StepResult> {
@@ -165,7 +168,7 @@ export function llmExecutors(deps: { db: Db; llm: LlmClient | undefined }) {
         format: { type: "json_schema", name: "extraction", schema: ctx.config.schema },
         schema: ctx.config.schema,
       });
-      return conversation.result("out", { data, attempts: conversation.calls.length }, settings);
+      return conversation.result("out", { data, attempts: conversation.calls.length }, settings, [ctx.config.system, ctx.config.input]);
     },
 
     async classify(ctx: ExecutionContext<ClassifyConfig>): Promise<StepResult> {
@@ -187,7 +190,7 @@ export function llmExecutors(deps: { db: Db; llm: LlmClient | undefined }) {
         label: string;
         confidence: number;
       };
-      return conversation.result(answer.label, { label: answer.label, confidence: answer.confidence }, settings);
+      return conversation.result(answer.label, { label: answer.label, confidence: answer.confidence }, settings, [ctx.config.system, ctx.config.text]);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode } from "../define";
+import { defineNode, withHelp } from "../define";
 
 export const ifNode = defineNode({
   type: "logic.if",
@@ -10,7 +10,7 @@ export const ifNode = defineNode({
   icon: "split",
   behavior: "task",
   effects: "none",
-  config: z.object({ condition: z.string().min(1, "is required").max(2000) }).strict(),
+  config: z.object({ condition: withHelp(z.string().min(1, "is required").max(2000), "A JSONata condition over the run's data: when it is true the run follows `true`, otherwise `false`.", ["input.amount > 100", "outputs.find.tier = \"vip\""]) }).strict(),
   outputs: [
     { id: "true", label: "true" },
     { id: "false", label: "false" },

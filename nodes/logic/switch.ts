@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode } from "../define";
+import { defineNode, withHelp } from "../define";
 
 const PORT = /^[a-z][a-z0-9_-]*$/;
 
@@ -14,17 +14,21 @@ export const switchNode = defineNode({
   effects: "none",
   config: z
     .object({
-      cases: z
-        .array(
-          z
-            .object({
-              port: z.string().regex(PORT, "must be lowercase letters, digits, _ or -, starting with a letter").max(40),
-              when: z.string().min(1, "is required").max(2000),
-            })
-            .strict(),
-        )
-        .min(1, "needs at least one case")
-        .max(50),
+      cases: withHelp(
+        z
+          .array(
+            z
+              .object({
+                port: z.string().regex(PORT, "must be lowercase letters, digits, _ or -, starting with a letter").max(40),
+                when: z.string().min(1, "is required").max(2000),
+              })
+              .strict(),
+          )
+          .min(1, "needs at least one case")
+          .max(50),
+        "The cases in order, each an output port name and a JSONata condition (when); the first that holds is followed, and `default` when none does.",
+        [[{ port: "large", when: "input.amount > 1000" }, { port: "small", when: "input.amount > 0" }]],
+      ),
     })
     .strict()
     .superRefine((c, ctx) => {

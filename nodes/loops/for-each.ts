@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode } from "../define";
+import { defineNode, withHelp } from "../define";
 
 export const forEachNode = defineNode({
   type: "loop.forEach",
@@ -12,8 +12,8 @@ export const forEachNode = defineNode({
   effects: "none",
   config: z
     .object({
-      items: z.string().min(1, "is required").max(2000),
-      maxItems: z.number().int().min(1).max(10_000).default(1_000),
+      items: withHelp(z.string().min(1, "is required").max(2000), "A JSONata expression giving the list to go through; each element takes the `each item` branch in turn.", ["input.lines", "outputs.fetch.body.items"]),
+      maxItems: withHelp(z.number().int().min(1).max(10_000).default(1_000), "A longer list fails the step instead of running on and on.", [100]),
     })
     .strict(),
   outputs: [

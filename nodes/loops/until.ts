@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode } from "../define";
+import { defineNode, withHelp } from "../define";
 
 export const untilNode = defineNode({
   type: "loop.until",
@@ -12,8 +12,8 @@ export const untilNode = defineNode({
   effects: "none",
   config: z
     .object({
-      condition: z.string().min(1, "is required").max(2000),
-      maxIterations: z.number({ message: "is required" }).int().min(1, "must be at least 1").max(10_000, "must be at most 10000"),
+      condition: withHelp(z.string().min(1, "is required").max(2000), "A JSONata condition checked after each pass of `again`; once it holds, the loop follows `done`.", ["outputs.check.body.status = \"ready\""]),
+      maxIterations: withHelp(z.number({ message: "is required" }).int().min(1, "must be at least 1").max(10_000, "must be at most 10000"), "At most this many passes; then the loop follows `done` even if the condition never held.", [10]),
     })
     .strict(),
   outputs: [

@@ -16,8 +16,11 @@ export type EmbedderSpec =
   | { kind: "local" }
   | { kind: "openai"; baseUrl: string; apiKey: string | undefined; model: string; dimension: number; requestDimensions: boolean };
 
-export function createEmbedder(spec: EmbedderSpec): Embedder {
-  return spec.kind === "local" ? useLiteEmbedder() : openaiEmbedder(spec);
+/** What one embeddings request used, so its spending can be counted (it belongs to no run). */
+export type EmbeddingUsage = { model: string; promptTokens: number };
+
+export function createEmbedder(spec: EmbedderSpec, options: { onUsage?: (usage: EmbeddingUsage) => Promise<void> } = {}): Embedder {
+  return spec.kind === "local" ? useLiteEmbedder() : openaiEmbedder(spec, 256, options.onUsage);
 }
 
 // ---------------------------------------------------------------------------- built-in offline
@@ -61,7 +64,7 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /** `/v1/embeddings` of any OpenAI-compatible server. */
-export function openaiEmbedder(spec: Extract<EmbedderSpec, { kind: "openai" }>, batchSize = 256): Embedder {
+export function openaiEmbedder(spec: Extract<EmbedderSpec, { kind: "openai" }>, batchSize = 256, onUsage?: (usage: EmbeddingUsage) => Promise<void>): Embedder {
   let client: Promise<import("openai").OpenAI> | undefined;
   const open = () =>
     (client ??= import("openai").then(
@@ -93,6 +96,8 @@ export function openaiEmbedder(spec: Extract<EmbedderSpec, { kind: "openai" }>, 
           }
           throw new PermanentError(`embeddings: the request was refused (HTTP ${status}: ${reason})`);
         }
+        const tokens = response.usage?.prompt_tokens ?? 0;
+        if (tokens > 0) await onUsage?.({ model: spec.model, promptTokens: tokens });
         const rows = [...response.data].sort((a, b) => a.index - b.index);
         if (rows.length !== batch.length) throw new PermanentError(`embeddings: asked for ${batch.length} vectors, got ${rows.length}`);
         for (const row of rows) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_RETRY, defineNode, templatesIn } from "../define";
+import { DEFAULT_RETRY, defineNode, templatesIn, withHelp } from "../define";
 
 const kindWord = z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be lowercase letters, digits, _ or -").max(40);
 
@@ -14,11 +14,11 @@ export const recallNode = defineNode({
   behavior: "task",
   config: z
     .object({
-      query: z.string().min(1, "is required").max(2_000),
-      subject: z.string().regex(/^[a-z][a-z0-9_-]*:.+$/, "must be kind:key, e.g. contact:{{ input.email }}").max(300).optional(),
-      kinds: z.array(kindWord).max(20).optional(),
-      topK: z.number().int("must be a whole number").min(1, "must be at least 1").max(50, "must be at most 50").default(5),
-      minScore: z.number().min(-1, "must be between -1 and 1").max(1, "must be between -1 and 1").default(0),
+      query: withHelp(z.string().min(1, "is required").max(2_000), "What to look for, in words: the items closest in meaning come first. Templates allowed.", ["{{ input.text }}"]),
+      subject: withHelp(z.string().regex(/^[a-z][a-z0-9_-]*:.+$/, "must be kind:key, e.g. contact:{{ input.email }}").max(300).optional(), "Only items about this subject, as kind:key. Empty: search everything.", ["contact:{{ input.email }}"]),
+      kinds: withHelp(z.array(kindWord).max(20).optional(), "Only items of these kinds. Empty: every kind.", [["note", "preference"]]),
+      topK: withHelp(z.number().int("must be a whole number").min(1, "must be at least 1").max(50, "must be at most 50").default(5), "How many items to return at most.", [5]),
+      minScore: withHelp(z.number().min(-1, "must be between -1 and 1").max(1, "must be between -1 and 1").default(0), "Leave out items less similar than this, from -1 to 1; 0 keeps anything related.", [0.3]),
     })
     .strict(),
   errorPort: true,

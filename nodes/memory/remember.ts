@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_RETRY, defineNode, templatesIn } from "../define";
+import { DEFAULT_RETRY, defineNode, templatesIn, withHelp } from "../define";
 
 export const rememberNode = defineNode({
   type: "memory.remember",
@@ -12,9 +12,9 @@ export const rememberNode = defineNode({
   behavior: "task",
   config: z
     .object({
-      subject: z.string().regex(/^[a-z][a-z0-9_-]*:.+$/, "must be kind:key, e.g. contact:{{ input.email }}").max(300),
-      kind: z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be lowercase letters, digits, _ or -").max(40).default("note"),
-      text: z.string().min(1, "is required").max(20_000),
+      subject: withHelp(z.string().regex(/^[a-z][a-z0-9_-]*:.+$/, "must be kind:key, e.g. contact:{{ input.email }}").max(300), "Who or what the item is about, as kind:key. Templates allowed.", ["contact:{{ input.email }}", "project:website"]),
+      kind: withHelp(z.string().regex(/^[a-z][a-z0-9_-]*$/, "must be lowercase letters, digits, _ or -").max(40).default("note"), "What sort of item it is, one lowercase word; recall can filter by it.", ["note", "preference"]),
+      text: withHelp(z.string().min(1, "is required").max(20_000), "What to remember, in plain words. Templates allowed.", ["Prefers email over calls."]),
     })
     .strict(),
   errorPort: true,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode, templatesIn } from "../define";
+import { defineNode, templatesIn, withHelp } from "../define";
 
 export const notifyOperatorNode = defineNode({
   type: "notify.operator",
@@ -11,11 +11,10 @@ export const notifyOperatorNode = defineNode({
   behavior: "task",
   config: z
     .object({
-      title: z.string().min(1, "is required").max(200),
-      body: z.string().max(5_000).default(""),
-      link: z.string().max(2_000).optional(),
-      /** Also email it to the operator's address (Settings → Notifications). */
-      email: z.boolean().default(false),
+      title: withHelp(z.string().min(1, "is required").max(200), "The notification's headline. Templates allowed.", ["New order from {{ input.email }}"]),
+      body: withHelp(z.string().max(5_000).default(""), "More detail under the headline. Templates allowed.", ["{{ input.text }}"]),
+      link: withHelp(z.string().max(2_000).optional(), "Where the notification leads when clicked: a path in Keel or a full URL.", ["/approvals", "https://crm.example.com/deals/{{ outputs.deal.id }}"]),
+      email: withHelp(z.boolean().default(false), "Also email it to the operator's address (Settings → Notifications)."),
     })
     .strict(),
   expressions: (c) => templatesIn(c, ""),

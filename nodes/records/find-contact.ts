@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode, templatesIn } from "../define";
+import { defineNode, templatesIn, withHelp } from "../define";
 
 export const findContactNode = defineNode({
   type: "records.findContact",
@@ -9,7 +9,7 @@ export const findContactNode = defineNode({
   description: "Looks a contact up by email: follows `found` with the contact, or `missing`.",
   icon: "search",
   behavior: "task",
-  config: z.object({ email: z.string().min(1, "is required").max(320) }).strict(),
+  config: z.object({ email: withHelp(z.string().min(1, "is required").max(320), "The email to look up: `found` carries the contact, `missing` is followed when there is none.", ["{{ input.email }}"]) }).strict(),
   outputs: [
     { id: "found", label: "found" },
     { id: "missing", label: "missing" },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode, templatesIn } from "../define";
+import { defineNode, templatesIn, withHelp } from "../define";
 
 export const updateInvoiceStatusNode = defineNode({
   type: "records.updateInvoiceStatus",
@@ -11,8 +11,8 @@ export const updateInvoiceStatusNode = defineNode({
   behavior: "task",
   config: z
     .object({
-      number: z.string().min(1, "is required").max(50),
-      status: z.enum(["draft", "sent", "paid", "overdue", "void"]),
+      number: withHelp(z.string().min(1, "is required").max(50), "The invoice's number, as Create invoice gave it.", ["{{ outputs.invoice.number }}", "INV-000042"]),
+      status: withHelp(z.enum(["draft", "sent", "paid", "overdue", "void"]), "The status to set."),
     })
     .strict(),
   errorPort: true,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_RETRY, defineNode, templatesIn } from "../define";
+import { DEFAULT_RETRY, defineNode, templatesIn, withHelp } from "../define";
 
 export const upsertContactNode = defineNode({
   type: "records.upsertContact",
@@ -11,11 +11,11 @@ export const upsertContactNode = defineNode({
   behavior: "task",
   config: z
     .object({
-      email: z.string().min(1, "is required").max(320),
-      name: z.string().min(1, "is required").max(200),
-      company: z.string().max(200).optional(),
-      phone: z.string().max(50).optional(),
-      data: z.record(z.string(), z.unknown()).optional(),
+      email: withHelp(z.string().min(1, "is required").max(320), "The contact's email: the contact with it is updated, or a new one created.", ["{{ input.email }}"]),
+      name: withHelp(z.string().min(1, "is required").max(200), "The contact's full name.", ["{{ input.name }}"]),
+      company: withHelp(z.string().max(200).optional(), "The contact's company.", ["Acme Ltd"]),
+      phone: withHelp(z.string().max(50).optional(), "A phone number, written as you would dial it.", ["+44 20 7946 0000"]),
+      data: withHelp(z.record(z.string(), z.unknown()).optional(), "Any other facts to keep on the contact, as a JSON object.", [{ plan: "trial", source: "{{ input.source }}" }]),
     })
     .strict(),
   errorPort: true,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode } from "../define";
+import { defineNode, withHelp } from "../define";
 import { jsonSchemaIssues } from "../llm/json-schema";
 
 export const manualTrigger = defineNode({
@@ -10,7 +10,7 @@ export const manualTrigger = defineNode({
   description: "Starts a run by hand (the Run button, `keel run`, the API), with the input given.",
   icon: "play",
   behavior: "trigger",
-  config: z.object({ description: z.string().max(500).default("") }).strict(),
+  config: z.object({ description: withHelp(z.string().max(500).default(""), "What the workflow does and what input it expects, for whoever presses Run.", ["Onboards a new customer. Input: { email, name }."]) }).strict(),
   inputs: [],
 });
 
@@ -28,13 +28,17 @@ export const manualTriggerV2 = defineNode({
   behavior: "trigger",
   config: z
     .object({
-      description: z.string().max(500).default(""),
-      inputSchema: z
-        .record(z.string(), z.unknown())
-        .superRefine((schema, ctx) => {
-          for (const issue of jsonSchemaIssues(schema).slice(0, 5)) ctx.addIssue({ code: "custom", path: issue.path ? issue.path.split(".") : [], message: issue.message });
-        })
-        .optional(),
+      description: withHelp(z.string().max(500).default(""), "What the workflow does and what input it expects, for whoever presses Run.", ["Onboards a new customer. Input: { email, name }."]),
+      inputSchema: withHelp(
+        z
+          .record(z.string(), z.unknown())
+          .superRefine((schema, ctx) => {
+            for (const issue of jsonSchemaIssues(schema).slice(0, 5)) ctx.addIssue({ code: "custom", path: issue.path ? issue.path.split(".") : [], message: issue.message });
+          })
+          .optional(),
+        "A JSON Schema of an object: the Run button becomes a form with its fields, and every manual start's input is checked against it.",
+        [{ type: "object", properties: { email: { type: "string" }, name: { type: "string" }}, required: ["email"] }],
+      ),
     })
     .strict(),
   inputs: [],

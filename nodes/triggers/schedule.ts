@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import { z } from "zod";
-import { defineNode } from "../define";
+import { defineNode, withHelp } from "../define";
 
 /** A zone Intl knows (IANA names such as Europe/Berlin, or UTC). */
 export function isTimeZone(zone: string): boolean {
@@ -33,15 +33,13 @@ export const scheduleTrigger = defineNode({
   config: z
     .object({
       /** Five fields, minute precision: the scheduler looks every few seconds, not every second. */
-      cron: z.string().max(200).superRefine((value, ctx) => {
+      cron: withHelp(z.string().max(200).superRefine((value, ctx) => {
         const problem = cronProblem(value);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
-      }),
-      timezone: z.string().max(100).default("UTC").refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin or UTC"),
-      /** After downtime: skip the instants missed, or start one run for all of them. */
-      missedFire: z.enum(["skip", "runOnce"]).default("skip"),
-      /** While the previous scheduled run still works: skip this instant, or start it when that run ends. */
-      overlap: z.enum(["skip", "queue"]).default("skip"),
+      }), "When to start, as five fields: minute hour day-of-month month day-of-week.", ["0 9 * * 1-5", "*/15 * * * *"]),
+      timezone: withHelp(z.string().max(100).default("UTC").refine(isTimeZone, "must be an IANA time zone such as Europe/Berlin or UTC"), "The IANA time zone the cron times are in.", ["Europe/Berlin", "UTC"]),
+      missedFire: withHelp(z.enum(["skip", "runOnce"]).default("skip"), "After downtime: skip the times missed, or start one run for all of them."),
+      overlap: withHelp(z.enum(["skip", "queue"]).default("skip"), "When the previous scheduled run is still working: skip this time, or start it when that run ends."),
     })
     .strict(),
   inputs: [],

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineNode } from "../define";
+import { defineNode, withHelp } from "../define";
 
 export const webhookTrigger = defineNode({
   type: "trigger.webhook",
@@ -12,10 +12,8 @@ export const webhookTrigger = defineNode({
   behavior: "trigger",
   config: z
     .object({
-      /** accepted: 202 with the run id at once; result: wait for the run and answer with its output. */
-      respond: z.enum(["accepted", "result"]).default("accepted"),
-      /** With respond = result: how long to wait before answering 202 with the run id instead. */
-      timeoutSeconds: z.number().int().min(1, "must be at least 1").max(120, "must be at most 120").default(30),
+      respond: withHelp(z.enum(["accepted", "result"]).default("accepted"), "accepted: answer 202 with the run id at once. result: wait for the run and answer with its output."),
+      timeoutSeconds: withHelp(z.number().int().min(1, "must be at least 1").max(120, "must be at most 120").default(30), "With respond = result: how long to wait for the run before answering 202 with the run id instead.", [30]),
     })
     .strict(),
   inputs: [],

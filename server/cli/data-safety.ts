@@ -43,7 +43,7 @@ async function pruneMemory(config: KeelConfig, database: Database) {
   if ((await memoryService(database, { index: undefined }).expiredCount()) === 0) return undefined;
   const chroma = await chromaForCommand(config, warn);
   try {
-    return await memoryService(database, { index: memoryIndexFor(config, chroma.url) }).prune("cli");
+    return await memoryService(database, { index: memoryIndexFor(config, chroma.url, database.db) }).prune("cli");
   } finally {
     await chroma.close();
   }

@@ -77,9 +77,11 @@ async function main(argv: string[]): Promise<number> {
     case "web":
       return (await cli.start()).start({ worker: false });
     case "migrate": {
-      const { applied, seeded } = await (await cli.prepare()).prepareDatabase((await cli.config()).loadConfig());
+      const { applied, seeded, published, unpublished } = await (await cli.prepare()).prepareDatabase((await cli.config()).loadConfig());
       console.log(`keel: ${applied.length ? `applied ${applied.join(", ")}` : "database is up to date"}`);
       if (seeded.length) console.log(`keel: seeded ${seeded.join(", ")}`);
+      if (published.length) console.log(`keel: published ${published.join(", ")}`);
+      for (const { slug, reason } of unpublished) console.error(`keel: ${slug} not published: ${reason}`);
       return 0;
     }
     case "reset-password":

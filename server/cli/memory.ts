@@ -27,7 +27,7 @@ export async function memoryCommand(args: string[]): Promise<number> {
   const database = await openDatabase(config.database);
   const chroma = await chromaForCommand(config, (line) => process.stderr.write(`keel: ${line}\n`));
   try {
-    const index = memoryIndexFor(config, chroma.url)!;
+    const index = memoryIndexFor(config, chroma.url, database.db)!;
     if (verb === "reindex") {
       say(`rebuilding ${index.collectionName} (embedder ${index.embedder.id}) from the database`);
       let shown = 0;

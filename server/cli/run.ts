@@ -106,7 +106,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const started = await services.runs.start({ workflow, input, ...(key ? { idempotencyKey: key } : {}) }, "cli");
     // Memory steps use CHROMA_URL, or the local Chroma of a running Keel; without either,
     // items are stored and indexed later by Keel's worker.
-    const index = memoryIndexFor(services.config, services.config.chromaUrl ?? (await runningChromaUrl(services.config.dataDir)));
+    const index = memoryIndexFor(services.config, services.config.chromaUrl ?? (await runningChromaUrl(services.config.dataDir)), services.database.db);
     const worker = new Worker(runtimeDepsFor(services.config, services.database, { memory: { index } }), { id: `keel-run:${process.pid}`, concurrency: 1 });
     for (;;) {
       const run = await services.runs.get(started.id);

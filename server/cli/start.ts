@@ -36,9 +36,11 @@ export async function start(options: StartOptions = {}): Promise<number> {
   // of the CLI ends in process.exit, which removes it.
   writePidFile(config.dataDir);
   process.once("exit", () => removePidFile(config.dataDir));
-  const { seeded, applied, setupToken, passwordFromConfig } = await prepareDatabase(config, { setupLink: true });
+  const { seeded, published, unpublished, applied, setupToken, passwordFromConfig } = await prepareDatabase(config, { setupLink: true });
   if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
   if (seeded.length) log(`seeded template workflows: ${seeded.join(", ")}`);
+  if (published.length) log(`published template workflows: ${published.join(", ")}`);
+  for (const { slug, reason } of unpublished) logger.warn({ workflow: slug }, `template workflow not published: ${reason}`);
   if (passwordFromConfig) log("the operator password was set from KEEL_PASSWORD; existing sessions were signed out");
 
   const supervisor = new Supervisor(log, logger);

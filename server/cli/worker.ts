@@ -50,7 +50,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const hooks = crashHooks(config.worker.crashAt);
   // Under `keel start` CHROMA_URL names the local Chroma it started; without any, memory items
   // are still stored and indexed once an index is configured.
-  const index = memoryIndexFor(config);
+  const index = memoryIndexFor(config, config.chromaUrl, database.db);
   const logger = createLogger(config, "worker").child({ worker: id });
   const log = (line: string) => logger.info({}, line);
   // One watch of the database for every loop of this process: one "down" line, one "back" line.

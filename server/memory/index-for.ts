@@ -1,4 +1,4 @@
-import { createEmbedder, type Embedder } from "../../nodes/memory/embedders.server";
+import { createEmbedder, type Embedder, type EmbeddingUsage } from "../../nodes/memory/embedders.server";
 import { MemoryIndex } from "../../nodes/memory/memory-index.server";
 import { extractiveSummarizer, type Summarizer } from "../../nodes/memory/summaries.server";
 import type { Db } from "../../engine/store";
@@ -16,21 +16,39 @@ import { LLM_TIMEOUT_MS, resolvingLlmClient } from "../runtime";
 
 const embedders = new Map<string, Embedder>();
 const indexes = new Map<string, MemoryIndex>();
+// With a database, a paid embedder's spending is recorded there: one embedder per database.
+const spendingEmbedders = new WeakMap<Db, Map<string, Embedder>>();
+const spendingIndexes = new WeakMap<Db, Map<string, MemoryIndex>>();
 
-export function embedderFor(config: Pick<KeelConfig, "embedding">): Embedder {
+/**
+ * The configured embedder. Given the database, an OpenAI-compatible embedder's spending (its
+ * model's input price in Settings → LLM) is recorded there under Keel's own line, which the
+ * global budget counts: embeddings belong to no run.
+ */
+export function embedderFor(config: Pick<KeelConfig, "embedding">, db?: Db): Embedder {
   const key = JSON.stringify(config.embedding);
-  let embedder = embedders.get(key);
-  if (!embedder) embedders.set(key, (embedder = createEmbedder(config.embedding)));
+  const cache = db ? (spendingEmbedders.get(db) ?? new Map<string, Embedder>()) : embedders;
+  if (db) spendingEmbedders.set(db, cache);
+  let embedder = cache.get(key);
+  if (!embedder) cache.set(key, (embedder = createEmbedder(config.embedding, db ? { onUsage: embeddingSpend(db) } : {})));
   return embedder;
 }
 
-/** The memory index at `chromaUrl` (default: the configured one); undefined without Chroma. */
-export function memoryIndexFor(config: Pick<KeelConfig, "embedding" | "chromaUrl">, chromaUrl = config.chromaUrl): MemoryIndex | undefined {
+/** Records what an embeddings request cost, priced like the model's prompt tokens. */
+function embeddingSpend(db: Db) {
+  return async (usage: EmbeddingUsage) =>
+    recordKeelSpend(db, { kind: "embedding", costUnits: costUnits(await readLlmSettings(db), usage.model, { promptTokens: usage.promptTokens, completionTokens: 0 }), costTokens: usage.promptTokens });
+}
+
+/** The memory index at `chromaUrl` (default: the configured one); undefined without Chroma. With `db`, its embeddings' spending is recorded. */
+export function memoryIndexFor(config: Pick<KeelConfig, "embedding" | "chromaUrl">, chromaUrl = config.chromaUrl, db?: Db): MemoryIndex | undefined {
   if (!chromaUrl) return undefined;
-  const embedder = embedderFor(config);
+  const embedder = embedderFor(config, db);
   const key = `${chromaUrl} ${embedder.id}`;
-  let index = indexes.get(key);
-  if (!index) indexes.set(key, (index = new MemoryIndex(chromaUrl, embedder)));
+  const cache = db ? (spendingIndexes.get(db) ?? new Map<string, MemoryIndex>()) : indexes;
+  if (db) spendingIndexes.set(db, cache);
+  let index = cache.get(key);
+  if (!index) cache.set(key, (index = new MemoryIndex(chromaUrl, embedder)));
   return index;
 }
 
@@ -52,9 +70,9 @@ export function fromListSummarizer(method: string, inner: ListSummarizer): Summa
   };
 }
 
-/** The LLM summarizer when one is given (an endpoint is configured), else extractive summaries with the embedder. */
-export function summarizerFor(config: Pick<KeelConfig, "embedding">, llm?: { model: string; summarizer: ListSummarizer }): Summarizer {
-  return llm ? fromListSummarizer(`llm:${llm.model}`, llm.summarizer) : extractiveSummarizer(embedderFor(config));
+/** The LLM summarizer when one is given (an endpoint is configured), else extractive summaries with the embedder (its spending recorded in `db`). */
+export function summarizerFor(config: Pick<KeelConfig, "embedding">, llm?: { model: string; summarizer: ListSummarizer }, db?: Db): Summarizer {
+  return llm ? fromListSummarizer(`llm:${llm.model}`, llm.summarizer) : extractiveSummarizer(embedderFor(config, db));
 }
 
 /**
@@ -68,10 +86,10 @@ export async function workerSummarizer(config: Pick<KeelConfig, "embedding" | "o
     recordKeelSpend(db, { kind: "summary", costUnits: costUnits(await readLlmSettings(db), model, usage), costTokens: usage.totalTokens });
   if (!endpoint) {
     const model = config.openai ? (await readLlmSettings(db)).defaultModel : undefined;
-    if (!config.openai || !model) return summarizerFor(config);
+    if (!config.openai || !model) return summarizerFor(config, undefined, db);
     return summarizerFor(config, { model, summarizer: llmSummarizer(createLlmClient(config.openai, { timeoutMs: LLM_TIMEOUT_MS }), { model, onUsage: onUsageFor(model) }) });
   }
-  const extractive = summarizerFor(config);
+  const extractive = summarizerFor(config, undefined, db);
   const client = resolvingLlmClient(endpoint, { timeoutMs: LLM_TIMEOUT_MS });
   // refreshSummary reads `method` after summarize: it names the summarizer that wrote that text.
   let method = extractive.method;

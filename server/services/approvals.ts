@@ -4,6 +4,7 @@ import type { Db } from "../../engine/store";
 import { approvalNodeV2, Autonomy, type AutonomyConfig } from "../../nodes/human/approval";
 import { formValuesSchema, FormField, type FormFieldSpec } from "../../nodes/human/form";
 import { proposalDiff } from "../../nodes/human/proposal-diff";
+import { memoryIdsOf, memoryItemLinks } from "./memory-provenance";
 import type { RunService } from "./runs";
 import { zodIssues } from "./zod-issues";
 
@@ -95,9 +96,12 @@ export function approvalService(db: Db, deps: { runs: RunService; now?: () => Da
     const outputs = ((checkpoint?.snapshot as { context?: { outputs?: Record<string, unknown> } } | null)?.context?.outputs ?? {}) as Record<string, unknown>;
     const lastSeq = new Map<string, number>();
     for (const e of events) if (e.nodeId) lastSeq.set(e.nodeId, e.seq);
+    // A model's output names the memory items its prompt read: those are part of why.
+    const memory = new Map((await memoryItemLinks(db, [...lastSeq.keys()].flatMap((nodeId) => memoryIdsOf(outputs[nodeId])))).map((m) => [m.id, m]));
     return [...lastSeq.entries()].map(([nodeId, seq]) => {
       const node = graph.nodes.find((n) => n.id === nodeId);
-      return { nodeId, label: node?.label ?? nodeId, type: node ? `${node.type}@${node.typeVersion}` : null, seq, output: outputs[nodeId] ?? null };
+      const output = outputs[nodeId] ?? null;
+      return { nodeId, label: node?.label ?? nodeId, type: node ? `${node.type}@${node.typeVersion}` : null, seq, output, memory: memoryIdsOf(output).flatMap((id) => memory.get(id) ?? []) };
     });
   }
 
@@ -135,8 +139,13 @@ export function approvalService(db: Db, deps: { runs: RunService; now?: () => Da
     },
 
     /** How many wait, for the navigation. */
+    /** What the approval queue holds: approvals and forms, and the requests waiting to be routed (triage). */
     async pendingCount() {
-      return { pending: await db.approval.count({ where: { status: "pending", run: { status: { not: "cancelled" } } } }) };
+      const [pending, triage] = await Promise.all([
+        db.approval.count({ where: { status: "pending", run: { status: { not: "cancelled" } } } }),
+        db.intent.count({ where: { status: "triage" } }),
+      ]);
+      return { pending, triage };
     },
 
     /**

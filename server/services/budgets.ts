@@ -10,9 +10,12 @@ import { DAY_MS, dialectOf, num, rows, startOfDay } from "./metrics/sql";
 // Daily cost caps (UTC day, cost units): one per workflow and one global. Spending is what
 // completed steps recorded in the ledger today, plus Keel's own spending (memory summaries,
 // embeddings) under the global cap. When a cap is reached, steps that cost are held (the
-// engine's BudgetGate): their runs sleep until the next day, or until a cap is raised.
+// engine's BudgetGate): their runs sleep until the next day, or until a cap is raised. Which
+// steps cost is the node type's to say (NodeMeta.spends): LLM calls, HTTP calls with a price.
 
 export const GLOBAL_SCOPE = "global";
+/** The global budget's name, in the budgets list and wherever a run it holds is shown. */
+export const GLOBAL_NAME = "All of Keel";
 
 export const SetBudgetInput = z
   .object({
@@ -23,9 +26,14 @@ export const SetBudgetInput = z
   })
   .strict();
 
-/** Steps that cost: LLM calls (their nodes need an LLM endpoint). */
-export function costs(meta: AnyNodeMeta): boolean {
-  return meta.requires?.includes("llm") ?? false;
+/** Steps that cost, as their node type says for this configuration: LLM calls, paid HTTP calls. */
+export function costs(meta: AnyNodeMeta, config: unknown): boolean {
+  try {
+    return meta.spends?.(config as never) ?? false;
+  } catch {
+    // A configuration the node cannot read fails in its executor, with the reason; it spends nothing.
+    return false;
+  }
 }
 
 /** Cost units spent since the start of `now`'s UTC day: per workflow, Keel's own, and in all. */
@@ -49,8 +57,8 @@ const format = (units: number) => units.toFixed(2);
 
 export function budgetGate(database: Database): BudgetGate {
   return {
-    async check({ workflowId, meta, now }) {
-      if (!costs(meta)) return null;
+    async check({ workflowId, meta, config, now }) {
+      if (!costs(meta, config)) return null;
       const caps = await database.db.budget.findMany({ where: { scope: { in: [GLOBAL_SCOPE, workflowId] } } });
       if (caps.length === 0) return null;
       const spent = await spentToday(database, now);
@@ -59,7 +67,8 @@ export function budgetGate(database: Database): BudgetGate {
         const used = cap.scope === GLOBAL_SCOPE ? spent.total : (spent.byWorkflow.get(workflowId) ?? 0);
         if (used >= cap.dailyCap) {
           const which = cap.scope === GLOBAL_SCOPE ? "the global daily budget" : "this workflow's daily budget";
-          return { reason: "budget_exceeded", detail: `${format(used)} of ${which} of ${format(cap.dailyCap)} cost units is spent today; it resumes tomorrow (UTC) or when the cap is raised.`, until };
+          const budget = cap.scope === GLOBAL_SCOPE ? GLOBAL_NAME : ((await database.db.workflow.findUnique({ where: { id: workflowId }, select: { name: true } }))?.name ?? workflowId);
+          return { reason: "budget_exceeded", budget, detail: `${format(used)} of ${which} of ${format(cap.dailyCap)} cost units is spent today; it resumes tomorrow (UTC) or when the cap is raised.`, until };
         }
       }
       return null;
@@ -96,7 +105,7 @@ export function budgetService(database: Database, options: { now?: () => Date } 
         totalSpentToday: spent.total,
         caps: caps.map((c) => ({
           workflowId: c.scope === GLOBAL_SCOPE ? null : c.scope,
-          name: c.scope === GLOBAL_SCOPE ? "All of Keel" : (names.get(c.scope) ?? "(deleted workflow)"),
+          name: c.scope === GLOBAL_SCOPE ? GLOBAL_NAME : (names.get(c.scope) ?? "(deleted workflow)"),
           dailyCap: c.dailyCap,
           spentToday: c.scope === GLOBAL_SCOPE ? spent.total : (spent.byWorkflow.get(c.scope) ?? 0),
         })),

@@ -2,14 +2,30 @@ import { z } from "zod";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import type { NodeRegistry } from "../../engine/registry";
 import { skipNode } from "../../engine/runtime/operator-actions";
-import { cancelDeadLetter, markDeadLetterSkipped, retryDeadLetter, type DeadLetterActionResult } from "../../engine/runtime/prisma-store-actions";
+import type { Graph } from "../../engine/graph/schema";
+import { assertJsonWithin, LIMITS } from "../../engine/limits";
+import { cancelDeadLetter, markDeadLetterSkipped, retryDeadLetter, type DeadLetterActionResult, type RetryOverride } from "../../engine/runtime/prisma-store-actions";
 import type { RunStore } from "../../engine/runtime/store";
 import type { Db } from "../../engine/store";
 import { audit } from "./audit";
+import { assertManualInput } from "./trigger-input";
 
 // Dead letters: runs whose step failed for good, each with a review packet. The operator
-// retries the step (same idempotency key, fresh retry budget), skips it with an output of
-// their own, or cancels the run; retries also come in bulk.
+// retries the step (same idempotency key, fresh retry budget) or retries it with the run's
+// input or the step's config edited (a new key), skips it with an output of their own, or
+// cancels the run; retries also come in bulk.
+
+/** What the operator changed for a retry: the run's input, the step's config, or both. */
+export const RetryInput = z.object({
+  id: z.string().min(1),
+  /** The run's input, whole; checked against the trigger's input schema. */
+  input: z.unknown().optional(),
+  /** Config fields that replace the step's own. */
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+export type RetryEdit = Omit<z.infer<typeof RetryInput>, "id">;
+
+const editedFields = (override: RetryOverride) => [...(override.input ? ["input"] : []), ...Object.keys(override.config).map((k) => `config.${k}`)];
 
 export const SkipInput = z.object({ id: z.string().min(1), port: z.string().min(1).default("out"), output: z.unknown().default(null) });
 
@@ -29,8 +45,8 @@ export function deadLetterService(db: Db, deps: { store: RunStore; registry?: No
     return { runId: result.runId, nodeId: result.nodeId };
   }
 
-  const auditAs = (actor: string, action: string) => (tx: Parameters<typeof audit>[0], letter: { runId: string; nodeId: string }) =>
-    audit(tx, { actor, action, targetType: "run", targetId: letter.runId, detail: { node: letter.nodeId } });
+  const auditAs = (actor: string, action: string, detail: Record<string, unknown> = {}) => (tx: Parameters<typeof audit>[0], letter: { runId: string; nodeId: string }) =>
+    audit(tx, { actor, action, targetType: "run", targetId: letter.runId, detail: { node: letter.nodeId, ...detail } });
 
   const service = {
     async list() {
@@ -40,28 +56,37 @@ export function deadLetterService(db: Db, deps: { store: RunStore; registry?: No
 
     /**
      * Runs the failed step again with a fresh retry budget: unchanged, under the same
-     * idempotency key; with edited config (validated like the node's own), under a new key,
-     * since it is a different request.
+     * idempotency key; with edited run input (validated against the trigger's input schema)
+     * and/or edited config (validated like the node's own), under a new key, since it is a
+     * different request. Edited input replaces the run's input for this step and every later one.
      */
-    async retry(id: string, actor = "operator", edit?: { config: Record<string, unknown> }) {
+    async retry(id: string, actor = "operator", edit?: RetryEdit) {
       const letter = await open(id);
-      let override: { visit: number; config: Record<string, unknown>; generation: number; overrides: Record<string, unknown> } | undefined;
-      if (edit) {
-        const run = await db.run.findUniqueOrThrow({ where: { id: letter.runId }, select: { stepOverrides: true, version: { select: { graph: true } } } });
-        const node = (run.version.graph as { nodes: { id: string; type: string; typeVersion: number; config: Record<string, unknown> }[] }).nodes.find((n) => n.id === letter.nodeId)!;
-        const meta = deps.registry?.get(node.type, node.typeVersion);
-        const merged = { ...node.config, ...edit.config };
-        const parsed = meta?.config.safeParse(merged);
-        if (parsed && !parsed.success) {
-          const issue = parsed.error.issues[0]!;
-          throw new ValidationError(`config.${issue.path.join(".")}: ${issue.message}`, parsed.error.issues.map((i) => ({ path: `config.${i.path.join(".")}`, message: i.message })));
+      let override: RetryOverride | undefined;
+      if (edit && (edit.config !== undefined || edit.input !== undefined)) {
+        const run = await db.run.findUniqueOrThrow({ where: { id: letter.runId }, select: { stepOverrides: true, triggerNodeId: true, version: { select: { graph: true } } } });
+        const graph = run.version.graph as Graph;
+        if (edit.input !== undefined) {
+          assertJsonWithin("input", edit.input, LIMITS.runInputBytes);
+          assertManualInput(graph, edit.input, run.triggerNodeId ?? undefined);
         }
-        const overrides = (run.stepOverrides ?? {}) as Record<string, { generation: number }>;
-        const previous = (overrides[letter.nodeId] as { generation?: number } | undefined)?.generation ?? 0;
-        const visit = (await db.deadLetter.findUniqueOrThrow({ where: { id }, select: { packet: true } })).packet as { visit?: number };
-        override = { visit: visit.visit ?? 1, config: edit.config, generation: previous + 1, overrides };
+        const node = graph.nodes.find((n) => n.id === letter.nodeId)!;
+        const overrides = (run.stepOverrides ?? {}) as Record<string, { visit?: number; generation?: number; config?: Record<string, unknown> }>;
+        const visit = ((await db.deadLetter.findUniqueOrThrow({ where: { id }, select: { packet: true } })).packet as { visit?: number }).visit ?? 1;
+        const previous = overrides[letter.nodeId];
+        // Config edited earlier for this visit stays edited when only the input changes now.
+        const config = edit.config ?? (previous?.visit === visit ? (previous.config ?? {}) : {});
+        if (edit.config !== undefined) {
+          const meta = deps.registry?.get(node.type, node.typeVersion);
+          const parsed = meta?.config.safeParse({ ...node.config, ...edit.config });
+          if (parsed && !parsed.success) {
+            const issue = parsed.error.issues[0]!;
+            throw new ValidationError(`config.${issue.path.join(".")}: ${issue.message}`, parsed.error.issues.map((i) => ({ path: `config.${i.path.join(".")}`, message: i.message })));
+          }
+        }
+        override = { visit, config, generation: (previous?.generation ?? 0) + 1, overrides, ...(edit.input !== undefined ? { input: { value: edit.input } } : {}) };
       }
-      return settled(await retryDeadLetter(db, { letterId: id, actor, now: now(), ...(override ? { override } : {}), also: auditAs(actor, "deadletter.retry") }));
+      return settled(await retryDeadLetter(db, { letterId: id, actor, now: now(), ...(override ? { override } : {}), also: auditAs(actor, "deadletter.retry", override ? { edited: editedFields(override) } : {}) }));
     },
 
     async retryMany(ids: string[], actor = "operator") {

@@ -73,7 +73,7 @@ export function servicesFor(config: KeelConfig, database: Database, { log, ...op
   let inline: Worker | undefined;
   let backtestExecutors: ReturnType<typeof runtimeDepsFor>["executors"] | undefined;
   const inlineWorker = () =>
-    (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config) } }), {
+    (inline ??= new Worker(runtimeDepsFor(config, database, { ...options, memory: { index: memoryIndexFor(config, config.chromaUrl, db) } }), {
       id: `web:${hostname()}:${process.pid}`,
       ...(log ? { log, onError: (error: unknown, runId?: string) => log.error({ ...(runId ? { runId } : {}), error: errorLine(error) }, "inline run failed") } : {}),
     }));
@@ -81,7 +81,7 @@ export function servicesFor(config: KeelConfig, database: Database, { log, ...op
   const approvalLinks = approvalLinkService(db, { secret, publicUrl: config.publicUrl, runs, ...options });
   const intents = intentService(db, {
     runs,
-    index: memoryIndexFor(config),
+    index: memoryIndexFor(config, config.chromaUrl, db),
     classifierNow: intentClassifierNow(llmEndpoint, db),
     ...(options.now ? { now: options.now } : {}),
   });
@@ -113,7 +113,7 @@ export function servicesFor(config: KeelConfig, database: Database, { log, ...op
     webhooks: webhookService(db, { auth, cipher, runs, inline: { claim: () => inlineWorker().claim(), runNow: (runId, timeoutMs, claimed) => inlineWorker().runNow(runId, timeoutMs, claimed) }, ...options }),
     intents,
     intentIntake: intentIntake(db, { auth, cipher, intents, ...options }),
-    memory: memoryService(database, { index: memoryIndexFor(config), ...(options.now ? { now: options.now } : {}) }),
+    memory: memoryService(database, { index: memoryIndexFor(config, config.chromaUrl, db), ...(options.now ? { now: options.now } : {}) }),
     metrics: metricsService(database, options),
     alerts: alertsFor(config, database, credentials, options),
     budgets: budgetService(database, options),

@@ -13,7 +13,7 @@ export const RUN_CHANGE_CHANNEL = "keel_run_change";
 export const RunChangeSchema = z.object({
   runId: z.string(),
   workflowId: z.string().nullable(),
-  kind: z.enum(["run", "event", "approval"]),
+  kind: z.enum(["run", "event", "approval", "intent"]),
 });
 
 /**

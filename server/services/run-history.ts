@@ -3,7 +3,9 @@ import type { CompiledWorkflow } from "../../engine/graph/compile";
 import type { Graph } from "../../engine/graph/schema";
 import { NotFoundError, ValidationError } from "../../engine/errors";
 import type { Database } from "../../engine/store";
+import { budgetHoldOf, RUN_PAUSED_EVENT } from "../../engine/runtime/budget";
 import { RUN_STATUSES } from "../../engine/runtime/run-status";
+import { memoryIdsOf, memoryItemLinks } from "./memory-provenance";
 import { runInputForm } from "./trigger-input";
 
 // Read side of run history: the runs list and everything the replay view loads. Writes to runs
@@ -43,6 +45,28 @@ export interface ReplayEvent {
 
 export function runHistoryService(database: Database) {
   const db = database.db;
+
+  /**
+   * The sleeping runs among these that a budget holds (their last event is a budget's
+   * run.paused), with the budget's name: the lists show them as held, not as plain sleeping.
+   */
+  async function budgetHolds(runs: readonly { id: string; status: string }[]): Promise<Map<string, NonNullable<ReturnType<typeof budgetHoldOf>>>> {
+    const sleeping = runs.filter((r) => r.status === "sleeping").map((r) => r.id);
+    if (sleeping.length === 0) return new Map();
+    const [last, paused] = await Promise.all([
+      db.runEvent.groupBy({ by: ["runId"], where: { runId: { in: sleeping } }, _max: { seq: true } }),
+      db.runEvent.findMany({ where: { runId: { in: sleeping }, type: RUN_PAUSED_EVENT }, orderBy: { seq: "desc" }, select: { runId: true, seq: true, type: true, payload: true } }),
+    ]);
+    const lastSeq = new Map(last.map((l) => [l.runId, l._max.seq]));
+    const holds = new Map<string, NonNullable<ReturnType<typeof budgetHoldOf>>>();
+    for (const event of paused) {
+      if (holds.has(event.runId) || lastSeq.get(event.runId) !== event.seq) continue;
+      const hold = budgetHoldOf(event);
+      if (hold) holds.set(event.runId, hold);
+    }
+    return holds;
+  }
+
   return {
     /** One page of runs, newest first, with the filters the runs list offers. */
     async list(raw: z.input<typeof RunListInput>) {
@@ -76,10 +100,13 @@ export function runHistoryService(database: Database) {
       });
       const page = rows.slice(0, input.limit);
       const last = page.at(-1);
+      const holds = await budgetHolds(page);
       return {
         runs: page.map((r) => ({
           id: r.id,
           status: r.status,
+          /** The budget holding this sleeping run, by name; null when none does. */
+          heldBy: holds.get(r.id)?.budget ?? null,
           trigger: r.trigger,
           test: r.test,
           workflowId: r.workflow.id,
@@ -98,7 +125,8 @@ export function runHistoryService(database: Database) {
     /** The current status of some runs (the rows a list shows), for live updates. */
     async statuses(ids: readonly string[]) {
       const rows = await db.run.findMany({ where: { id: { in: [...ids] } }, select: { id: true, status: true, finishedAt: true } });
-      return Object.fromEntries(rows.map((r) => [r.id, { status: r.status, finishedAt: r.finishedAt?.toISOString() ?? null }]));
+      const holds = await budgetHolds(rows);
+      return Object.fromEntries(rows.map((r) => [r.id, { status: r.status, heldBy: holds.get(r.id)?.budget ?? null, finishedAt: r.finishedAt?.toISOString() ?? null }]));
     },
 
     /** The Run button's form: the published version's manual trigger and its input schema. */
@@ -160,10 +188,15 @@ export function runHistoryService(database: Database) {
         db.memoryItem.findMany({ where: { runId: id }, orderBy: { createdAt: "asc" }, take: 200, select: { id: true, nodeId: true, kind: true, text: true, subject: { select: { kind: true, key: true } } } }),
       ]);
       const compiled: CompiledWorkflow = { ...(run.version.machine as Omit<CompiledWorkflow, "hash">), hash: run.version.hash };
+      // The items LLM steps read into their prompts, wherever they came from.
+      const memoryUsed = await memoryItemLinks(db, effects.flatMap((e) => memoryIdsOf((e.result as { output?: unknown } | null)?.output)));
+      const hold = (await budgetHolds([run])).get(run.id) ?? null;
       return {
         run: {
           id: run.id,
           status: run.status,
+          /** The budget holding this sleeping run (name, why, until when); null when none does. */
+          heldBy: hold,
           trigger: run.trigger,
           input: run.input,
           output: run.output,
@@ -192,6 +225,8 @@ export function runHistoryService(database: Database) {
         children: children.map((c) => ({ id: c.id, nodeId: c.parentNodeId, status: c.status })),
         openDeadLetter: deadLetter,
         memoryItems: memoryItems.map((m) => ({ id: m.id, nodeId: m.nodeId, kind: m.kind, text: m.text.slice(0, 500), subject: m.subject ? `${m.subject.kind}:${m.subject.key}` : null })),
+        /** The memory items named by LLM steps' provenance (each step's `output.provenance.memory`), by id. */
+        memoryUsed,
       };
     },
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RUN_PAUSED_EVENT } from "../../engine/runtime/budget";
+import { budgetHoldOf, RUN_PAUSED_EVENT } from "../../engine/runtime/budget";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { Graph } from "../../engine/graph/schema";
@@ -123,7 +123,7 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
         ...run,
         createdAt: run.createdAt.toISOString(),
         finishedAt: run.finishedAt?.toISOString() ?? null,
-        pause: pause?.reason ? { reason: pause.reason, detail: pause.detail ?? "", until: pause.until ?? null } : null,
+        pause: pause?.reason ? { reason: pause.reason, budget: budgetHoldOf(last)?.budget ?? null, detail: pause.detail ?? "", until: pause.until ?? null } : null,
       };
     },
 

@@ -2,9 +2,9 @@ import { expect, test, type Page } from "@playwright/test";
 import { startSink } from "../support/http-sink";
 
 // Dead letters against the built app: an HTTP step whose peer (a real server on 127.0.0.1)
-// refuses with a 4xx fails for good and lands in the inbox; the operator retries it with an
-// edited configuration (a new idempotency key, shown first) or, once the peer is fixed,
-// retries a selection under the same key; the runs then finish.
+// refuses with a 4xx fails for good and lands in the inbox; the operator retries it with the
+// run's input edited (checked against the trigger's input schema; a new idempotency key, shown
+// first) or, once the peer is fixed, retries a selection under the same key; the runs finish.
 
 async function api(page: Page, path: string, input?: unknown) {
   const response = await page.request.post(`/api/trpc/${path}`, { data: input ?? {}, headers: { "x-keel-csrf": "1" } });
@@ -22,7 +22,8 @@ let sink: Awaited<ReturnType<typeof startSink>>;
 /** Paths the peer refuses (400) until a test says otherwise. */
 const refused = new Set<string>(["/broken"]);
 test.beforeAll(async () => {
-  sink = await startSink((call) => (refused.has(call.path.split("?")[0]!) ? { status: 400, body: { error: "no such endpoint" } } : { status: 200, body: { ok: true } }));
+  // Orders named "…-bad" are refused too: an edited input can fix them.
+  sink = await startSink((call) => (refused.has(call.path.split("?")[0]!) || call.body.includes("-bad") ? { status: 400, body: { error: "no such endpoint" } } : { status: 200, body: { ok: true } }));
 });
 test.afterAll(async () => {
   await sink.close();
@@ -33,7 +34,14 @@ async function orderWorkflow(page: Page, name: string, path: string) {
   const graph = {
     schemaVersion: 1,
     nodes: [
-      { id: "start", type: "trigger.manual", typeVersion: 1, label: "Start", position: { x: 0, y: 0 }, config: {} },
+      {
+        id: "start",
+        type: "trigger.manual",
+        typeVersion: 2,
+        label: "Start",
+        position: { x: 0, y: 0 },
+        config: { inputSchema: { type: "object", properties: { order: { type: "string" } }, required: ["order"] } },
+      },
       { id: "send", type: "http.request", typeVersion: 1, label: "Post order", position: { x: 200, y: 0 }, config: { method: "POST", url: `${sink.url}${path}`, body: { order: "{{ input.order }}" } } },
       { id: "done", type: "flow.end", typeVersion: 1, label: "Done", position: { x: 400, y: 0 }, config: {} },
     ],
@@ -56,10 +64,10 @@ async function deadRun(page: Page, workflow: string, order: string) {
 
 const runStatus = async (page: Page, id: string) => (await query(page, "run.get", { id })).status as string;
 
-test("retry a dead letter with an edited configuration: a new key, and the run succeeds", async ({ page }) => {
+test("retry a dead letter with edited input: a field error first, then a new key, and the run succeeds", async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto("/");
-  const runId = await deadRun(page, await orderWorkflow(page, "Order sync", "/broken"), "O-1");
+  const runId = await deadRun(page, await orderWorkflow(page, "Order sync", "/orders"), "O-1-bad");
 
   await page.goto("/dead-letters");
   const letter = page.locator(`[data-testid="dead-letter"][data-run="${runId}"]`);
@@ -73,15 +81,21 @@ test("retry a dead letter with an edited configuration: a new key, and the run s
   await letter.getByRole("button", { name: "Edit and retry…" }).click();
   const dialog = page.getByRole("dialog");
   await expect(dialog.getByTestId("edited-key")).toHaveText(`${runId}:send:1:e1`);
-  const config = dialog.getByLabel("Configuration of Post order");
-  await config.fill((await config.inputValue()).replace("/broken", "/fixed"));
+  const input = dialog.getByLabel("Run input (JSON)");
+  await expect(input).toHaveValue(/"order": "O-1-bad"/);
+  // The trigger's input schema answers, naming the field; nothing runs.
+  await input.fill('{ "order": 1 }');
+  await dialog.getByRole("button", { name: "Retry with these edits" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("input.order");
+  await input.fill('{ "order": "O-1" }');
   await page.screenshot({ path: "test-results/screenshots/dead-letter-edit-1280.png" });
   await dialog.getByRole("button", { name: "Retry with these edits" }).click();
   await expect(page.getByTestId("dead-letter-message")).toHaveText(`Retried with edits under the new key ${runId}:send:1:e1.`);
 
   await expect.poll(() => runStatus(page, runId)).toBe("succeeded");
-  const fixed = sink.calls.filter((c) => c.path === "/fixed" && c.body.includes("O-1"));
-  expect(fixed.map((c) => c.key)).toEqual([`${runId}:send:1:e1`]);
+  const fixed = sink.calls.filter((c) => c.key === `${runId}:send:1:e1`);
+  expect(fixed.map((c) => JSON.parse(c.body))).toEqual([{ order: "O-1" }]);
+  expect((await query(page, "run.get", { id: runId })).input).toEqual({ order: "O-1" });
   await expect(letter).toHaveCount(0);
 });
 

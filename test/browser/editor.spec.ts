@@ -136,6 +136,43 @@ test("undo and redo a move, a delete and a config edit", async ({ page }) => {
   await expect(page.getByTestId("canvas-node")).toHaveCount(2);
 });
 
+test("config fields show the descriptor's help and examples; a typed value is one undo step, an inserted example another", async ({ page }) => {
+  const id = await newWorkflow(page, "Field help");
+  await dragFromPalette(page, "trigger.manual", { x: 100, y: 150 });
+  await dragFromPalette(page, "flow.delay", { x: 420, y: 150 });
+  await connect(page, "manual_1", "out", "delay_1");
+
+  // A plain text field: typed with pauses shorter than the commit delay, undone whole.
+  await select(page, "manual_1");
+  const description = page.locator("#config-description");
+  await expect(page.locator('[data-field="description"] .field-help')).toContainText("what input it expects");
+  await description.click();
+  await description.pressSequentially("Onboards a customer", { delay: 40 });
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(description).toHaveValue("");
+  await page.getByRole("button", { name: "Redo" }).click();
+  await expect(description).toHaveValue("Onboards a customer");
+  await saved(page);
+  expect((await draft(page, id)).nodes.find((n) => n.id === "manual_1")!.config.description).toBe("Onboards a customer");
+
+  // The Wait has no duration: an example fixes it in one click, and one undo takes it back.
+  await select(page, "delay_1");
+  const duration = page.locator("#config-duration");
+  await expect(node(page, "delay_1").getByTestId("node-problem")).toBeVisible();
+  const examples = page.getByRole("group", { name: "Examples for Duration" });
+  await expect(examples.getByRole("button")).toHaveText(["PT5M", "P2D"]);
+  await page.screenshot({ path: "test-results/editor-field-help.png" });
+  await examples.getByRole("button", { name: "P2D" }).click();
+  await expect(duration).toHaveValue("P2D");
+  await expect(node(page, "delay_1").getByTestId("node-problem")).toHaveCount(0);
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(duration).toHaveValue("");
+  await expect(node(page, "delay_1").getByTestId("node-problem")).toBeVisible();
+  // The description typed above is still there: the undo took back the example only.
+  await select(page, "manual_1");
+  await expect(description).toHaveValue("Onboards a customer");
+});
+
 test("copy a sub-graph and paste it in the same workflow and in another tab's workflow", async ({ page, context }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await newWorkflow(page, "Copy from");

@@ -62,6 +62,14 @@ test("the runs list filters, searches input and output, and shows statuses live"
     },
   });
   await api(page, "workflow.publish", { id: gated.id });
+  // A paid API call under a workflow budget of 0: held before it calls, and named as such.
+  const paid = await api(page, "workflow.create", {
+    name: "Paid list run",
+    graph: { schemaVersion: 1, nodes: [node("start", "trigger.manual"), node("lookup", "http.request", { url: "https://api.example.test/lookup", costUnits: 0.5 }, 1, 240)], edges: [edge("e1", "start", "lookup")] },
+  });
+  await api(page, "workflow.publish", { id: paid.id });
+  await api(page, "budget.set", { workflowId: paid.id, dailyCap: 0 });
+  const held = await api(page, "run.start", { workflow: paid.id, input: {} });
   const a = await api(page, "run.start", { workflow: quick.id, input: { customer: "zebra-crossing@example.com" } });
   await api(page, "run.start", { workflow: quick.id, input: { customer: "someone-else@example.com" } });
   const waiting = await api(page, "run.start", { workflow: gated.id, input: { customer: "gated@example.com" } });
@@ -70,6 +78,7 @@ test("the runs list filters, searches input and output, and shows statuses live"
   await expect(page.getByTestId("run-row").first()).toBeVisible();
   const row = (id: string) => page.locator(`[data-testid="run-row"][data-run-id="${id}"]`);
   await expect(row(waiting.id).getByTestId("run-row-status")).toHaveText("waiting", { timeout: 30_000 });
+  await expect(row(held.id).getByTestId("run-row-status")).toHaveText("held by budget: Paid list run", { timeout: 30_000 });
   await page.screenshot({ path: `${SHOTS}/runs-list.png` });
 
   // Live: the decision moves the row without a reload.
@@ -83,6 +92,12 @@ test("the runs list filters, searches input and output, and shows statuses live"
     .toBeDefined();
   await api(page, "approval.decide", { approvalId, decision: "approve" });
   await expect(row(waiting.id).getByTestId("run-row-status")).toHaveText("succeeded", { timeout: 15_000 });
+
+  await row(held.id).click();
+  await expect(page.getByTestId("run-status")).toHaveText("held by budget: Paid list run");
+  await expect(page.getByTestId("budget-hold")).toContainText("this workflow's daily budget of 0.00");
+  await page.screenshot({ path: `${SHOTS}/replay-budget-held.png` });
+  await page.goBack();
 
   await page.getByLabel("Workflow").selectOption({ label: "Quick list run" });
   await expect(page.getByTestId("run-row")).toHaveCount(2);

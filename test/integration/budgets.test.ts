@@ -6,10 +6,12 @@ import type { Graph } from "../../engine/graph/schema";
 import { Worker } from "../../engine/runtime/worker";
 import { loadConfig } from "../../server/config";
 import { runtimeDeps } from "../../server/runtime";
-import { workerSummarizer } from "../../server/memory/index-for";
+import { embedderFor, workerSummarizer } from "../../server/memory/index-for";
 import { servicesFor, type Services } from "../../server/services";
 import { databaseKinds, migratedDatabase } from "../support/databases";
+import { allowLoopback } from "../support/egress";
 import { e, n } from "../support/graph-builders";
+import { startSink } from "../support/http-sink";
 import { startOpenAIServer, type OpenAIServer } from "../support/openai-server";
 
 const API_KEY = "sk-keel-budget-test-7e1d";
@@ -72,12 +74,17 @@ describe.each(databaseKinds())("daily budgets on $name", (kind) => {
     // Over the cap: the next run stops before its LLM step, which never reaches the server.
     const held = await start("Grace");
     expect(held.status).toBe("sleeping");
-    expect(held.pause).toEqual({ reason: "budget_exceeded", detail: expect.stringContaining(`${spent.toFixed(2)} of this workflow's daily budget of 1.00`), until: MIDNIGHT.toISOString() });
+    expect(held.pause).toEqual({ reason: "budget_exceeded", budget: "Greeter", detail: expect.stringContaining(`${spent.toFixed(2)} of this workflow's daily budget of 1.00`), until: MIDNIGHT.toISOString() });
     expect(server.chatRequests()).toHaveLength(1);
     expect(await env.database.db.effect.count({ where: { runId: held.id } })).toBe(0);
     const notice = await env.database.db.notification.findFirstOrThrow({ where: { kind: "budget_exceeded", runId: held.id } });
-    expect(notice.title).toBe("Run paused: budget reached before 'ask'");
+    expect(notice.title).toBe("Run held by budget: Greeter, before 'ask'");
     expect((await services.budgets.list()).caps).toEqual([{ workflowId, name: "Greeter", dailyCap: 1, spentToday: spent }]);
+    // The lists say which budget holds it, not just "sleeping"; a run that finished is held by none.
+    const listed = async () => new Map((await services.runHistory.list({ workflowId })).runs.map((r) => [r.id, r.heldBy]));
+    expect(await listed()).toEqual(new Map([[held.id, "Greeter"], [first.id, null]]));
+    expect((await services.runHistory.statuses([held.id]))[held.id]).toMatchObject({ status: "sleeping", heldBy: "Greeter" });
+    expect((await services.runHistory.replay(held.id)).run.heldBy).toEqual({ budget: "Greeter", detail: held.pause!.detail, until: MIDNIGHT.toISOString() });
 
     // Raising the cap wakes it at once.
     expect((await services.budgets.set({ workflowId, dailyCap: 1000 })).woken).toBe(1);
@@ -85,6 +92,7 @@ describe.each(databaseKinds())("daily budgets on $name", (kind) => {
     const resumed = await services.runs.get(held.id);
     expect(resumed.status).toBe("succeeded");
     expect(resumed.pause).toBeNull();
+    expect((await listed()).get(held.id)).toBeNull();
     expect(server.chatRequests()).toHaveLength(2);
 
     // Held again under a lower cap; this time the next day lets it go.
@@ -100,21 +108,45 @@ describe.each(databaseKinds())("daily budgets on $name", (kind) => {
     expect(server.chatRequests()).toHaveLength(3);
   });
 
-  it("counts Keel's own spending against the global cap", async () => {
+  it("counts Keel's own spending against the global cap, and holds paid HTTP steps like LLM steps", async () => {
+    const sink = await startSink(() => ({ status: 200, body: { ok: true } }));
+    await allowLoopback(env.database.db);
+    const http = async (name: string, config: Record<string, unknown>) => {
+      const graph: Graph = { schemaVersion: 1, nodes: [n("start", "trigger.manual"), n("call", "http.request", { url: `${sink.url}/${name}`, ...config }), n("done", "flow.end")], edges: [e("e1", "start", "call"), e("e2", "call", "done")] };
+      const wf = await services.workflows.create({ name, graph });
+      await services.publishing.publish({ id: wf.id });
+      const run = await services.runs.start({ workflow: wf.id });
+      await worker.drain();
+      return services.runs.get(run.id);
+    };
+    // A paid API call's price is its step's cost: it counts against the cap like tokens do.
+    const paid = await http("paid-api", { costUnits: 2 });
+    expect([paid.status, paid.costUnits]).toEqual(["succeeded", 2]);
+    expect((await services.budgets.list()).totalSpentToday).toBe(2);
     await services.budgets.set({ dailyCap: 5 });
     expect((await start("Ada")).status).toBe("succeeded");
     await services.budgets.recordKeelSpend({ kind: "summary", costUnits: 5, costTokens: 5 });
     const held = await start("Grace");
     expect(held.pause?.reason).toBe("budget_exceeded");
+    expect(held.pause?.budget).toBe("All of Keel");
     expect(held.pause?.detail).toContain("global daily budget of 5.00");
+    // Over the cap a paid HTTP step is held before it calls; a free one still runs.
+    const heldHttp = await http("paid-api-2", { costUnits: 0.5 });
+    expect([heldHttp.status, heldHttp.pause?.budget]).toEqual(["sleeping", "All of Keel"]);
+    expect(sink.calls.filter((c) => c.path === "/paid-api-2")).toHaveLength(0);
+    expect((await http("free-api", {})).status).toBe("succeeded");
+    expect(sink.calls.filter((c) => c.path === "/free-api")).toHaveLength(1);
     const budgets = await services.budgets.list();
     expect(budgets.keelSpentToday).toBe(5);
     expect(budgets.caps[0]).toMatchObject({ workflowId: null, name: "All of Keel", dailyCap: 5 });
     expect(budgets.caps[0]!.spentToday).toBeCloseTo(budgets.totalSpentToday);
-    // Removing the cap lets it run.
-    await services.budgets.set({ dailyCap: null });
+    // Removing the cap lets them run.
+    expect((await services.budgets.set({ dailyCap: null })).woken).toBe(2);
     await worker.drain();
     expect((await services.runs.get(held.id)).status).toBe("succeeded");
+    expect((await services.runs.get(heldHttp.id)).status).toBe("succeeded");
+    expect(sink.calls.filter((c) => c.path === "/paid-api-2")).toHaveLength(1);
+    await sink.close();
   });
 
   it("records what memory summaries by the LLM spend under Keel's own line", async () => {
@@ -129,6 +161,16 @@ describe.each(databaseKinds())("daily budgets on $name", (kind) => {
     // One unit per token at these prices.
     expect(spend[0]!.costUnits).toBe(spend[0]!.costTokens);
     expect((await services.budgets.list()).keelSpentToday).toBe(spend[0]!.costUnits);
+
+    // Embeddings by the OpenAI-compatible embedder are Keel's own spending too, priced as the
+    // embedding model's input tokens.
+    await services.settings.saveLlm({ defaultModel: "keel-chat", prices: { "keel-chat": { input: 1_000_000, output: 1_000_000 }, "keel-embed": { input: 500_000, output: 0 } } }, "test");
+    const embedder = embedderFor({ embedding: { kind: "openai", baseUrl: server.baseURL, apiKey: API_KEY, model: "keel-embed", dimension: 8, requestDimensions: true } }, env.database.db);
+    expect(await embedder.embed(["Ada paid invoice 7", "Grace asked for a refund"])).toHaveLength(2);
+    const embedding = await env.database.db.keelSpend.findFirstOrThrow({ where: { kind: "embedding" } });
+    expect(embedding.costTokens).toBeGreaterThan(0);
+    expect(embedding.costUnits).toBe(embedding.costTokens / 2);
+    expect((await services.budgets.list()).keelSpentToday).toBe(spend[0]!.costUnits + embedding.costUnits);
   });
 
   it("refuses a bad cap, naming the field", async () => {

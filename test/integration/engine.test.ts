@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ReplayVerifier } from "../../app/_components/replay/verifier";
 import type { Graph } from "../../engine/graph/schema";
 import { processRun } from "../../engine/runtime/process-run";
 import { LeaseLostError } from "../../engine/runtime/store";
@@ -513,6 +514,47 @@ describe.each(databaseKinds())("the durable engine on $name", (kind) => {
     expect((await services.runs.get(run.id)).status).toBe("succeeded");
     expect(sink.callsFor(`${run.id}:call:1`).map((c) => c.path)).toEqual(["/wrong"]);
     expect(sink.callsFor(`${run.id}:call:1:e1`).map((c) => c.path)).toEqual(["/ok"]);
+  });
+
+  it("retries a dead step with the run's input edited: checked against the trigger's schema, a new key, later steps see it, and the log replays to its checkpoints", async () => {
+    sink.setResponder((call) => (call.body.includes("good") ? { status: 200, body: { fine: true } } : { status: 422, body: { error: "unknown order" } }));
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [
+        n("start", "trigger.manual", { inputSchema: { type: "object", properties: { order: { type: "string" } }, required: ["order"] } }, { typeVersion: 2 }),
+        n("call", "http.request", { method: "POST", url: `${sink.url}/orders`, body: { order: "{{ input.order }}" } }),
+        n("done", "flow.end", { output: { order: "{{ input.order }}" } }),
+      ],
+      edges: [e("e1", "start", "call"), e("e2", "call", "done")],
+    };
+    const run = await services.runs.start({ workflow: await publish("Edited input", graph), input: { order: "bad-1" } });
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("dead");
+    const [letter] = (await services.deadLetters.list()).filter((l) => l.runId === run.id);
+    await expect(services.deadLetters.retry(letter!.id, "operator", { input: { order: 7 } })).rejects.toThrow(/^input\.order: /);
+    await expect(services.deadLetters.retry(letter!.id, "operator", { input: { note: "x" } })).rejects.toThrow(/order/);
+    expect((await services.runs.get(run.id)).status).toBe("dead");
+
+    await services.deadLetters.retry(letter!.id, "operator", { input: { order: "good-1" } });
+    await worker.drain();
+    const done = await services.runs.get(run.id);
+    expect([done.status, done.input, done.output]).toEqual(["succeeded", { order: "good-1" }, { order: "good-1" }]);
+    // The failed request kept its key; the edited one is a new request under a new key.
+    expect(sink.callsFor(`${run.id}:call:1`).map((c) => JSON.parse(c.body))).toEqual([{ order: "bad-1" }]);
+    expect(sink.callsFor(`${run.id}:call:1:e1`).map((c) => JSON.parse(c.body))).toEqual([{ order: "good-1" }]);
+    const retried = (await services.runs.events(run.id)).find((ev) => ev.type === "run.retried")!;
+    expect(retried.payload).toMatchObject({ edited: ["input"], input: { order: "good-1" } });
+    const audit = await env.database.db.auditLog.findFirstOrThrow({ where: { action: "deadletter.retry", targetId: run.id } });
+    expect(audit.detail).toMatchObject({ edited: ["input"] });
+
+    // History and checkpoints still agree: the replay puts the edited input where the store did.
+    const replay = await services.runHistory.replay(run.id);
+    const verifier = new ReplayVerifier(replay.compiled);
+    const checkpoints = (await services.runHistory.checkpointPage({ id: run.id, limit: 5_000 })).checkpoints;
+    verifier.addCheckpoints(checkpoints, Infinity);
+    verifier.addEvents((await services.runs.events(run.id)).map((ev) => ({ seq: ev.seq, type: ev.type, payload: ev.payload })));
+    expect(verifier.checked).toBe(checkpoints.length);
+    expect(verifier.mismatches).toEqual([]);
   });
 
   it("holds runs back at a workflow's concurrency limit, and fails a run past its maximum duration", async () => {

@@ -78,6 +78,8 @@ describe.each(databaseKinds())("the coordinator's intents on $name", (kind) => {
 
     const queue = await plain.intents.triage();
     expect(queue.map((q) => q.id)).toEqual([intent.id]);
+    // Part of the approval queue: its count (the navigation's badge) includes the request.
+    expect(await plain.approvals.pendingCount()).toEqual({ pending: 0, triage: 1 });
     expect(queue[0]!.choices.map((c) => c.label)).toEqual(["sales", "support"]);
 
     // Not a target: refused with the field named, and the intent stays in triage.
@@ -95,6 +97,7 @@ describe.each(databaseKinds())("the coordinator's intents on $name", (kind) => {
     expect([example.kind, example.text, example.metadata]).toEqual(["intent", intent.text, { label: "sales", workflowId: wf.sales, intentId: intent.id, via: "operator" }]);
     expect(example.indexedAt).not.toBeNull();
     expect(await plain.intents.triage()).toEqual([]);
+    expect((await plain.approvals.pendingCount()).triage).toBe(0);
   });
 
   it("the nearest past routed intents in memory (Chroma) route a paraphrase, and the decision names them", async () => {

@@ -378,4 +378,38 @@ describe.each(databaseKinds())("LLM nodes against an OpenAI-compatible server, o
     expect(audit.detail).toMatchObject({ defaultModel: "gpt-4o-mini" });
     await services.settings.saveLlm({ prices: {} }, "operator");
   });
+  it("names the memory items a prompt read in the step's provenance, and the replay and the approval's why show them linked to the step that wrote them", async () => {
+    // A first run writes the item (no index is needed to store it): its provenance is that run's step.
+    const remember: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("note", "memory.remember", { subject: "contact:ada@example.com", kind: "preference", text: "Ada prefers short answers" })],
+      edges: [e("e1", "start", "note")],
+    };
+    const written = await runOnce(remember);
+    const item = await env.database.db.memoryItem.findFirstOrThrow({ where: { runId: written.id } });
+    // A routed run carries such items in input.context; the prompt reads them, not the summary.
+    server.enqueue({ content: "Short answer." });
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("ask", "llm.chat", { model: "keel-chat", prompt: "Known: {{ input.context.memory.text }}. Summary: {{ input.context.summary }}" }), n("check", "human.approval", { title: "Send?" }), n("done", "flow.end")],
+      edges: [e("e1", "start", "ask"), e("e2", "ask", "check"), e("e3", "check", "done", "approved")],
+    };
+    const context = { summary: "A customer", memory: [{ id: item.id, text: item.text, kind: item.kind, score: 0.9, runId: written.id }] };
+    const { id } = await runOnce(graph, { context });
+    expect(bodyOf(0).messages.at(-1)?.content).toContain("Ada prefers short answers");
+    expect((await outputOf(id)).provenance).toMatchObject({ memory: [item.id] });
+
+    const writtenAt = (await env.database.db.runEvent.findFirstOrThrow({ where: { runId: written.id, nodeId: "note", type: "node.completed" } })).seq;
+    const expected = { id: item.id, kind: "preference", text: "Ada prefers short answers", subject: "contact:ada@example.com", runId: written.id, nodeId: "note", href: `/runs/${written.id}?step=${writtenAt}`, gone: false };
+    expect((await services.runHistory.replay(id)).memoryUsed).toEqual([expected]);
+
+    const approval = await env.database.db.approval.findFirstOrThrow({ where: { runId: id } });
+    const why = (await services.approvals.get(approval.id)).why;
+    expect(why.find((step) => step.nodeId === "ask")?.memory).toEqual([expected]);
+    expect(why.find((step) => step.nodeId === "start")?.memory).toEqual([]);
+
+    // Forgotten since: the link says so instead of vanishing.
+    await env.database.db.memoryItem.delete({ where: { id: item.id } });
+    expect((await services.runHistory.replay(id)).memoryUsed).toEqual([expect.objectContaining({ id: item.id, gone: true, href: null })]);
+  });
 });

@@ -110,4 +110,25 @@ describe.each(databaseKinds())("the run-change feed on $name", (kind) => {
     abort.abort();
     await Promise.all([forRun.done, forWorkflow.done]);
   }, 120_000);
+
+  it("delivers a request arriving in triage and being routed, for the triage queue inside the approval queue", async () => {
+    const abort = new AbortController();
+    const { createCallerFactory } = await import("../../server/trpc/init");
+    const { appRouter } = await import("../../server/trpc/router");
+    const { operatorContext } = await import("../support/context");
+    const watching = createCallerFactory(appRouter)(operatorContext(api.services), { signal: abort.signal });
+    const all = reader(await watching.run.onChange({}));
+    await all.until((seen) => seen.some((c) => c.kind === "resync"));
+    const intents = (seen: RunChange[]) => seen.filter((c) => c.kind === "intent");
+
+    const { db } = api.env.database;
+    const intent = await db.intent.create({ data: { source: "api", text: "Where is my invoice?", raw: {}, status: "triage", reason: "below the threshold", evidence: {} } });
+    await all.until((seen) => intents(seen).length === 1);
+    const wf = await caller.workflow.create({ name: "Invoices", graph: CONSTRUCTS.linear });
+    await db.intent.update({ where: { id: intent.id }, data: { status: "routed", workflowId: wf.id, via: "operator" } });
+    await all.until((seen) => intents(seen).length === 2);
+    expect(intents(all.seen).at(-1)).toEqual({ kind: "intent", runId: "", workflowId: wf.id });
+    abort.abort();
+    await all.done;
+  }, 60_000);
 });

@@ -97,10 +97,12 @@ describe.each(databaseKinds())("run history on $name", (kind) => {
     const asked = events.findIndex((ev) => ev.type === "approval.requested");
     expect(timeline.at(asked).states.ask?.state).toBe("waiting");
     expect(timeline.at(asked).states.charge?.state).toBe("succeeded");
-    expect([...timeline.at(asked).takenEdges].sort()).toEqual(["e1", "e2"]);
+    expect(timeline.at(asked).takenEdges).toEqual({ e1: 1, e2: 1 });
     const end = timeline.at(timeline.length - 1);
     expect(end.states.no).toBeUndefined();
-    expect([...end.takenEdges].sort()).toEqual(["e1", "e2", "e3"]);
+    // The decision names its port in the log: the approved edge is taken, the rejected one not.
+    expect(end.takenEdges).toEqual({ e1: 1, e2: 1, e3: 1 });
+    expect(events.find((ev) => ev.type === "approval.approved")?.payload).toMatchObject({ port: "approved" });
     expect(timeline.at(-1).states).toEqual({});
   });
 

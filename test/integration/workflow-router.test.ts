@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedTemplates } from "../../prisma/seed";
+import { publishAsSeed } from "../../server/cli/prepare";
 import { TEMPLATES } from "../../prisma/templates";
 import { operatorApi, rejection, type Caller, type OperatorApi } from "../support/caller";
 import { databaseKinds } from "../support/databases";
@@ -106,13 +107,48 @@ describe.each(databaseKinds())("workflow procedures on $name", (kind) => {
 });
 
 describe.each(databaseKinds())("seeding on $name", (kind) => {
-  it("is safe when several processes start at the same moment", async () => {
+  const publishedVersions = (env: OperatorApi["env"]) =>
+    env.database.db.workflowVersion.findMany({ where: { test: false }, select: { number: true, publishedBy: true, workflow: { select: { slug: true, currentVersionId: true } } } });
+
+  it("is safe when several processes start at the same moment: each template seeded and published exactly once", async () => {
     const { env } = await operatorApi(kind);
     try {
-      const results = await Promise.all([1, 2, 3, 4].map(() => seedTemplates(env.database.db)));
+      const publish = (id: string) => publishAsSeed(env.database.db, id);
+      const results = await Promise.all([1, 2, 3, 4].map(() => seedTemplates(env.database.db, { publish })));
       expect(results.flatMap((r) => r.seeded).sort()).toEqual(TEMPLATES.map((t) => t.slug).sort());
+      expect(results.flatMap((r) => r.published).sort()).toEqual(TEMPLATES.map((t) => t.slug).sort());
+      expect(results.flatMap((r) => r.unpublished)).toEqual([]);
       expect(await env.database.db.workflow.count()).toBe(TEMPLATES.length);
       expect(await env.database.db.setting.count({ where: { key: "seed.templates" } })).toBe(1);
+      const versions = await publishedVersions(env);
+      expect(versions.map((v) => [v.workflow.slug, v.number, v.publishedBy]).sort()).toEqual(TEMPLATES.map((t) => [t.slug, 1, "keel"]).sort());
+      expect(versions.every((v) => v.workflow.currentVersionId !== null)).toBe(true);
+    } finally {
+      await env.dispose();
+    }
+  });
+
+  it("publishes on the next start what an earlier Keel seeded as drafts, only while the operator has not touched it; restarts publish nothing again", async () => {
+    const { env, caller } = await operatorApi(kind);
+    try {
+      const publish = (id: string) => publishAsSeed(env.database.db, id);
+      // A database seeded before templates were published: drafts only.
+      expect((await seedTemplates(env.database.db)).published).toEqual([]);
+      const triage = (await caller.workflow.list()).find((w) => w.slug === "support-triage")!;
+      const detail = await caller.workflow.get({ id: triage.id });
+      const edited = { ...detail.draftGraph, nodes: detail.draftGraph.nodes.map((n) => (n.id === detail.draftGraph.nodes[0]!.id ? { ...n, label: "Operator's own label" } : n)) };
+      await caller.workflow.saveDraft({ id: triage.id, graph: edited });
+      const publishing = (await caller.workflow.list()).find((w) => w.slug === "content-publishing")!;
+      await caller.workflow.setArchived({ id: publishing.id, archived: true });
+
+      const next = await seedTemplates(env.database.db, { publish });
+      expect(next).toEqual({ seeded: [], published: ["customer-onboarding"], unpublished: [] });
+      // The edited draft is neither published nor overwritten.
+      expect((await caller.workflow.get({ id: triage.id })).draftGraph).toEqual(edited);
+      expect((await caller.workflow.get({ id: triage.id })).currentVersion).toBeNull();
+
+      expect(await seedTemplates(env.database.db, { publish })).toEqual({ seeded: [], published: [], unpublished: [] });
+      expect((await publishedVersions(env)).map((v) => [v.workflow.slug, v.number])).toEqual([["customer-onboarding", 1]]);
     } finally {
       await env.dispose();
     }

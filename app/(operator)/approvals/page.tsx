@@ -6,6 +6,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { Countdown } from "../../_components/Countdown";
+import { TriageRows } from "../../_components/intents/TriageQueue";
 import { ListStates } from "../../_components/ListStates";
 import styles from "../../_components/operations.module.css";
 import { useKeys } from "../../_components/use-keys";
@@ -16,6 +17,8 @@ import { useTRPC } from "../../_trpc/client";
 // j/k move, x selects, a approves as proposed, r and e open the item to reject or edit, Enter
 // opens it. Low-risk items can be selected and approved together. The Decided tab keeps the
 // history, with the rule that approved an item when a rule did, and takes autonomy back.
+// Requests the intent router was unsure about wait here too, as rows of their own kind whose
+// action is choosing the workflow (Tab reaches their select and Route button).
 
 function RiskBadge({ risk }: { risk: string }) {
   return <span className={`badge ${risk === "high" ? styles.riskHigh : risk === "medium" ? "badge-warning" : "badge-muted"}`}>{risk} risk</span>;
@@ -101,7 +104,7 @@ function Queue() {
       <p role="status" className="muted" data-testid="queue-message" style={{ minHeight: "1.5em", margin: "0 0 8px" }}>
         {approve.error ? approve.error.message : (bulk.error?.message ?? message ?? "")}
       </p>
-      <ListStates query={queue} what="approvals" empty="Nothing waits for you. New approvals and forms appear here as runs reach them.">
+      <ListStates query={queue} what="approvals" empty="No approval or form waits for you. New ones appear here as runs reach them.">
         {(rows) => (
           <ul style={{ listStyle: "none", padding: 0, margin: 0 }} aria-label="Waiting approvals">
             {rows.map((item, index) => {
@@ -144,6 +147,7 @@ function Queue() {
           </ul>
         )}
       </ListStates>
+      <TriageRows onRouted={(name) => setMessage(`Sent to ${name}; Keel learns from your choice.`)} />
     </>
   );
 }

@@ -7,8 +7,9 @@ import styles from "../../_components/operations.module.css";
 import { useTRPC } from "../../_trpc/client";
 import type { Letter } from "./letter";
 
-// The dead-letter actions that need more than a click: retry with an edited configuration
-// (the new idempotency key shown before it runs), skip with an output, cancel the run.
+// The dead-letter actions that need more than a click: retry with the run's input edited (and,
+// where the step itself was wrong, its configuration; the new idempotency key shown before it
+// runs), skip with an output, cancel the run.
 
 export type Action = { kind: "edit" | "skip" | "cancel"; letter: Letter };
 
@@ -25,7 +26,10 @@ function parseJson(text: string, field: string): { value?: unknown; error?: stri
 function Body({ action, onDone }: { action: Action; onDone(message: string): void }) {
   const trpc = useTRPC();
   const { letter } = action;
-  const [config, setConfig] = useState(() => JSON.stringify(letter.config, null, 2));
+  const [initialInput] = useState(() => JSON.stringify(letter.input, null, 2));
+  const [initialConfig] = useState(() => JSON.stringify(letter.config, null, 2));
+  const [input, setInput] = useState(initialInput);
+  const [config, setConfig] = useState(initialConfig);
   const [output, setOutput] = useState("{}");
   const [port, setPort] = useState("out");
   const retry = useMutation(trpc.deadLetter.retry.mutationOptions({ onSuccess: () => onDone(`Retried with edits under the new key ${letter.editedKey}.`) }));
@@ -39,12 +43,26 @@ function Body({ action, onDone }: { action: Action; onDone(message: string): voi
     event.preventDefault();
     setLocalError(null);
     if (action.kind === "cancel") return cancel.mutate({ id: letter.id });
-    const parsed = parseJson(action.kind === "edit" ? config : output, action.kind === "edit" ? "config" : "output");
-    if (parsed.error) return setLocalError(parsed.error);
     if (action.kind === "edit") {
-      if (!parsed.value || typeof parsed.value !== "object" || Array.isArray(parsed.value)) return setLocalError("config: must be a JSON object");
-      retry.mutate({ id: letter.id, config: parsed.value as Record<string, unknown> });
-    } else skip.mutate({ id: letter.id, port, output: parsed.value });
+      // Only what was changed is sent: an untouched configuration stays the node's own.
+      const edits: { input?: unknown; config?: Record<string, unknown> } = {};
+      if (input !== initialInput) {
+        const parsed = parseJson(input, "input");
+        if (parsed.error) return setLocalError(parsed.error);
+        edits.input = parsed.value;
+      }
+      if (config !== initialConfig) {
+        const parsed = parseJson(config, "config");
+        if (parsed.error) return setLocalError(parsed.error);
+        if (!parsed.value || typeof parsed.value !== "object" || Array.isArray(parsed.value)) return setLocalError("config: must be a JSON object");
+        edits.config = parsed.value as Record<string, unknown>;
+      }
+      if (edits.input === undefined && edits.config === undefined) return setLocalError("Nothing was edited: change the run input or the configuration, or use Retry.");
+      return retry.mutate({ id: letter.id, ...edits });
+    }
+    const parsed = parseJson(output, "output");
+    if (parsed.error) return setLocalError(parsed.error);
+    skip.mutate({ id: letter.id, port, output: parsed.value });
   };
 
   return (
@@ -52,9 +70,32 @@ function Body({ action, onDone }: { action: Action; onDone(message: string): voi
       {action.kind === "edit" ? (
         <>
           <div className="form-field">
-            <label htmlFor="dl-config">Configuration of {letter.node.label}</label>
-            <textarea id="dl-config" rows={12} spellCheck={false} value={config} onChange={(e) => setConfig(e.target.value)} style={{ fontFamily: "var(--font-mono)" }} />
+            <label htmlFor="dl-input">Run input (JSON)</label>
+            <textarea
+              id="dl-input"
+              rows={8}
+              spellCheck={false}
+              value={input}
+              onChange={(e) => {
+                // A field error answers the text it was given: editing it clears the error.
+                setInput(e.target.value);
+                setLocalError(null);
+                retry.reset();
+              }}
+              style={{ fontFamily: "var(--font-mono)" }}
+              aria-describedby="dl-input-hint"
+            />
+            <p className="muted" id="dl-input-hint">
+              Checked against the trigger&apos;s input schema; this step and every later one see the edited input.
+            </p>
           </div>
+          <details>
+            <summary>Configuration of {letter.node.label} (when the step itself was wrong)</summary>
+            <div className="form-field">
+              <label htmlFor="dl-config">Configuration of {letter.node.label}</label>
+              <textarea id="dl-config" rows={10} spellCheck={false} value={config} onChange={(e) => setConfig(e.target.value)} style={{ fontFamily: "var(--font-mono)" }} />
+            </div>
+          </details>
           <p className="muted">
             Runs as a new request under the key <code data-testid="edited-key">{letter.editedKey}</code> (the failed one used <code>{letter.key}</code>).
           </p>

@@ -11,8 +11,8 @@ import type { Letter } from "./letter";
 
 // Dead letters: steps that failed for good, grouped by workflow, step and error kind, each with
 // its review packet (error, attempts, input, last response). Retry under the same key, retry
-// with an edited configuration under a new key (shown before it runs), skip with an output of
-// your own, cancel the run; retry a selection or a whole group at once.
+// with the run's input (or the step's configuration) edited under a new key (shown before it
+// runs), skip with an output of your own, cancel the run; retry a selection or a whole group.
 
 const pretty = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v, null, 2));
 

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from "react";
 import { ListStates } from "../../_components/ListStates";
 import { useTRPC } from "../../_trpc/client";
 import { RoutingRules } from "./RoutingRules";
-import { TriageQueue } from "./TriageQueue";
+import { TriageQueue } from "../../_components/intents/TriageQueue";
 
 const percent = (n: number | null) => (n === null ? "" : `${Math.round(n * 100)} %`);
 

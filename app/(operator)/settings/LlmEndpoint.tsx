@@ -37,6 +37,10 @@ export function LlmEndpoint() {
     }),
   );
   const test = useMutation(trpc.settings.testLlmConnection.mutationOptions());
+  // LLM steps that name no model use the default: offer the server's own models for it.
+  const useModel = useMutation(
+    trpc.settings.saveLlm.mutationOptions({ onSuccess: (saved) => queryClient.setQueryData(trpc.settings.llm.queryKey(), saved) }),
+  );
   const data = current.data;
   const url = baseUrl ?? data?.stored.baseUrl ?? "";
   const keyState = data?.stored.apiKey ? "set" : "not set";
@@ -115,6 +119,18 @@ export function LlmEndpoint() {
       <p role="status" data-testid="llm-connection" style={{ minHeight: "1.5em", margin: 0 }}>
         {test.data?.ok ? `Connected to ${test.data.host}: ${test.data.models.length} model${test.data.models.length === 1 ? "" : "s"} (${test.data.models.slice(0, 4).join(", ")}${test.data.models.length > 4 ? ", …" : ""}).` : save.isSuccess ? "Endpoint saved." : ""}
       </p>
+      {test.data?.ok && test.data.models.length > 0 && data && !data.defaultModel ? (
+        <div className="callout" data-testid="llm-pick-model">
+          <p style={{ marginTop: 0 }}>No default model is set, so LLM steps that name none (the starter workflows' among them) will fail. Use one of this server's models:</p>
+          <div style={{ display: "flex", flexWrap: "wrap", gap: 6 }}>
+            {test.data.models.slice(0, 8).map((model) => (
+              <button key={model} type="button" className="button-quiet" disabled={useModel.isPending} onClick={() => useModel.mutate({ defaultModel: model, prices: data.prices })}>
+                {model}
+              </button>
+            ))}
+          </div>
+        </div>
+      ) : null}
       {errorText && !errorField ? (
         <p className="form-error" role="alert">
           {errorText}

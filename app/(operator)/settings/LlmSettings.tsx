@@ -54,6 +54,11 @@ export function LlmSettings() {
       <h3>Endpoint</h3>
       <LlmEndpoint />
       <h3>Model and prices</h3>
+      {endpoint?.configured && current.data && !current.data.defaultModel ? (
+        <p className="badge-warning" style={{ padding: "6px 10px", borderRadius: 6 }} data-testid="llm-no-default-model">
+          No default model: LLM steps that name none (the starter workflows&apos; among them) fail until one is set here.
+        </p>
+      ) : null}
       <form onSubmit={submit} className="form" aria-label="LLM settings">
         <label htmlFor="llm-default-model">Default model (for LLM steps that name none)</label>
         <input id="llm-default-model" value={form.defaultModel} onChange={(e) => change({ defaultModel: e.target.value })} placeholder="e.g. gpt-4o-mini" maxLength={200} />

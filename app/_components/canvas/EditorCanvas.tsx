@@ -18,11 +18,13 @@ import "@xyflow/react/dist/style.css";
 import { memo, useCallback, useEffect, useRef, useState, type DragEvent } from "react";
 import { useStore } from "zustand";
 import type { Problem } from "../../../engine/graph/problems";
+import type { ValidationCache } from "../../../engine/graph/validation-cache";
 import type { NodeRegistry } from "../../../engine/registry";
 import type { NodeRunStates } from "../../../engine/runtime/node-states";
+import type { TakenEdges } from "../../../engine/runtime/taken-edges";
 import type { EditorStore } from "../editor/store";
 import { connectionRefusal } from "./connection";
-import { toFlowEdges, toFlowNodes, type KeelFlowEdge, type KeelFlowNode } from "./flow-model";
+import { toFlowEdges, toFlowNodes, type DeliveryWarning, type KeelFlowEdge, type KeelFlowNode } from "./flow-model";
 import { defaultEdgeOptions, edgeTypes, fitViewOptions, nodeTypes, SNAP_GRID } from "./flow-types";
 import { MINIMAP_STYLE, minimapColor } from "./minimap";
 import { RefusalAtPointer } from "./RefusalAtPointer";
@@ -39,11 +41,17 @@ export interface EditorCanvasProps {
   problems: readonly Problem[];
   notices?: Record<string, string>;
   runStates?: NodeRunStates;
+  /** The edges the test run took, from its events. */
+  takenEdges?: TakenEdges;
   /** Live runs waiting per pause point. */
   waiting?: Record<string, number>;
+  /** Email steps that will only reach the outbox (or fail). */
+  delivery?: Record<string, DeliveryWarning>;
+  /** The editor's validation cache, for checking connections while they are dragged. */
+  validationCache?: ValidationCache;
 }
 
-export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, waiting }: EditorCanvasProps) {
+export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, takenEdges, waiting, delivery, validationCache }: EditorCanvasProps) {
   const graph = useStore(store, (s) => s.graph);
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
   const selectedEdges = useStore(store, (s) => s.selectedEdges);
@@ -53,13 +61,13 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
   const [fitOnOpen] = useState(() => graph.nodes.length > 0);
 
   const build = useCallback(
-    (previous: KeelFlowNode[]) => toFlowNodes(graph, registry, { problems, notices, runStates, waiting, selected: selectedNodes, draggable: true, connectable: true }, previous),
-    [graph, registry, problems, notices, runStates, waiting, selectedNodes],
+    (previous: KeelFlowNode[]) => toFlowNodes(graph, registry, { problems, notices, runStates, waiting, delivery, selected: selectedNodes, draggable: true, connectable: true }, previous),
+    [graph, registry, problems, notices, runStates, waiting, delivery, selectedNodes],
   );
   const [nodes, setNodes] = useState<KeelFlowNode[]>(() => build([]));
-  const [edges, setEdges] = useState<KeelFlowEdge[]>(() => toFlowEdges(graph, { problems, runStates, selectedEdges, connectable: true }));
+  const [edges, setEdges] = useState<KeelFlowEdge[]>(() => toFlowEdges(graph, { problems, takenEdges, selectedEdges, connectable: true }));
   useEffect(() => setNodes((previous) => build(previous)), [build]);
-  useEffect(() => setEdges((previous) => toFlowEdges(graph, { problems, runStates, selectedEdges, connectable: true }, previous)), [graph, problems, runStates, selectedEdges]);
+  useEffect(() => setEdges((previous) => toFlowEdges(graph, { problems, takenEdges, selectedEdges, connectable: true }, previous)), [graph, problems, takenEdges, selectedEdges]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<KeelFlowNode>[]) => {
@@ -106,13 +114,13 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
       const k = `${candidate.source}\u0000${candidate.sourcePort}\u0000${candidate.target}\u0000${candidate.targetPort}`;
       let reason = refusals.current.get(k);
       if (reason === undefined) {
-        reason = connectionRefusal(store.getState().graph, problems, candidate, registry);
+        reason = connectionRefusal(store.getState().graph, problems, candidate, registry, validationCache);
         refusals.current.set(k, reason);
       }
       setRefusal(reason);
       return reason === null;
     },
-    [store, problems, registry],
+    [store, problems, registry, validationCache],
   );
   const onConnect = useCallback(
     (c: Connection) => {

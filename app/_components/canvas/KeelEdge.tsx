@@ -19,7 +19,10 @@ function KeelEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, 
   ]
     .filter(Boolean)
     .join(" ");
-  const label = problems.length ? `⚠ ${problems[0]!.message}` : data && data.port !== "out" ? data.port : null;
+  // A loop's edges say how many passes took them.
+  const times = data && data.taken > 1 ? `×${data.taken}` : null;
+  const portLabel = data && data.port !== "out" ? data.port : null;
+  const label = problems.length ? `⚠ ${problems[0]!.message}` : portLabel && times ? `${portLabel} ${times}` : (portLabel ?? times);
   return (
     <>
       <BaseEdge id={id} path={path} className={classes} {...(markerEnd ? { markerEnd } : {})} interactionWidth={16} />
@@ -29,6 +32,7 @@ function KeelEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, 
             className={problems.length ? "ke-label ke-label-problem" : "ke-label"}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
             data-testid={problems.length ? "edge-problem" : "edge-label"}
+            data-taken={data?.taken || undefined}
             title={problems.map((p) => p.message).join("\n") || undefined}
           >
             {problems.length ? "⚠" : label}

@@ -25,7 +25,7 @@ const STATUS_LABELS = {
 } as const;
 
 function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
-  const { node, meta, outputs, problems, status, highlight, notice, waiting } = data;
+  const { node, meta, outputs, problems, status, highlight, notice, waiting, delivery } = data;
   const title = node.label.trim() === "" ? (meta?.title ?? node.type) : node.label;
   const pause = meta?.behavior === "approval";
   const classes = [
@@ -76,6 +76,12 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
       {autonomy ? (
         <div className="kn-notice" data-testid="node-badge">
           {autonomy}
+        </div>
+      ) : null}
+      {delivery ? (
+        // Mail that would pile up unsent in the outbox is the surprise this badge prevents.
+        <div className={`kn-delivery kn-delivery-${delivery.outcome}`} data-testid="node-delivery" data-outcome={delivery.outcome} title={delivery.reason}>
+          {delivery.outcome === "outbox" ? "Outbox only: not sent" : "Will fail: credential missing"}
         </div>
       ) : null}
       {pause && waiting ? (

@@ -1,4 +1,4 @@
-import { validateGraph, type Problem } from "../../../engine/graph";
+import { validateGraph, type Problem, type ValidationCache } from "../../../engine/graph";
 import type { Graph } from "../../../engine/graph/schema";
 import { analyzeStructure } from "../../../engine/graph/structure";
 import type { AnyNodeMeta, NodeRegistry } from "../../../engine/registry";
@@ -23,7 +23,8 @@ export interface Candidate {
 
 const key = (p: Problem) => `${p.code}\u0000${p.nodeId ?? ""}\u0000${p.edgeId ?? ""}`;
 
-export function connectionRefusal(graph: Graph, baseProblems: readonly Problem[], candidate: Candidate, registry: NodeRegistry): string | null {
+/** `cache`: the editor's validation cache (the candidate graph shares every node with the open one). */
+export function connectionRefusal(graph: Graph, baseProblems: readonly Problem[], candidate: Candidate, registry: NodeRegistry, cache?: ValidationCache): string | null {
   const metas = new Map<string, AnyNodeMeta>();
   for (const n of graph.nodes) {
     const meta = registry.get(n.type, n.typeVersion);
@@ -37,7 +38,7 @@ export function connectionRefusal(graph: Graph, baseProblems: readonly Problem[]
   const withEdge: Graph = { ...graph, edges: [...graph.edges, edge] };
   const message = (p: Problem) => p.message.replace(`Edge '${id}'`, "This connection").replace(`edge '${id}'`, "this connection").replace(` ('${id}')`, "");
 
-  const result = validateGraph(withEdge, registry);
+  const result = validateGraph(withEdge, registry, cache);
   if (!result.ok) {
     const before = new Set(baseProblems.map(key));
     const fresh = result.problems.find((p) => REFUSING.has(p.code) && !before.has(key(p)));

@@ -3,6 +3,7 @@ import type { Problem } from "../../../engine/graph/problems";
 import type { Graph, GraphEdge, GraphNode } from "../../../engine/graph/schema";
 import { ERROR_PORT, type AnyNodeMeta, type NodeRegistry, type PortSpec } from "../../../engine/registry";
 import type { NodeRunStatus, NodeRunStates } from "../../../engine/runtime/node-states";
+import type { TakenEdges } from "../../../engine/runtime/taken-edges";
 
 // Graph → React Flow nodes and edges. Pure, and careful about identity: a node whose inputs did
 // not change keeps its previous object, so React Flow (and the memoized node components) skip it.
@@ -22,14 +23,22 @@ export interface KeelNodeData extends Record<string, unknown> {
   notice: string | undefined;
   /** Live runs waiting at this pause point (approval or form), when known. */
   waiting: number | undefined;
+  /** An email step whose mail will not reach anyone as things stand (outbox.undeliverable). */
+  delivery: DeliveryWarning | undefined;
+}
+
+/** Why an email step's mail stays in the outbox ("outbox") or makes the step fail ("fail"). */
+export interface DeliveryWarning {
+  outcome: "outbox" | "fail";
+  reason: string;
 }
 
 export interface KeelEdgeData extends Record<string, unknown> {
   port: string;
   problems: Problem[];
   highlight: Highlight | undefined;
-  /** The edge was taken in the run drawn (its target left pending otherwise). */
-  taken: boolean;
+  /** How many times the run drawn travelled the edge (0: not taken); from its event log. */
+  taken: number;
 }
 
 export type KeelFlowNode = Node<KeelNodeData, "keel">;
@@ -58,11 +67,15 @@ export function estimatedHeight(outputs: number): number {
 export interface FlowOptions {
   problems?: readonly Problem[];
   runStates?: NodeRunStates;
+  /** The edges the run drawn took, with how often (engine/runtime/taken-edges.ts). */
+  takenEdges?: TakenEdges;
   highlights?: Record<string, Highlight>;
   selected?: ReadonlySet<string>;
   notices?: Record<string, string>;
   /** Live runs waiting per node (the editor's pause points). */
   waiting?: Record<string, number>;
+  /** Email steps that will only reach the outbox (or fail), by node. */
+  delivery?: Record<string, DeliveryWarning>;
   draggable?: boolean;
   connectable?: boolean;
 }
@@ -85,7 +98,7 @@ const sameStatus = (a: NodeRunStatus | undefined, b: NodeRunStatus | undefined) 
 
 /**
  * Builds the flow nodes, reusing `previous` entries whose graph node, problems, status,
- * highlight, notice, waiting count and selection are unchanged.
+ * highlight, notice, waiting count, delivery warning and selection are unchanged.
  */
 export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowOptions, previous: readonly KeelFlowNode[] = []): KeelFlowNode[] {
   const { byNode } = groupProblems(options.problems);
@@ -96,6 +109,7 @@ export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowO
     const highlight = options.highlights?.[node.id];
     const notice = options.notices?.[node.id];
     const waiting = options.waiting?.[node.id];
+    const delivery = options.delivery?.[node.id];
     const selected = options.selected?.has(node.id) ?? false;
     const old = before.get(node.id);
     if (
@@ -106,7 +120,8 @@ export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowO
       sameStatus(old.data.status, status) &&
       old.data.highlight === highlight &&
       old.data.notice === notice &&
-      old.data.waiting === waiting
+      old.data.waiting === waiting &&
+      old.data.delivery?.reason === delivery?.reason
     ) {
       return old;
     }
@@ -116,7 +131,7 @@ export function toFlowNodes(graph: Graph, registry: NodeRegistry, options: FlowO
       id: node.id,
       type: "keel",
       position: old && old.data.node.position === node.position ? old.position : { x: node.position.x, y: node.position.y },
-      data: { node, meta, outputs, problems, status, highlight, notice, waiting },
+      data: { node, meta, outputs, problems, status, highlight, notice, waiting, delivery },
       selected,
       draggable: options.draggable ?? false,
       connectable: options.connectable ?? false,
@@ -134,14 +149,11 @@ export function toFlowEdges(
 ): KeelFlowEdge[] {
   const { byEdge } = groupProblems(options.problems);
   const before = new Map(previous.map((e) => [e.id, e]));
-  const reached = options.runStates;
   return graph.edges.map((edge: GraphEdge) => {
     const problems = byEdge.get(edge.id) ?? NO_PROBLEMS;
     const highlight = options.highlights?.[edge.id];
     const selected = options.selectedEdges?.has(edge.id) ?? false;
-    const sourceState = reached?.[edge.source]?.state;
-    const targetState = reached?.[edge.target]?.state;
-    const taken = sourceState === "succeeded" && targetState !== undefined && targetState !== "pending" && targetState !== "skipped";
+    const taken = options.takenEdges?.[edge.id] ?? 0;
     const old = before.get(edge.id);
     if (
       old &&

@@ -5,9 +5,9 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import { validateGraph } from "../../../engine/graph";
+import { createValidationCache, validateGraph } from "../../../engine/graph";
 import type { Problem } from "../../../engine/graph/problems";
-import type { NodeRunStates } from "../../../engine/runtime/node-states";
+import type { RunOverlay } from "../canvas/run-overlay";
 import { RunButton } from "../RunButton";
 import { registry } from "../../../nodes/catalog";
 import type { WorkflowDetail } from "../../../server/services/workflows";
@@ -29,6 +29,8 @@ import { StatechartDialog } from "./StatechartDialog";
 import { createEditorStore, type EditorStore } from "./store";
 import { initialDraft, useDraftSync, type SaveStatus } from "./use-draft-sync";
 import { useWaitingAtNodes } from "./use-waiting-at-nodes";
+import { DeliveryNotice } from "./DeliveryNotice";
+import type { DeliveryWarning } from "../canvas/flow-model";
 import { WebhookInfo } from "./WebhookInfo";
 import { WorkflowLimits } from "./WorkflowLimits";
 
@@ -53,12 +55,16 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
   const canUndo = useStore(store, (s) => s.past.length > 0);
   const canRedo = useStore(store, (s) => s.future.length > 0);
+  // Typed input the panel has not committed yet is an unsaved change too.
+  const editing = useStore(store, (s) => s.editing);
 
-  // Live validation: the engine's validator, in the page, on every change.
+  // Live validation: the engine's validator, in the page, on every change. The store keeps
+  // unchanged node objects, so the cache re-checks only the nodes an edit touched.
+  const [validationCache] = useState(() => createValidationCache(registry));
   const problems = useMemo<Problem[]>(() => {
-    const result = validateGraph(graph, registry);
+    const result = validateGraph(graph, registry, validationCache);
     return result.ok ? [] : result.problems;
-  }, [graph]);
+  }, [graph, validationCache]);
 
   const llm = useQuery(trpc.settings.llm.queryOptions());
   const notices = useMemo(() => {
@@ -69,8 +75,14 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
   }, [graph.nodes, llm.data]);
   const credentials = useQuery(trpc.credential.list.queryOptions());
   const waiting = useWaitingAtNodes(workflow.id);
+  // Read from the saved draft, so refetched after each save (onSaved) and when credentials change.
+  const undeliverable = useQuery(trpc.outbox.undeliverable.queryOptions({ workflow: workflow.id }));
+  const delivery = useMemo(() => {
+    if (!undeliverable.data?.length) return undefined;
+    return Object.fromEntries(undeliverable.data.map((w) => [w.nodeId, { outcome: w.outcome, reason: w.reason }])) as Record<string, DeliveryWarning>;
+  }, [undeliverable.data]);
 
-  const [runStates, setRunStates] = useState<NodeRunStates | undefined>(undefined);
+  const [runOverlay, setRunOverlay] = useState<RunOverlay | undefined>(undefined);
   const [sample, setSample] = useState<SampleData>(EMPTY_SAMPLE);
   const [tab, setTab] = useState("node");
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
@@ -80,8 +92,10 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
 
   const onSaved = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: trpc.workflow.validate.queryKey({ id: workflow.id }) });
+    void queryClient.invalidateQueries({ queryKey: trpc.outbox.undeliverable.queryKey({ workflow: workflow.id }) });
   }, [queryClient, trpc, workflow.id]);
   const sync = useDraftSync(store, workflow, start, onSaved);
+  const shownStatus: SaveStatus = editing && sync.status === "saved" ? "unsaved" : sync.status;
 
   const selected = selectedNodes.size === 1 ? graph.nodes.find((n) => selectedNodes.has(n.id)) : undefined;
 
@@ -150,15 +164,15 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
         return;
       }
       const candidate = { source: source.id, sourcePort: port.id, target, targetPort };
-      const result = validateGraph(g, registry);
-      const reason = connectionRefusal(g, result.ok ? [] : result.problems, candidate, registry);
+      const result = validateGraph(g, registry, validationCache);
+      const reason = connectionRefusal(g, result.ok ? [] : result.problems, candidate, registry, validationCache);
       if (reason) setNotice(`Cannot connect: ${reason}`);
       else {
         state.connect(candidate);
         setNotice(`Connected ${source.id} (${port.label}) → ${target}.`);
       }
     });
-  }, [connectFrom, store]);
+  }, [connectFrom, store, validationCache]);
 
   // Shortcuts, left to text fields while typing in them.
   useEffect(() => {
@@ -250,15 +264,15 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
   }, [store, flow]);
 
   const errors = problems.length;
-  const tabContext: EditorTabContext = { store, registry, workflow, problems, saveNow: sync.saveNow, setRunStates, setSample };
+  const tabContext: EditorTabContext = { store, registry, workflow, problems, saveNow: sync.saveNow, setRunOverlay, setSample };
 
   return (
     <div className="editor" data-testid="editor">
       <div className="editor-toolbar" role="toolbar" aria-label="Editor">
         <h1 className="editor-title">{workflow.name}</h1>
         {workflow.currentVersion === null ? <span className="badge badge-muted">draft only</span> : <span className="badge badge-accent">v{workflow.currentVersion} published</span>}
-        <span className={`save-status save-${sync.status}`} role="status" data-testid="save-status" data-status={sync.status}>
-          {STATUS_TEXT[sync.status]}
+        <span className={`save-status save-${shownStatus}`} role="status" data-testid="save-status" data-status={shownStatus}>
+          {STATUS_TEXT[shownStatus]}
         </span>
         <span className="toolbar-spacer" />
         <button type="button" className="button-quiet" onClick={() => store.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">
@@ -311,7 +325,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
       <div className="editor-main">
         <Palette registry={registry} onInsert={insert} />
         <div className="editor-center">
-          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runStates} waiting={waiting} />
+          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runOverlay?.states} takenEdges={runOverlay?.takenEdges} waiting={waiting} delivery={delivery} validationCache={validationCache} />
           <p className="editor-notice" role="status" aria-live="polite" data-testid="editor-notice">
             {notice ?? (connectFrom ? `Connecting from ${connectFrom}…` : "")}
           </p>
@@ -339,6 +353,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
                 credentials={credentials.data ?? []}
                 sample={sample}
                 extra={selected.type === "trigger.webhook" ? <WebhookInfo workflowId={workflow.id} slug={workflow.slug} /> : null}
+                notice={delivery?.[selected.id] ? <DeliveryNotice warning={delivery[selected.id]!} /> : null}
               />
             ) : (
               <p className="muted side-empty">{selectedNodes.size > 1 ? `${selectedNodes.size} nodes selected.` : "Select a node to configure it."}</p>

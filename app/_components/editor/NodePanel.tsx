@@ -1,6 +1,7 @@
 "use client";
 
 import { useMemo, useState } from "react";
+import { Controller, useForm, type Path, type UseFormReturn } from "react-hook-form";
 import { useStore } from "zustand";
 import type { Problem } from "../../../engine/graph/problems";
 import type { GraphNode } from "../../../engine/graph/schema";
@@ -9,15 +10,22 @@ import { problemText } from "../canvas/problem-text";
 import { configFields, fieldLabel, type FieldSpec } from "./config-fields";
 import { ExpressionField, type SampleData } from "./ExpressionField";
 import type { EditorStore } from "./store";
+import { useFieldCommits, type FieldCommits } from "./use-field-commits";
 
 // The selected node's side panel: its label, every config field of its type (generated from
-// the zod schema), and its retry policy and timeout. Each keystroke is a store command, so
-// undo, validation and autosave see it at once; a field writes only its own key, so config
-// keys this form does not know survive.
+// the zod schema, with the descriptor's help and examples), and its retry policy and timeout.
+// The fields are one react-hook-form form; a field reaches the store when it is left or typing
+// pauses (use-field-commits), so a burst of typing is one command. A field writes only its own
+// key, so config keys this form does not know survive.
 
 export interface CredentialOption {
   name: string;
   kind: string;
+}
+
+interface NodeForm {
+  label: string;
+  config: Record<string, unknown>;
 }
 
 export function NodePanel({
@@ -28,6 +36,7 @@ export function NodePanel({
   credentials,
   sample,
   extra,
+  notice,
 }: {
   store: EditorStore;
   registry: NodeRegistry;
@@ -37,6 +46,8 @@ export function NodePanel({
   sample: SampleData;
   /** Type-specific extras (the webhook URL), placed under the fields. */
   extra?: React.ReactNode;
+  /** What the operator should know before the fields (an email step that only reaches the outbox). */
+  notice?: React.ReactNode;
 }) {
   const meta = registry.get(node.type, node.typeVersion);
   const fields = useMemo(() => (meta ? configFields(meta) : []), [meta]);
@@ -54,7 +65,22 @@ export function NodePanel({
     }
     return [...seen].sort();
   }, [graph.edges, node.id]);
-  const { setConfigField, setLabel, endBurst } = store.getState();
+
+  const stored = useMemo(() => {
+    const out: Record<string, unknown> = { label: node.label };
+    for (const f of fields) out[`config.${f.name}`] = node.config[f.name];
+    return out;
+  }, [node.label, node.config, fields]);
+  const form = useForm<NodeForm>({ defaultValues: { label: node.label, config: Object.fromEntries(fields.map((f) => [f.name, node.config[f.name]])) } });
+  const { setConfigField, setLabel, endBurst, setEditing } = store.getState();
+  const commits = useFieldCommits<NodeForm>({
+    form,
+    stored,
+    write: (key, value) => (key === "label" ? setLabel(node.id, typeof value === "string" ? value : "") : setConfigField(node.id, key.slice("config.".length), value)),
+    endBurst,
+    onPending: setEditing,
+  });
+
   const fieldProblems = (name: string) => problems.filter((p) => p.nodeId === node.id && new RegExp(`\\.config\\.${name}(\\.|$)`).test(p.path));
   const otherProblems = problems.filter((p) => p.nodeId === node.id && !fields.some((f) => new RegExp(`\\.config\\.${f.name}(\\.|$)`).test(p.path)));
   const unknownKeys = Object.keys(node.config).filter((k) => !fields.some((f) => f.name === k));
@@ -73,22 +99,27 @@ export function NodePanel({
         <strong>{meta.title}</strong> <code>{node.type}</code> <code>{node.id}</code>
       </p>
       <p className="muted node-panel-description">{meta.description}</p>
+      {notice}
       <div className="form-field">
         <label htmlFor="node-label">Label</label>
-        <input id="node-label" value={node.label} maxLength={200} placeholder={meta.title} onChange={(e) => setLabel(node.id, e.target.value)} onBlur={endBurst} />
+        <input
+          id="node-label"
+          maxLength={200}
+          placeholder={meta.title}
+          {...form.register("label", { onChange: () => commits.changed("label"), onBlur: () => commits.left("label") })}
+        />
       </div>
       {fields.map((field) => (
         <ConfigField
           key={`${node.id}:${field.name}`}
           nodeId={node.id}
           field={field}
-          value={node.config[field.name]}
+          form={form}
+          commits={commits}
           problems={fieldProblems(field.name)}
           credentials={credentials}
           upstream={upstream}
           sample={sample}
-          onChange={(value) => setConfigField(node.id, field.name, value)}
-          onBlur={endBurst}
         />
       ))}
       {unknownKeys.length ? (
@@ -109,35 +140,109 @@ export function NodePanel({
   );
 }
 
+/** How an example reads on its button: short, on one line. */
+function exampleText(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  const line = text.replace(/\s+/g, " ");
+  return line.length > 48 ? `${line.slice(0, 47)}…` : line;
+}
+
+// Choices commit at once; typed values after a pause or on leaving the field.
+const CHOICE_KINDS = new Set<FieldSpec["kind"]>(["enum", "boolean", "credential"]);
+
 function ConfigField({
   nodeId,
   field,
-  value,
+  form,
+  commits,
   problems,
+  credentials,
+  upstream,
+  sample,
+}: {
+  nodeId: string;
+  field: FieldSpec;
+  form: UseFormReturn<NodeForm>;
+  commits: FieldCommits<NodeForm>;
+  problems: readonly Problem[];
+  credentials: readonly CredentialOption[];
+  upstream: readonly string[];
+  sample: SampleData;
+}) {
+  const id = `config-${field.name}`;
+  const key = `config.${field.name}` as Path<NodeForm>;
+  const label = `${fieldLabel(field.name)}${field.required ? " *" : ""}`;
+  // While typed input waits to be committed, the store's problems are about the old value.
+  const error = problems[0] && !commits.pending.has(key) ? problemText(problems[0], "field") : undefined;
+  const helpId = field.description ? `${id}-help` : undefined;
+  const examples = CHOICE_KINDS.has(field.kind) ? [] : (field.examples ?? []);
+  return (
+    <div className={error ? "form-field form-field-invalid" : "form-field"} data-field={field.name} data-node={nodeId}>
+      <label htmlFor={id}>{label}</label>
+      <Controller
+        control={form.control}
+        name={key}
+        render={({ field: rhf }) => {
+          const onChange = (value: unknown) => {
+            rhf.onChange(value);
+            commits.changed(key, { now: CHOICE_KINDS.has(field.kind) });
+          };
+          const onBlur = () => {
+            rhf.onBlur();
+            commits.left(key);
+          };
+          return <FieldControl id={id} helpId={helpId} field={field} value={rhf.value} credentials={credentials} upstream={upstream} sample={sample} onChange={onChange} onBlur={onBlur} />;
+        }}
+      />
+      {field.description ? (
+        <p className="muted field-help" id={helpId}>
+          {field.description}
+        </p>
+      ) : null}
+      {examples.length ? (
+        <div className="field-examples" role="group" aria-label={`Examples for ${fieldLabel(field.name)}`}>
+          <span className="muted">Examples:</span>
+          {examples.map((example, i) => (
+            <button key={i} type="button" className="example-chip" title={`Insert: ${typeof example === "string" ? example : JSON.stringify(example, null, 2)}`} onClick={() => commits.put(key, example)}>
+              {exampleText(example)}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      {error ? (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function FieldControl({
+  id,
+  helpId,
+  field,
+  value,
   credentials,
   upstream,
   sample,
   onChange,
   onBlur,
 }: {
-  nodeId: string;
+  id: string;
+  helpId: string | undefined;
   field: FieldSpec;
   value: unknown;
-  problems: readonly Problem[];
   credentials: readonly CredentialOption[];
   upstream: readonly string[];
   sample: SampleData;
   onChange: (value: unknown) => void;
   onBlur: () => void;
 }) {
-  const id = `config-${field.name}`;
-  const label = `${fieldLabel(field.name)}${field.required ? " *" : ""}`;
-  const error = problems[0] ? problemText(problems[0], "field") : undefined;
-  let control: React.ReactNode;
   switch (field.kind) {
     case "enum":
-      control = (
-        <select id={id} value={value === undefined ? "" : String(value)} onChange={(e) => onChange(e.target.value === "" ? undefined : e.target.value)} onBlur={onBlur}>
+      return (
+        <select id={id} aria-describedby={helpId} value={value === undefined ? "" : String(value)} onChange={(e) => onChange(e.target.value === "" ? undefined : e.target.value)} onBlur={onBlur}>
           {field.required ? null : <option value="">{field.defaultValue !== undefined ? `(default: ${String(field.defaultValue)})` : "(none)"}</option>}
           {field.options!.map((o) => (
             <option key={o} value={o}>
@@ -146,14 +251,13 @@ function ConfigField({
           ))}
         </select>
       );
-      break;
     case "boolean":
-      control = <input id={id} type="checkbox" checked={value === undefined ? field.defaultValue === true : value === true} onChange={(e) => onChange(e.target.checked)} onBlur={onBlur} />;
-      break;
+      return <input id={id} aria-describedby={helpId} type="checkbox" checked={value === undefined ? field.defaultValue === true : value === true} onChange={(e) => onChange(e.target.checked)} onBlur={onBlur} />;
     case "number":
-      control = (
+      return (
         <input
           id={id}
+          aria-describedby={helpId}
           type="number"
           value={typeof value === "number" ? value : ""}
           placeholder={field.defaultValue !== undefined ? String(field.defaultValue) : ""}
@@ -161,13 +265,13 @@ function ConfigField({
           onBlur={onBlur}
         />
       );
-      break;
     case "credential": {
       const current = field.nested ? (value as Record<string, unknown> | undefined)?.[field.nested] : value;
       const fitting = credentials.filter((c) => !field.credentialKinds?.length || field.credentialKinds.includes(c.kind));
-      control = (
+      return (
         <select
           id={id}
+          aria-describedby={helpId}
           value={typeof current === "string" ? current : ""}
           onChange={(e) => {
             const name = e.target.value;
@@ -184,38 +288,30 @@ function ConfigField({
           ))}
         </select>
       );
-      break;
     }
     case "jsonata":
     case "template":
-      control = <ExpressionField id={id} value={typeof value === "string" ? value : ""} kind={field.kind} upstream={upstream} sample={sample} onChange={(v) => onChange(v)} onBlur={onBlur} />;
-      break;
+      return <ExpressionField id={id} value={typeof value === "string" ? value : ""} kind={field.kind} upstream={upstream} sample={sample} onChange={(v) => onChange(v)} onBlur={onBlur} />;
     case "json":
-      control = <JsonField id={id} value={value} onChange={onChange} onBlur={onBlur} />;
-      break;
+      return <JsonField id={id} helpId={helpId} value={value} onChange={onChange} onBlur={onBlur} />;
     default:
-      control = field.multiline ? (
-        <textarea id={id} rows={3} value={typeof value === "string" ? value : ""} onChange={(e) => onChange(e.target.value)} onBlur={onBlur} />
+      return field.multiline ? (
+        <textarea id={id} aria-describedby={helpId} rows={3} value={typeof value === "string" ? value : ""} onChange={(e) => onChange(e.target.value)} onBlur={onBlur} />
       ) : (
-        <input id={id} value={typeof value === "string" ? value : ""} placeholder={field.defaultValue !== undefined ? String(field.defaultValue) : ""} onChange={(e) => onChange(e.target.value)} onBlur={onBlur} />
+        <input
+          id={id}
+          aria-describedby={helpId}
+          value={typeof value === "string" ? value : ""}
+          placeholder={field.defaultValue !== undefined ? String(field.defaultValue) : ""}
+          onChange={(e) => onChange(e.target.value)}
+          onBlur={onBlur}
+        />
       );
   }
-  return (
-    <div className={error ? "form-field form-field-invalid" : "form-field"} data-field={field.name} data-node={nodeId}>
-      <label htmlFor={id}>{label}</label>
-      {control}
-      {field.description ? <p className="muted field-help">{field.description}</p> : null}
-      {error ? (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
 }
 
 /** A JSON value edited as text: checked as you type, stored only when it parses. */
-function JsonField({ id, value, onChange, onBlur }: { id: string; value: unknown; onChange: (v: unknown) => void; onBlur: () => void }) {
+function JsonField({ id, helpId, value, onChange, onBlur }: { id: string; helpId: string | undefined; value: unknown; onChange: (v: unknown) => void; onBlur: () => void }) {
   const shown = value === undefined ? "" : JSON.stringify(value, null, 2);
   const [text, setText] = useState(shown);
   const [lastShown, setLastShown] = useState(shown);
@@ -238,6 +334,7 @@ function JsonField({ id, value, onChange, onBlur }: { id: string; value: unknown
     <>
       <textarea
         id={id}
+        aria-describedby={helpId}
         rows={4}
         className="json-input"
         value={text}

@@ -16,7 +16,15 @@ export const ProblemsPanel = memo(function ProblemsPanel({ problems, onFocus }: 
         <ul>
           {problems.slice(0, 200).map((p, i) => (
             <li key={`${p.path}-${p.code}-${i}`}>
-              <button type="button" className="problem-item" onClick={() => onFocus(p)} data-testid="problem-item">
+              <button
+                type="button"
+                className="problem-item"
+                // Focus stays in a config field until the click is done: leaving the field commits
+                // its value, which changes this list (and its height) between press and release.
+                onMouseDown={(e) => e.preventDefault()}
+                onClick={() => onFocus(p)}
+                data-testid="problem-item"
+              >
                 <code>{p.nodeId ?? p.edgeId ?? "graph"}</code> {problemText(p, "list")}
               </button>
             </li>

@@ -12,7 +12,10 @@ export interface FieldSpec {
   required: boolean;
   options?: string[];
   defaultValue?: unknown;
+  /** The descriptor's help for this field (zod `.meta({ description })`, see nodes/define.ts withHelp). */
   description?: string;
+  /** Values the panel offers to insert with one click. */
+  examples?: unknown[];
   multiline?: boolean;
   /** For `credential` fields: the kinds of credential that fit; empty = any. */
   credentialKinds?: string[];
@@ -25,6 +28,7 @@ interface JsonSchema {
   enum?: unknown[];
   default?: unknown;
   description?: string;
+  examples?: unknown[];
   maxLength?: number;
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -61,7 +65,7 @@ export function configFields(meta: AnyNodeMeta): FieldSpec[] {
     // A descriptor that needs a fully parsed config: its strings stay plain text fields.
   }
   const fields = properties.map(([name, p]): FieldSpec => {
-    const base = { name, required: required.has(name) && p.default === undefined, ...(p.default !== undefined ? { defaultValue: p.default } : {}), ...(p.description ? { description: p.description } : {}) };
+    const base = { name, required: required.has(name) && p.default === undefined, ...(p.default !== undefined ? { defaultValue: p.default } : {}), ...(p.description ? { description: p.description } : {}), ...(p.examples?.length ? { examples: p.examples } : {}) };
     if (name === "credential" && p.type === "string") return { ...base, kind: "credential", credentialKinds: CREDENTIAL_KINDS[meta.type] ?? [] };
     if (p.type === "object" && p.properties?.credential && Object.keys(p.properties).length === 1) {
       return { ...base, kind: "credential", nested: "credential", credentialKinds: CREDENTIAL_KINDS[meta.type] ?? [] };

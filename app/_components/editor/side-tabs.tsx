@@ -6,13 +6,13 @@ import { TestRunTab } from "../test-run/TestRunTab";
 import { VersionsPanel } from "../versions/VersionsPanel";
 import type { Problem } from "../../../engine/graph/problems";
 import type { NodeRegistry } from "../../../engine/registry";
-import type { NodeRunStates } from "../../../engine/runtime/node-states";
+import type { RunOverlay } from "../canvas/run-overlay";
 import type { WorkflowDetail } from "../../../server/services/workflows";
 import type { SampleData } from "./ExpressionField";
 import type { EditorStore } from "./store";
 
 // What a side-panel tab gets: the editor's store and what it shows. A tab that runs the draft
-// (test run, backtest) draws node states on the canvas through setRunStates and feeds the
+// (test run, backtest) draws node states and taken edges on the canvas through setRunOverlay and feeds the
 // expression previews through setSample.
 export interface EditorTabContext {
   store: EditorStore;
@@ -21,7 +21,7 @@ export interface EditorTabContext {
   problems: readonly Problem[];
   /** Saves pending edits now; resolves when the server has them (or the save failed). */
   saveNow: () => Promise<void>;
-  setRunStates: (states: NodeRunStates | undefined) => void;
+  setRunOverlay: (overlay: RunOverlay | undefined) => void;
   setSample: (sample: SampleData) => void;
 }
 

@@ -30,6 +30,8 @@ export interface EditorState {
   /** Bumped on every change of the graph (undo and redo included): what autosave watches. */
   changeCount: number;
   burst: Burst | null;
+  /** A config field holds typed input not committed yet (view state, like the selection). */
+  editing: boolean;
 }
 
 export interface EditorCommands {
@@ -52,6 +54,8 @@ export interface EditorCommands {
   applyLayout(positions: Record<string, Point>): void;
   /** Ends a typing burst (a field lost focus): the next keystroke starts a new undo entry. */
   endBurst(): void;
+  /** The config panel has (or no longer has) typed input waiting to be committed. */
+  setEditing(editing: boolean): void;
   undo(): void;
   redo(): void;
 }
@@ -106,6 +110,7 @@ export function createEditorStore(registry: NodeRegistry, initial: Graph, now: (
       future: [],
       changeCount: 0,
       burst: null,
+      editing: false,
 
       load(graph) {
         set({ graph, past: [], future: [], burst: null, selectedNodes: new Set(), selectedEdges: new Set(), changeCount: get().changeCount + 1 });
@@ -233,6 +238,10 @@ export function createEditorStore(registry: NodeRegistry, initial: Graph, now: (
 
       endBurst() {
         if (get().burst) set({ burst: null });
+      },
+
+      setEditing(editing) {
+        if (get().editing !== editing) set({ editing });
       },
 
       undo() {

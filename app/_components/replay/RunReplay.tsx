@@ -111,7 +111,7 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
     window.history.replaceState(window.history.state, "", url);
   }, [event]);
 
-  const point = useMemo(() => (timeline && index !== null ? timeline.at(index) : { states: {}, takenEdges: [] }), [timeline, index, loaded]); // eslint-disable-line react-hooks/exhaustive-deps
+  const point = useMemo(() => (timeline && index !== null ? timeline.at(index) : { states: {}, takenEdges: {} }), [timeline, index, loaded]); // eslint-disable-line react-hooks/exhaustive-deps
   const data = replay.data;
   const selectedNodeId = pickedNode ?? event?.nodeId ?? null;
   const node = data && selectedNodeId ? (data.graph.nodes.find((n) => n.id === selectedNodeId) ?? null) : null;
@@ -148,9 +148,15 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
       <title>{`Run of ${run.workflowName} · Keel`}</title>
       <div className="page-header">
         <h1>Run of {run.workflowName}</h1>
-        <span className="run-status" data-status={run.status} data-testid="run-status">
-          {run.status}
-        </span>
+        {run.heldBy ? (
+          <span className="run-status" data-status={run.status} data-held="" data-testid="run-status">
+            held by budget: {run.heldBy.budget ?? "a budget"}
+          </span>
+        ) : (
+          <span className="run-status" data-status={run.status} data-testid="run-status">
+            {run.status}
+          </span>
+        )}
         <span className="badge badge-muted">v{run.version}</span>
         {live ? <span className="badge badge-accent">live</span> : null}
         <RunActions
@@ -176,6 +182,11 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
           </>
         ) : null}
       </p>
+      {run.heldBy ? (
+        <p className="replay-banner replay-banner-muted" data-testid="budget-hold">
+          <strong>Held by budget: {run.heldBy.budget ?? "a budget"}.</strong> {run.heldBy.detail} Raise the cap on the <Link href="/">dashboard</Link> to resume it now.
+        </p>
+      ) : null}
       <div className="replay-grid">
         <div className="replay-main">
           <VerificationBanner verification={verification} onJump={jump} />
@@ -184,7 +195,7 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
               The stored checkpoint at this event differs from the replayed state.
             </p>
           ) : null}
-          <WorkflowCanvas graph={data.graph} runStates={point.states} selectedNodeId={selectedNodeId} onNodeClick={onNodeClick} height={320} />
+          <WorkflowCanvas graph={data.graph} runStates={point.states} takenEdges={point.takenEdges} selectedNodeId={selectedNodeId} onNodeClick={onNodeClick} height={320} />
           {eventsError ? (
             <div className="state state-error" role="alert">
               <strong>Could not load the run's events.</strong> {eventsError}
@@ -205,7 +216,7 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
             />
           )}
         </div>
-        <StepPanel node={node} status={node ? point.states[node.id] : undefined} details={details} approvals={data.approvals} memoryItems={data.memoryItems} />
+        <StepPanel node={node} status={node ? point.states[node.id] : undefined} details={details} approvals={data.approvals} memoryItems={data.memoryItems} memoryUsed={data.memoryUsed} />
       </div>
     </>
   );

@@ -45,21 +45,44 @@ function Section({ title, testId, children }: { title: string; testId: string; c
   );
 }
 
-/** One memory item in a step's lists: its subject (linked), kind, the run it came from, and text. */
-function MemoryItemLine({ item, fromRun }: { item: { subject: string | null; kind: string; text: string }; fromRun: string | null }) {
+/** An item an LLM step read into its prompt, as the server found it (memory-provenance.ts). */
+export interface MemoryUsedRow {
+  id: string;
+  kind: string;
+  text: string;
+  subject: string | null;
+  href: string | null;
+  gone: boolean;
+}
+
+/** One memory item in a step's lists: its subject (linked), kind, the replay step that wrote it, and text. */
+function MemoryItemLine({ item, writtenAt }: { item: { id: string; subject: string | null; kind: string; text: string; gone?: boolean }; writtenAt: string | null }) {
+  if (item.gone) {
+    return (
+      <li data-testid="memory-item" data-item-id={item.id}>
+        <span className="muted">Item {item.id} is no longer stored (forgotten or expired since).</span>
+      </li>
+    );
+  }
   return (
-    <li>
+    <li data-testid="memory-item" data-item-id={item.id}>
       {item.subject ? <Link href={`/memory/${encodeURIComponent(item.subject)}`}>{item.subject}</Link> : <span className="muted">no subject</span>} · {item.kind}
-      {fromRun ? (
+      {writtenAt ? (
         <>
           {" · "}
-          <Link href={`/runs/${encodeURIComponent(fromRun)}`}>from a run</Link>
+          <Link href={writtenAt}>written by this run step</Link>
         </>
       ) : null}
       <br />
       {item.text}
     </li>
   );
+}
+
+/** The memory item ids an LLM step's recorded output names (its provenance). */
+function memoryIdsOf(result: unknown): string[] {
+  const ids = (result as { output?: { provenance?: { memory?: unknown } } } | null)?.output?.provenance?.memory;
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
 }
 
 const isLlm = (type: string) => type.startsWith("llm.");
@@ -85,12 +108,14 @@ export function StepPanel({
   details,
   approvals,
   memoryItems,
+  memoryUsed,
 }: {
   node: GraphNode | null;
   status: NodeRunStatus | undefined;
   details: StepDetails | null;
   approvals: readonly ApprovalRow[];
   memoryItems: readonly MemoryItemRow[];
+  memoryUsed: readonly MemoryUsedRow[];
 }) {
   if (!node || !details) {
     return (
@@ -103,6 +128,8 @@ export function StepPanel({
   const produced = memoryItems.filter((m) => m.nodeId === node.id);
   const recalled = details.hasOutput ? recalledItems(node.type, details.output) : [];
   const llmEffect = isLlm(node.type) ? details.effects.find((e) => e.visit === details.visit) : undefined;
+  const usedById = new Map(memoryUsed.map((m) => [m.id, m]));
+  const prompted = llmEffect ? memoryIdsOf(llmEffect.result).flatMap((id) => usedById.get(id) ?? []) : [];
   return (
     <aside className="step-panel" aria-label={`Step ${node.label || node.id}`} data-testid="step-panel" data-node-id={node.id}>
       <h2>{node.label || node.id}</h2>
@@ -203,7 +230,17 @@ export function StepPanel({
             <Section title="Memory used" testId="step-memory-used">
               <ul className="step-list">
                 {recalled.map((m) => (
-                  <MemoryItemLine key={m.id} item={m} fromRun={m.provenance?.runId ?? null} />
+                  <MemoryItemLine key={m.id} item={m} writtenAt={m.provenance?.runId ? `/runs/${encodeURIComponent(m.provenance.runId)}` : null} />
+                ))}
+              </ul>
+            </Section>
+          ) : null}
+          {prompted.length > 0 ? (
+            <Section title="Memory in the prompt" testId="step-memory-used">
+              <p className="muted">The memory items this step's prompt read.</p>
+              <ul className="step-list">
+                {prompted.map((m) => (
+                  <MemoryItemLine key={m.id} item={m} writtenAt={m.href} />
                 ))}
               </ul>
             </Section>
@@ -212,7 +249,7 @@ export function StepPanel({
             <Section title="Memory written" testId="step-memory">
               <ul className="step-list">
                 {produced.map((m) => (
-                  <MemoryItemLine key={m.id} item={m} fromRun={null} />
+                  <MemoryItemLine key={m.id} item={m} writtenAt={null} />
                 ))}
               </ul>
             </Section>

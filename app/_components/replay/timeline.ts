@@ -1,9 +1,11 @@
 import type { Graph } from "../../../engine/graph/schema";
 import { applyNodeStateEvent, type NodeRunStates } from "../../../engine/runtime/node-states";
+import { applyTakenEdgeEvent, takenEdgeIndex, type TakenEdgeIndex, type TakenEdges } from "../../../engine/runtime/taken-edges";
 
-// The replay's position model: the node states and taken edges after any event of a run, found
-// from the nearest keyframe (a fold saved every KEYFRAME_EVERY events) instead of from the start,
-// so scrubbing a long log costs at most that many small folds per move.
+// The replay's position model: the node states and taken edges (both folded by engine/runtime)
+// after any event of a run, found from the nearest keyframe (a fold saved every KEYFRAME_EVERY
+// events) instead of from the start, so scrubbing a long log costs at most that many small
+// folds per move.
 
 export interface TimelineEvent {
   seq: number;
@@ -16,52 +18,29 @@ export interface TimelineEvent {
 
 export interface TimelinePoint {
   states: NodeRunStates;
-  /** Edge ids the run travelled up to this point. */
-  takenEdges: readonly string[];
+  /** Edge id → how many times the run travelled it up to this point. */
+  takenEdges: TakenEdges;
 }
 
 interface Fold {
   states: NodeRunStates;
-  /** Per node, the port it last left by; "*" when the event does not say (an approval's decision). */
-  lastPort: Record<string, string>;
-  taken: Set<string>;
+  taken: TakenEdges;
 }
 
 export const KEYFRAME_EVERY = 128;
 
-const EMPTY: Fold = { states: {}, lastPort: {}, taken: new Set() };
-
-const portOf = (event: TimelineEvent): string | null => {
-  const payload = event.payload as { port?: unknown } | null;
-  switch (event.type) {
-    case "node.completed":
-    case "node.skipped":
-      return typeof payload?.port === "string" ? payload.port : "*";
-    case "node.failed":
-      return "error";
-    case "approval.approved":
-    case "approval.rejected":
-    case "delay.finished":
-      return "*";
-    default:
-      return null;
-  }
-};
+const EMPTY: Fold = { states: {}, taken: {} };
 
 export class Timeline {
   private readonly events: TimelineEvent[] = [];
   private readonly keyframes: Fold[] = [EMPTY];
   /** Per node, the indexes of its events, so a step's details never scan the whole log. */
   private readonly perNode = new Map<string, number[]>();
-  private readonly incoming: Map<string, { id: string; source: string; port: string }[]>;
+  private readonly edges: TakenEdgeIndex;
 
-  constructor(graph: Graph) {
-    this.incoming = new Map();
-    for (const edge of graph.edges) {
-      const list = this.incoming.get(edge.target) ?? [];
-      list.push({ id: edge.id, source: edge.source, port: edge.sourcePort });
-      this.incoming.set(edge.target, list);
-    }
+  /** `edges`: the graph's taken-edge index; the app's knows each decision node's ports (run-overlay.ts). */
+  constructor(graph: Graph, edges: TakenEdgeIndex = takenEdgeIndex(graph)) {
+    this.edges = edges;
   }
 
   get length(): number {
@@ -115,7 +94,7 @@ export class Timeline {
   /** The node states and taken edges after the event at `index` (-1: before the first). */
   at(index: number): TimelinePoint {
     const fold = this.foldTo(Math.min(index, this.events.length - 1));
-    return { states: fold.states, takenEdges: [...fold.taken] };
+    return { states: fold.states, takenEdges: fold.taken };
   }
 
   private foldTo(index: number): Fold {
@@ -128,17 +107,7 @@ export class Timeline {
 
   private step(fold: Fold, event: TimelineEvent): Fold {
     const states = applyNodeStateEvent(fold.states, event);
-    const port = portOf(event);
-    let { lastPort, taken } = fold;
-    if (port && event.nodeId) lastPort = { ...lastPort, [event.nodeId]: port };
-    if (event.type === "node.entered" && event.nodeId) {
-      for (const edge of this.incoming.get(event.nodeId) ?? []) {
-        const left = lastPort[edge.source];
-        if (left && (left === "*" || left === edge.port) && !taken.has(edge.id)) {
-          taken = new Set(taken).add(edge.id);
-        }
-      }
-    }
-    return states === fold.states && lastPort === fold.lastPort && taken === fold.taken ? fold : { states, lastPort, taken };
+    const taken = applyTakenEdgeEvent(fold.taken, event, this.edges);
+    return states === fold.states && taken === fold.taken ? fold : { states, taken };
   }
 }

@@ -1,5 +1,7 @@
 "use client";
 
+import { registry } from "../../../nodes/catalog";
+import { edgeIndexFor } from "../canvas/run-overlay";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useReducer, useRef, useState } from "react";
 import { useTRPC, useTRPCClient } from "../../_trpc/client";
@@ -90,7 +92,7 @@ export function useReplayData(id: string) {
   const loadRef = useRef<() => void>(() => undefined);
   loadRef.current = () => {
     if (!graph) return;
-    if (!timelineRef.current) timelineRef.current = new Timeline(graph);
+    if (!timelineRef.current) timelineRef.current = new Timeline(graph, edgeIndexFor(graph, registry));
     if (loadingRef.current) {
       againRef.current = true;
       return;

@@ -1,6 +1,7 @@
 import { initialTransition, transition } from "xstate";
 import type { CompiledWorkflow } from "../../../engine/graph/compile";
 import { createWorkflowMachine, type WorkflowEvent } from "../../../engine/graph/machine";
+import { editedInputOf, withInput } from "../../../engine/runtime/replay";
 
 // Checks a run's history against its checkpoints: the event log is replayed through the
 // compiled machine (each event that moved the machine carries it as `payload.machineEvent`) and
@@ -90,6 +91,9 @@ export class ReplayVerifier {
       } else if (machineEvent) {
         [this.snapshot] = transition(this.machine, this.snapshot, machineEvent);
       }
+      // A dead letter retried with edited input: the store put the input into the run's context.
+      const edited = editedInputOf(event);
+      if (edited) this.snapshot = this.machine.resolveState(withInput(this.machine.getPersistedSnapshot(this.snapshot) as { context?: unknown }, edited.input) as never);
       this.started = true;
       if (stored !== undefined) {
         this.checked++;

@@ -167,6 +167,7 @@ export function RunsList({ initial }: { initial?: Partial<RunFilters> }) {
             {items.map((item) => {
               const run = rows[item.index]!;
               const status = live.data?.[run.id]?.status ?? run.status;
+              const heldBy = live.data?.[run.id] ? live.data[run.id]!.heldBy : run.heldBy;
               return (
                 <Link key={run.id} href={`/runs/${encodeURIComponent(run.id)}`} className="runs-row" role="row" style={{ top: item.start }} data-testid="run-row" data-run-id={run.id} prefetch={false}>
                   <span role="cell" className="replay-event-node">
@@ -174,9 +175,15 @@ export function RunsList({ initial }: { initial?: Partial<RunFilters> }) {
                   </span>
                   <span role="cell">v{run.version}</span>
                   <span role="cell">
-                    <span className="run-status" data-status={status} data-testid="run-row-status">
-                      {status}
-                    </span>
+                    {heldBy ? (
+                      <span className="run-status" data-status={status} data-held="" data-testid="run-row-status" title={`Held by budget: ${heldBy}`}>
+                        held by budget: {heldBy}
+                      </span>
+                    ) : (
+                      <span className="run-status" data-status={status} data-testid="run-row-status">
+                        {status}
+                      </span>
+                    )}
                   </span>
                   <span role="cell">{run.test ? "test" : "real"}</span>
                   <span role="cell" className="replay-event-time">

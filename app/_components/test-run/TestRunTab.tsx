@@ -11,8 +11,8 @@ export function TestRunTab({ ctx }: { ctx: EditorTabContext }) {
   const graph = useStore(ctx.store, (s) => s.graph);
   const selectedNodes = useStore(ctx.store, (s) => s.selectedNodes);
   const testRun = useTestRun(ctx.workflow.id);
-  const { setRunStates, setSample } = ctx;
-  useEffect(() => setRunStates(testRun.runStates), [setRunStates, testRun.runStates]);
+  const { setRunOverlay, setSample } = ctx;
+  useEffect(() => setRunOverlay(testRun.overlay), [setRunOverlay, testRun.overlay]);
   const data = testRun.detail.data;
   useEffect(() => {
     if (data) setSample({ input: data.input, outputs: data.outputs });

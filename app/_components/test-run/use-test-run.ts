@@ -2,7 +2,8 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { deriveNodeStates } from "../../../engine/runtime/node-states";
+import { registry } from "../../../nodes/catalog";
+import { runOverlay } from "../canvas/run-overlay";
 import { useTRPC } from "../../_trpc/client";
 import { useRunChanges } from "./use-run-changes";
 
@@ -34,11 +35,12 @@ export function useTestRun(workflowId: string) {
     }
   }, [isFetching, refetch]);
   const live = useRunChanges(runId ? { runId } : null, refresh);
-  const runStates = useMemo(() => (detail.data ? deriveNodeStates(detail.data.events) : undefined), [detail.data]);
+  const overlay = useMemo(() => (detail.data ? runOverlay(detail.data.graph, registry, detail.data.events) : undefined), [detail.data]);
   return {
     runId,
     detail,
-    runStates,
+    overlay,
+    runStates: overlay?.states,
     live: live.status,
     selectedNodeId,
     selectNode: setSelectedNodeId,

@@ -14,7 +14,7 @@ import { useTRPC } from "../../../_trpc/client";
 import { ChangesTable, ProposalEditor } from "./ProposalEditor";
 
 // One approval's context packet: what is proposed, why (the steps before it and what they
-// produced, linked into the replay), the risk, the deadline, the run and workflow; approve
+// produced, and the memory items a model's prompt read, linked into the replay), the risk, the deadline, the run and workflow; approve
 // (a), reject with a reason (r), edit and approve (e). `?action=reject|edit` opens straight
 // into that action (the queue's r and e keys).
 
@@ -195,6 +195,40 @@ export default function ApprovalPage() {
                     </Link>{" "}
                     <span className="muted">{step.type}</span>
                     <pre className={styles.pre}>{pretty(step.output)}</pre>
+                    {step.memory.length ? (
+                      <div data-testid="why-memory">
+                        <p className="muted">The memory its prompt read:</p>
+                        <ul>
+                          {step.memory.map((m) => (
+                            <li key={m.id} data-testid="why-memory-item" data-item-id={m.id}>
+                              {m.gone ? (
+                                <span className="muted">Item {m.id} is no longer stored.</span>
+                              ) : (
+                                <>
+                                  {m.subject ? (
+                                    <Link href={`/memory/${encodeURIComponent(m.subject)}`} prefetch={false}>
+                                      {m.subject}
+                                    </Link>
+                                  ) : (
+                                    <span className="muted">no subject</span>
+                                  )}{" "}
+                                  · {m.kind}
+                                  {m.href ? (
+                                    <>
+                                      {" · "}
+                                      <Link href={m.href} prefetch={false}>
+                                        written by this run step
+                                      </Link>
+                                    </>
+                                  ) : null}
+                                  : {m.text}
+                                </>
+                              )}
+                            </li>
+                          ))}
+                        </ul>
+                      </div>
+                    ) : null}
                   </li>
                 ))}
               </ol>
