@@ -1,12 +1,8 @@
-// Sent with every response; the per-request Content-Security-Policy is added in proxy.ts.
-const SECURITY_HEADERS = {
-  "X-Content-Type-Options": "nosniff",
-  "X-Frame-Options": "DENY",
-  "Referrer-Policy": "same-origin",
-  "Cross-Origin-Opener-Policy": "same-origin",
-  "Cross-Origin-Resource-Policy": "same-origin",
-  "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
-};
+import { readFileSync } from "node:fs";
+
+// Sent with every response; the per-request Content-Security-Policy is added in proxy.ts. One
+// list, which Keel's front server also sends with the answers it gives without Next (webhooks).
+const SECURITY_HEADERS = JSON.parse(readFileSync(new URL("./server/http/security-headers.json", import.meta.url), "utf8"));
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {

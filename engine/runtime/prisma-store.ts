@@ -88,13 +88,26 @@ export class PrismaRunStore implements RunStore {
     const now = new Date();
     const at = pg ? now.toISOString() : this.time(now);
     const fields = `"id", "workflowId", "versionId", "status", "input", "leaseOwner", "leaseExpiresAt", "wakeAt", "parentRunId", "triggerNodeId"`;
+    const stamp = (date: Date) => (pg ? date.toISOString() : this.time(date));
+    const claim = input.claimedBy;
     const insert = {
-      sql: `INSERT INTO "Run" ("id", "workflowId", "versionId", "status", "trigger", "triggerNodeId", "input", "idempotencyKey", "parentRunId", "parentNodeId", "createdAt", "updatedAt")
-       VALUES (${p(1)}, ${p(2)}, ${p(3)}, 'queued'${pg ? `::"RunStatus"` : ""}, ${p(4)}, ${p(5)}, ${p(6, "::jsonb")}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10, "::timestamp")}, ${p(11, "::timestamp")})
+      sql: `INSERT INTO "Run" ("id", "workflowId", "versionId", "status", "trigger", "triggerNodeId", "input", "idempotencyKey", "parentRunId", "parentNodeId", "createdAt", "updatedAt", "leaseOwner", "leaseExpiresAt", "startedAt")
+       VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(12, `::"RunStatus"`)}, ${p(4)}, ${p(5)}, ${p(6, "::jsonb")}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10, "::timestamp")}, ${p(11, "::timestamp")}, ${p(13)}, ${p(14, "::timestamp")}, ${p(15, "::timestamp")})
        ON CONFLICT ("workflowId", "idempotencyKey") DO NOTHING
        RETURNING ${fields}`,
-      args: [randomUUID(), input.workflowId, input.versionId, input.trigger, input.triggerNodeId ?? null, JSON.stringify(input.input ?? null), input.idempotencyKey ?? null, input.parentRunId ?? null, input.parentNodeId ?? null, at, at],
+      // SQLite binds positionally in order of appearance; Postgres by number.
+      args: pg
+        ? [randomUUID(), input.workflowId, input.versionId, input.trigger, input.triggerNodeId ?? null, JSON.stringify(input.input ?? null), input.idempotencyKey ?? null, input.parentRunId ?? null, input.parentNodeId ?? null, at, at, claim ? "running" : "queued", claim?.workerId ?? null, claim ? stamp(new Date(claim.now.getTime() + claim.leaseMs)) : null, claim ? stamp(claim.now) : null]
+        : [randomUUID(), input.workflowId, input.versionId, claim ? "running" : "queued", input.trigger, input.triggerNodeId ?? null, JSON.stringify(input.input ?? null), input.idempotencyKey ?? null, input.parentRunId ?? null, input.parentNodeId ?? null, at, at, claim?.workerId ?? null, claim ? stamp(new Date(claim.now.getTime() + claim.leaseMs)) : null, claim ? stamp(claim.now) : null],
     };
+    const d = input.delivery;
+    const delivery = (runId: string) =>
+      d!.existing
+        ? { sql: `UPDATE "WebhookDelivery" SET "runId" = ${p(1)} WHERE "id" = ${p(2)}`, args: [runId, d!.id] }
+        : {
+            sql: `INSERT INTO "WebhookDelivery" ("id", "workflowId", "authenticatedBy", "idempotencyKey", "body", "contentType", "runId", "receivedAt") VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5, "::jsonb")}, ${p(6)}, ${p(7)}, ${p(8, "::timestamp")})`,
+            args: [d!.id, input.workflowId, d!.authenticatedBy, d!.idempotencyKey, JSON.stringify(d!.body ?? null), d!.contentType, runId, at],
+          };
     const existing = {
       sql: `SELECT ${fields} FROM "Run" WHERE "workflowId" = ${p(1)} AND "idempotencyKey" = ${p(2)}`,
       args: [input.workflowId, input.idempotencyKey ?? null],
@@ -110,6 +123,7 @@ export class PrismaRunStore implements RunStore {
         const row = sqlite.prepare(insert.sql).get(...insert.args) as RawRun | undefined;
         if (row) {
           if (input.audit) sqlite.prepare(audit(row.id).sql).run(...audit(row.id).args);
+          if (d) sqlite.prepare(delivery(row.id).sql).run(...delivery(row.id).args);
           return { run: toRecord(row), created: true };
         }
         return { run: toRecord(sqlite.prepare(existing.sql).get(...existing.args) as RawRun), created: false };
@@ -120,6 +134,7 @@ export class PrismaRunStore implements RunStore {
       const row = (await query(insert.sql, insert.args)).rows[0] as RawRun | undefined;
       if (row) {
         if (input.audit) await query(audit(row.id).sql, audit(row.id).args);
+        if (d) await query(delivery(row.id).sql, delivery(row.id).args);
         return { run: toRecord(row), created: true };
       }
       return { run: toRecord((await query(existing.sql, existing.args)).rows[0] as RawRun), created: false };

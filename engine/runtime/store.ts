@@ -34,6 +34,17 @@ export interface NewRun {
   parentNodeId?: string | undefined;
   /** Who started it, written as the run's "run.start" audit entry in the same transaction. */
   audit?: { actor: string; detail: Record<string, unknown> } | undefined;
+  /**
+   * Created already claimed by this worker (running, under its lease) rather than queued: a
+   * synchronous webhook's run, worked by the process whose caller waits, never by another.
+   */
+  claimedBy?: { workerId: string; now: Date; leaseMs: number } | undefined;
+  /**
+   * The webhook delivery that started the run, written in the run's own transaction so both
+   * commit or neither: a new row with this id, or (`existing`) an earlier delivery with the same
+   * Idempotency-Key that started no run, now linked to this one. Not written for an existing run.
+   */
+  delivery?: { id: string; existing: boolean; authenticatedBy: string; idempotencyKey: string | null; body: unknown; contentType: string } | undefined;
 }
 
 /** The workflow a start names, with its current version (and that version's graph when asked). */

@@ -41,6 +41,11 @@ export class Worker {
     return this.options.leaseMs ?? 30_000;
   }
 
+  /** A claim for a run created for this worker (NewRun.claimedBy), then worked with runNow(…, true). */
+  claim(): { workerId: string; now: Date; leaseMs: number } {
+    return { workerId: this.options.id, now: this.deps.clock.now(), leaseMs: this.leaseMs };
+  }
+
   start(): void {
     this.loop ??= this.run();
   }
@@ -109,11 +114,12 @@ export class Worker {
    * Works one queued run here and now, until it settles or `timeoutMs` pass (then it goes back
    * to the queue after the step in hand): a synchronous webhook answers from its own process instead
    * of waiting for a worker to notice the run. Null when another worker already has it.
+   * `claimed`: the run was created claimed by this worker (NewRun.claimedBy); it is only loaded.
    */
-  async runNow(runId: string, timeoutMs: number): Promise<ProcessOutcome | null> {
+  async runNow(runId: string, timeoutMs: number, claimed = false): Promise<ProcessOutcome | null> {
     const until = this.deps.clock.now().getTime() + timeoutMs;
-    const run = await this.deps.store.claimSpecific(runId, this.options.id, ["queued"], this.deps.clock.now(), this.leaseMs);
-    if (!run) return null;
+    const run = claimed ? await this.deps.store.loadRun(runId) : await this.deps.store.claimSpecific(runId, this.options.id, ["queued"], this.deps.clock.now(), this.leaseMs);
+    if (!run || run.run.leaseOwner !== this.options.id) return null;
     let outcome: ProcessOutcome | null = null;
     await this.work(runId, run, () => this.stopping || this.deps.clock.now().getTime() >= until, (o) => (outcome = o));
     return outcome;

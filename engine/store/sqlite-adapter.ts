@@ -129,6 +129,44 @@ function direct(client: BetterSqlite3.Database, gate: Gate): SqliteDirect {
   };
 }
 
+/** How many of Prisma's statements stay prepared; its SQL texts are few (one per query shape). */
+const PRISMA_STATEMENTS = 500;
+
+/**
+ * The connection as Prisma's adapter sees it, with its statements prepared once: the adapter
+ * prepares every query afresh, which costs more than running it. better-sqlite3 binds a
+ * statement's arguments once for good, so the adapter gets a view that passes them per call;
+ * every use is synchronous, so views of one statement never interleave.
+ */
+function preparedOnce(client: BetterSqlite3.Database): BetterSqlite3.Database {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      if (statements.size >= PRISMA_STATEMENTS) statements.clear();
+      statement = client.prepare(sql);
+      statements.set(sql, statement);
+    }
+    const prepared = statement;
+    return {
+      reader: prepared.reader,
+      bind: (args: unknown[]) => ({
+        reader: prepared.reader,
+        run: () => prepared.run(...args),
+        columns: () => prepared.columns(),
+        raw: () => ({ all: () => prepared.raw(true).all(...args) }),
+      }),
+    };
+  };
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === "prepare") return prepare;
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 /**
  * Prisma's better-sqlite3 adapter, with write transactions that take the lock up front, and
  * the same connection's bare driver once Prisma has connected.
@@ -146,7 +184,9 @@ export function sqliteAdapter(file: string, busyTimeoutMs: number): { factory: S
         const inner = await factory.connect();
         const gate = new Gate();
         // The adapter keeps its better-sqlite3 connection as `client`.
-        connected(direct((inner as unknown as { client: BetterSqlite3.Database }).client, gate));
+        const held = inner as unknown as { client: BetterSqlite3.Database };
+        connected(direct(held.client, gate));
+        held.client = preparedOnce(held.client);
         return gated(inner, gate);
       },
     },

@@ -240,12 +240,14 @@ export function authService(db: Db, options: AuthOptions) {
       if (count) await audit(db, { actor, action: "token.revoke", targetType: "api_token", targetId: id });
     },
 
-    /** The live token behind a bearer credential; records its use. */
+    /** The live token behind a bearer credential; records its use (to the minute). */
     async apiToken(token: string | undefined): Promise<{ id: string; name: string } | null> {
       if (!token || !token.startsWith(API_TOKEN_PREFIX)) return null;
       const row = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) } });
       if (!row || row.revokedAt) return null;
-      await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now() } });
+      // To the minute: a write per request would queue every webhook behind SQLite's write lock.
+      const at = now();
+      if (!row.lastUsedAt || at.getTime() - row.lastUsedAt.getTime() >= 60_000) await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: at } });
       return { id: row.id, name: row.name };
     },
 

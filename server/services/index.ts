@@ -110,7 +110,7 @@ export function servicesFor(config: KeelConfig, database: Database, { log, ...op
     approvalLinks,
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     deadLetterInbox: () => deadLetterInbox(db),
-    webhooks: webhookService(db, { auth, cipher, runs, runNow: (runId, timeoutMs) => inlineWorker().runNow(runId, timeoutMs), ...options }),
+    webhooks: webhookService(db, { auth, cipher, runs, inline: { claim: () => inlineWorker().claim(), runNow: (runId, timeoutMs, claimed) => inlineWorker().runNow(runId, timeoutMs, claimed) }, ...options }),
     intents,
     intentIntake: intentIntake(db, { auth, cipher, intents, ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config, config.chromaUrl, db), ...(options.now ? { now: options.now } : {}) }),

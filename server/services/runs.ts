@@ -5,7 +5,7 @@ import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import type { Graph } from "../../engine/graph/schema";
 import { controlRun, decideApproval, forkRun, setRunOrigin } from "../../engine/runtime/prisma-store-actions";
 import { isFinished, type ControlAction } from "../../engine/runtime/run-status";
-import type { RunStore } from "../../engine/runtime/store";
+import type { NewRun, RunStore } from "../../engine/runtime/store";
 import type { Db } from "../../engine/store";
 import { proposalDiff } from "../../nodes/human/proposal-diff";
 import { audit } from "./audit";
@@ -30,7 +30,17 @@ export const DecideInput = z.object({
 
 export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => void }) {
   return {
-    async start(raw: z.input<typeof StartRunInput>, actor = "operator", trigger = "manual", triggerNodeId?: string) {
+    /**
+     * `delivery` is the webhook delivery that started it, stored in the run's own transaction
+     * (both commit or neither); `claimedBy` creates the run already claimed by that worker.
+     */
+    async start(
+      raw: z.input<typeof StartRunInput>,
+      actor = "operator",
+      trigger = "manual",
+      triggerNodeId?: string,
+      { delivery, claimedBy }: Pick<NewRun, "delivery" | "claimedBy"> = {},
+    ) {
       const input = StartRunInput.parse(raw);
       assertJsonWithin("input", input.input, LIMITS.runInputBytes);
       // Read and written on the store's bare driver: starting runs is a hot path.
@@ -47,6 +57,8 @@ export function runService(db: Db, deps: { store: RunStore; onRunnable?: () => v
         trigger,
         triggerNodeId,
         audit: { actor, detail: { workflow: wf.name } },
+        claimedBy,
+        delivery,
       });
       if (created) deps.onRunnable?.();
       return { id: run.id, status: run.status, created };

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from "../../engine/errors";
 import { webhookTrigger } from "../../nodes/triggers/webhook";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
@@ -8,6 +8,7 @@ import type { AuthService } from "../auth/service";
 import { safeEqual } from "../auth/tokens";
 import type { Cipher } from "../secrets/cipher";
 import { audit } from "./audit";
+import type { NewRun } from "../../engine/runtime/store";
 import type { RunService } from "./runs";
 
 // Inbound webhooks are never anonymous: each request carries an API token
@@ -37,6 +38,12 @@ export interface WebhookAccepted {
   duplicate: boolean;
 }
 
+interface WebhookTriggerNode {
+  id: string;
+  type: string;
+  config?: { respond?: string; timeoutSeconds?: number };
+}
+
 export interface WebhookAnswer {
   status: 200 | 202;
   body: { deliveryId: string; runId: string; status: string; duplicate: boolean; output?: unknown };
@@ -50,17 +57,84 @@ export function webhookService(
     cipher: Cipher;
     runs: RunService;
     now?: () => Date;
-    /** Works a run in this process until it settles or the time is up (synchronous webhooks). */
-    runNow?: (runId: string, timeoutMs: number) => Promise<unknown>;
+    /**
+     * Works a run in this process until it settles or the time is up (synchronous webhooks);
+     * `claim` makes its runs created already claimed by this process, so no other worker takes them.
+     */
+    inline?: { claim(): NonNullable<NewRun["claimedBy"]>; runNow(runId: string, timeoutMs: number, claimed: boolean): Promise<unknown> };
   },
 ) {
   const now = deps.now ?? (() => new Date());
 
   async function findWorkflow(ref: string) {
-    return db.workflow.findFirst({ where: workflowRef(ref), select: { id: true } });
+    return db.workflow.findFirst({ where: workflowRef(ref), select: { id: true, name: true, currentVersionId: true } });
   }
 
   const authenticate = requestAuthenticator(db, deps);
+
+  /** The trigger a published version starts webhook runs at; versions never change, so cached. */
+  const triggers = new Map<string, WebhookTriggerNode | undefined>();
+  async function triggerOf(versionId: string): Promise<WebhookTriggerNode | undefined> {
+    if (triggers.has(versionId)) return triggers.get(versionId);
+    const version = await db.workflowVersion.findUnique({ where: { id: versionId }, select: { graph: true } });
+    const nodes = ((version?.graph as { nodes?: WebhookTriggerNode[] } | undefined)?.nodes ?? [])
+      .filter((n) => n.type === webhookTrigger.type)
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    if (triggers.size >= 1_000) triggers.clear();
+    triggers.set(versionId, nodes[0]);
+    return nodes[0];
+  }
+
+  function findByKey(workflowId: string, idempotencyKey: string) {
+    return db.webhookDelivery.findUnique({ where: { workflowId_idempotencyKey: { workflowId, idempotencyKey } }, select: { id: true, runId: true } });
+  }
+
+  /** Authenticates a request and reads its body as the run's input; stores nothing but the replay guard. */
+  async function accept(request: WebhookRequest) {
+    const bodyText = Buffer.from(request.body).toString("utf8");
+    const workflow = await findWorkflow(request.workflow);
+    const authenticatedBy = await authenticate(workflow ? { scope: workflow.id, credential: signingCredential(workflow.id) } : undefined, request.headers, bodyText);
+    if (!workflow) throw new NotFoundError(`no workflow '${request.workflow}'`);
+
+    const contentType = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() || "application/octet-stream";
+    let body: unknown;
+    if (contentType === "application/json" || contentType.endsWith("+json")) {
+      try {
+        body = bodyText === "" ? null : JSON.parse(bodyText);
+      } catch {
+        throw new ValidationError("body: is not valid JSON", [{ path: "body", message: "is not valid JSON" }]);
+      }
+    } else if (contentType === "application/x-www-form-urlencoded") {
+      body = Object.fromEntries(new URLSearchParams(bodyText));
+    } else {
+      body = { text: bodyText };
+    }
+    assertJsonWithin("body", body, LIMITS.runInputBytes);
+    const idempotencyKey = request.headers.get("idempotency-key")?.slice(0, 200) || null;
+    return { workflow, authenticatedBy, contentType, body, idempotencyKey };
+  }
+
+  /** Stores a delivery without a run (none can start); a repeated Idempotency-Key finds the first. */
+  async function storeAlone(parsed: Awaited<ReturnType<typeof accept>>): Promise<WebhookAccepted> {
+    if (parsed.idempotencyKey) {
+      const existing = await findByKey(parsed.workflow.id, parsed.idempotencyKey);
+      if (existing) return { deliveryId: existing.id, duplicate: true };
+    }
+    try {
+      const delivery = await db.webhookDelivery.create({ data: deliveryRow(parsed, null), select: { id: true } });
+      return { deliveryId: delivery.id, duplicate: false };
+    } catch (error) {
+      // The same key, concurrently: the other request stored it.
+      if (parsed.idempotencyKey && isUniqueViolation(error)) {
+        return { deliveryId: (await findByKey(parsed.workflow.id, parsed.idempotencyKey))!.id, duplicate: true };
+      }
+      throw error;
+    }
+  }
+
+  function deliveryRow(parsed: Awaited<ReturnType<typeof accept>>, runId: string | null) {
+    return { workflowId: parsed.workflow.id, authenticatedBy: parsed.authenticatedBy, idempotencyKey: parsed.idempotencyKey, body: json(parsed.body), contentType: parsed.contentType, runId };
+  }
 
   return {
     /** A new signing secret for the workflow's webhook; shown once, stored sealed. */
@@ -79,76 +153,65 @@ export function webhookService(
     },
 
     async receive(request: WebhookRequest): Promise<WebhookAccepted> {
-      const bodyText = Buffer.from(request.body).toString("utf8");
-      const workflow = await findWorkflow(request.workflow);
-      const authenticatedBy = await authenticate(workflow ? { scope: workflow.id, credential: signingCredential(workflow.id) } : undefined, request.headers, bodyText);
-      if (!workflow) throw new NotFoundError(`no workflow '${request.workflow}'`);
-
-      const contentType = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() || "application/octet-stream";
-      let body: unknown;
-      if (contentType === "application/json" || contentType.endsWith("+json")) {
-        try {
-          body = bodyText === "" ? null : JSON.parse(bodyText);
-        } catch {
-          throw new ValidationError("body: is not valid JSON", [{ path: "body", message: "is not valid JSON" }]);
-        }
-      } else if (contentType === "application/x-www-form-urlencoded") {
-        body = Object.fromEntries(new URLSearchParams(bodyText));
-      } else {
-        body = { text: bodyText };
-      }
-      assertJsonWithin("body", body, LIMITS.runInputBytes);
-
-      const idempotencyKey = request.headers.get("idempotency-key")?.slice(0, 200) || null;
-      if (idempotencyKey) {
-        const existing = await db.webhookDelivery.findUnique({ where: { workflowId_idempotencyKey: { workflowId: workflow.id, idempotencyKey } } });
-        if (existing) return { deliveryId: existing.id, duplicate: true };
-      }
-      try {
-        const delivery = await db.webhookDelivery.create({
-          data: { workflowId: workflow.id, authenticatedBy, idempotencyKey, body: json(body), contentType },
-        });
-        return { deliveryId: delivery.id, duplicate: false };
-      } catch (error) {
-        // The same key, concurrently: the other request stored it.
-        if (idempotencyKey && isUniqueViolation(error)) {
-          const existing = await db.webhookDelivery.findUniqueOrThrow({ where: { workflowId_idempotencyKey: { workflowId: workflow.id, idempotencyKey } } });
-          return { deliveryId: existing.id, duplicate: true };
-        }
-        throw error;
-      }
+      return storeAlone(await accept(request));
     },
 
     /**
-     * Authenticates and stores the delivery, then starts a run at the published version's
-     * Webhook trigger (once per delivery: a repeated Idempotency-Key finds the same run), and
-     * answers at once or, when the trigger asks for it, with the run's result.
+     * Authenticates the request, then stores the delivery and starts a run at the published
+     * version's Webhook trigger in one transaction (a repeated Idempotency-Key finds the same
+     * delivery and run), and answers at once or, when the trigger asks for it, with the run's
+     * result.
      */
     async deliver(request: WebhookRequest): Promise<WebhookAnswer> {
-      const accepted = await this.receive(request);
-      const delivery = await db.webhookDelivery.findUniqueOrThrow({ where: { id: accepted.deliveryId } });
-      const wf = await db.workflow.findUniqueOrThrow({ where: { id: delivery.workflowId }, select: { name: true, currentVersion: { select: { graph: true } } } });
-      const nodes = ((wf.currentVersion?.graph as { nodes?: { id: string; type: string; config?: { respond?: string; timeoutSeconds?: number } }[] } | undefined)?.nodes ?? [])
-        .filter((n) => n.type === webhookTrigger.type)
-        .sort((a, b) => (a.id < b.id ? -1 : 1));
-      const trigger = nodes[0];
+      const parsed = await accept(request);
+      const trigger = parsed.workflow.currentVersionId ? await triggerOf(parsed.workflow.currentVersionId) : undefined;
       if (!trigger) {
-        throw new ConflictError(`'${wf.name}' has no published version with a Webhook trigger; the delivery was stored as ${delivery.id}.`);
+        const stored = await storeAlone(parsed);
+        throw new ConflictError(`'${parsed.workflow.name}' has no published version with a Webhook trigger; the delivery was stored as ${stored.deliveryId}.`);
       }
-      const run = await deps.runs.start(
-        { workflow: delivery.workflowId, input: delivery.body, idempotencyKey: `webhook:${delivery.idempotencyKey ?? delivery.id}` },
-        delivery.authenticatedBy.startsWith("token:") ? `api-token:${delivery.authenticatedBy.slice(6)}` : "webhook",
-        "webhook",
-        trigger.id,
-      );
-      if (!delivery.runId) await db.webhookDelivery.update({ where: { id: delivery.id }, data: { runId: run.id } });
-      const base = { deliveryId: delivery.id, runId: run.id, duplicate: accepted.duplicate };
+      const actor = parsed.authenticatedBy.startsWith("token:") ? `api-token:${parsed.authenticatedBy.slice(6)}` : "webhook";
+      let delivery = parsed.idempotencyKey ? await findByKey(parsed.workflow.id, parsed.idempotencyKey) : null;
+      let duplicate = delivery !== null;
+      let run: { id: string; status: string };
+      let claimedHere = false;
+      if (delivery?.runId) {
+        run = await deps.runs.get(delivery.runId);
+      } else {
+        // The delivery row commits with the run, or neither does: nothing acknowledged is lost,
+        // and nothing is stored that started no run. An earlier delivery with the same key that
+        // found no trigger then gets its run now.
+        const earlier = delivery;
+        let storedId: string = earlier?.id ?? randomUUID();
+        // The caller waits for the result: the run is born claimed by this process, which works
+        // it at once below, rather than queued for whichever worker looks first.
+        const claimedBy = trigger.config?.respond === "result" ? deps.inline?.claim() : undefined;
+        const started = await deps.runs.start(
+          { workflow: parsed.workflow.id, input: parsed.body, ...(parsed.idempotencyKey ? { idempotencyKey: `webhook:${parsed.idempotencyKey}` } : {}) },
+          actor,
+          "webhook",
+          trigger.id,
+          {
+            claimedBy,
+            delivery: { id: storedId, existing: earlier !== null, authenticatedBy: parsed.authenticatedBy, idempotencyKey: parsed.idempotencyKey, body: parsed.body, contentType: parsed.contentType },
+          },
+        );
+        claimedHere = started.created && claimedBy !== undefined;
+        if (!started.created && !earlier && parsed.idempotencyKey) {
+          // The same key, concurrently: the other request stored the delivery with its run.
+          delivery = await findByKey(parsed.workflow.id, parsed.idempotencyKey);
+          storedId = delivery?.id ?? storedId;
+          duplicate = true;
+        }
+        run = started;
+        delivery = { id: storedId, runId: run.id };
+      }
+      const base = { deliveryId: delivery.id, runId: run.id, duplicate };
       if (trigger.config?.respond !== "result") return { status: 202, body: { ...base, status: run.status } };
       const timeoutMs = (trigger.config.timeoutSeconds ?? 30) * 1000;
       const until = Date.now() + timeoutMs;
       // The caller is waiting: run it here rather than wait for a worker to pick it up. If a
       // worker already has it, or it waits for a person or a timer, the loop below waits.
-      if (deps.runNow && run.status === "queued") await deps.runNow(run.id, timeoutMs);
+      if (deps.inline && (claimedHere || run.status === "queued")) await deps.inline.runNow(run.id, timeoutMs, claimedHere);
       for (;;) {
         const current = await deps.runs.get(run.id);
         if (isFinished(current.status)) return { status: 200, body: { ...base, status: current.status, output: current.output } };

@@ -1,11 +1,18 @@
 import { createServer, type Server } from "node:http";
 import next from "next";
+import { errorResponse } from "../http/errors";
+import { bodyLimitFor, capNodeBody, lingerBeforeClose } from "../http/body-limits";
 import { PEER_HEADER } from "../http/request-guards";
+import { loadConfig } from "../config";
+import { webLogger } from "../log";
+import type { Services } from "../services";
 import { READY_PATH } from "./ready";
+import { webhookIngress } from "./webhook-ingress";
 
 // Keel's web server: Next's request handler behind a plain Node HTTP server, so that Keel,
 // not the client, says which address a request came from (the socket's, in PEER_HEADER), and
-// so that `keel start` can tell its own server from another program on the same port.
+// so that `keel start` can tell its own server from another program on the same port. It also
+// answers webhooks itself (webhook-ingress.ts) and caps every request body as it streams in.
 
 
 export interface WebServerOptions {
@@ -28,12 +35,40 @@ function hostOf(header: string | undefined, protocol: string): string | undefine
   }
 }
 
+/** A too-large answer written straight to the socket, closing it: the rest of the body is never read. */
+async function refuse(res: import("node:http").ServerResponse, error: unknown): Promise<void> {
+  const response = errorResponse(error);
+  const body = await response.text();
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  lingerBeforeClose(res.req.socket);
+  res.writeHead(response.status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close" }).end(body);
+}
+
+/**
+ * The services the front server's webhooks use. Its own set, not Next's (getServices): the
+ * route handlers run in Next's bundle, a second copy of Keel's modules whose error classes
+ * would not be the ones this copy's `instanceof` knows. Loaded on the first webhook.
+ */
+function ownServices(): () => Promise<Services> {
+  let services: Promise<Services> | undefined;
+  return () =>
+    (services ??= import("../services").then(({ createServices }) => createServices(loadConfig(), webLogger())).catch((error: unknown) => {
+      services = undefined;
+      throw error;
+    }));
+}
+
 /** Prepares the built app and listens; rejects with the listen error (EADDRINUSE) as is. */
 export async function serveWeb(options: WebServerOptions): Promise<Server> {
   const app = next({ dev: false, dir: options.dir, hostname: options.host, port: options.port });
   await app.prepare();
   const handle = app.getRequestHandler();
   const expected = options.publicUrl ? new URL(options.publicUrl) : undefined;
+  const services = ownServices();
+  const lean = webhookIngress(async () => (await services()).webhooks);
   const server = createServer((req, res) => {
     // Whatever a client sent under this name is replaced: only the socket knows the peer.
     req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
@@ -45,6 +80,15 @@ export async function serveWeb(options: WebServerOptions): Promise<Server> {
     // for this Keel: 421 Misdirected Request, before anything reads it.
     if (expected && hostOf(req.headers.host, expected.protocol) !== expected.host) {
       res.writeHead(421, { "content-type": "text/plain" }).end(`This server answers only for ${expected.host}.\n`);
+      return;
+    }
+    if (lean(req, res)) return;
+    // Next's proxy clones a body (up to 10 MB) before any route handler can refuse it: count
+    // the bytes before Next sees them, and refuse past the largest body the path accepts.
+    const { limit, field } = bodyLimitFor(new URL(req.url ?? "/", "http://keel").pathname);
+    const declared = capNodeBody(req, limit, field, (error) => void refuse(res, error));
+    if (declared) {
+      void refuse(res, declared);
       return;
     }
     void handle(req, res);

@@ -2,10 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../engine/store";
+import { loadConfig } from "../../server/config";
 import { freePort } from "../../server/process/wait";
 import { appRouter } from "../../server/trpc/router";
 import { KeelHttp } from "../support/http";
 import { runKeel, type KeelProcess } from "../support/keel-process";
+import { postLarge } from "../support/large-post";
 import { appRoutes, fillRoute, procedures } from "../support/routes";
 
 // The access matrix is generated from the router and the app's files: a procedure, page or
@@ -240,6 +243,39 @@ describe("a running Keel, signed out", () => {
     const refused = await fetch(`${server.base}/api/webhooks/greeter`, { method: "POST", body: "{}" });
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="keel"');
+  });
+
+  it("refuses a 20 MB webhook body with 413 before reading it, declared or chunked, and starts no run; caps every other route's body too", async () => {
+    const token = (await (await operator.call("auth.tokens.create", "mutation", { name: "big" })).json()).result.data.token as string;
+    const hook = `${server.base}/api/webhooks/greeter`;
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const database = await openDatabase(loadConfig({ KEEL_DATA_DIR: server.dataDir }).database);
+    try {
+      const greeter = await database.db.workflow.findFirstOrThrow({ where: { slug: "greeter" }, select: { id: true } });
+      const runsBefore = await database.db.run.count({ where: { workflowId: greeter.id } });
+      for (const declare of [true, false]) {
+        const refused = await postLarge(hook, { totalBytes: 20 * 1024 * 1024, declare, headers });
+        expect(refused.status, `declared: ${declare}`).toBe(413);
+        expect(JSON.parse(refused.body).error.message).toBe(declare ? "body: is 20 MB; the limit is 256 KB" : "body: is over 256 KB, the limit");
+        // Answered before half the body was sent (here: 16 KB declared, the 256 KB limit and a
+        // chunk undeclared), where Next's proxy would first have taken 10 MB.
+        expect(refused.sentBeforeAnswer, `declared: ${declare}`).toBeLessThan(10 * 1024 * 1024);
+      }
+      expect(await database.db.run.count({ where: { workflowId: greeter.id } })).toBe(runsBefore);
+      // A route Next serves: refused by the front server before Next's proxy clones the body.
+      const trpc = await postLarge(`${server.base}/api/trpc/auth.login`, { totalBytes: 20 * 1024 * 1024, declare: false, headers: { "content-type": "application/json", "x-keel-csrf": "1" } });
+      expect(trpc.status).toBe(413);
+      expect(trpc.sentBeforeAnswer).toBeLessThan(10 * 1024 * 1024);
+    } finally {
+      await database.close();
+    }
+    // The front server's own answers carry the security headers the pages do.
+    const answer = await fetch(hook, { method: "POST", headers, body: '{"name":"Grace"}' });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(answer.headers.get("x-frame-options")).toBe("DENY");
+    // Answered by the front server itself, not by Next (whose proxy sets a page's policy).
+    expect(answer.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
   });
 
   it("rate-limits failed sign-ins with 429 and Retry-After", async () => {

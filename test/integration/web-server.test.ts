@@ -48,6 +48,8 @@ describe("Keel's web server, with KEEL_PUBLIC_URL set", () => {
     for (const host of ["evil.example", `127.0.0.1:${port}`, `keel.test:${port + 1}`, `evil.example:${port}`]) {
       const refused = await raw(port, { path: "/login", headers: { host } });
       expect(refused.status, host).toBe(421);
+      // Webhooks, which the front server answers without Next, too.
+      expect((await raw(port, { method: "POST", path: "/api/webhooks/anything", headers: { host }, body: "{}" })).status, host).toBe(421);
     }
   });
 

@@ -174,6 +174,31 @@ describe.each(databaseKinds())("webhook authentication on $name", (kind) => {
     expect(events.map((ev) => ev.type)).toEqual(["run.started", "node.entered", "node.completed", "node.entered", "run.succeeded"]);
   });
 
+  it("stores the delivery and starts its run in one transaction: when the delivery cannot be stored, no run starts", async () => {
+    const graph = {
+      schemaVersion: 1,
+      nodes: [
+        { id: "hook", type: "trigger.webhook", typeVersion: 1, label: "", position: { x: 0, y: 0 }, config: { respond: "accepted" } },
+        { id: "done", type: "flow.end", typeVersion: 1, label: "", position: { x: 1, y: 0 }, config: {} },
+      ],
+      edges: [{ id: "e1", source: "hook", sourcePort: "out", target: "done", targetPort: "in" }],
+    };
+    const wf = await services.workflows.create({ name: "Hook atomic", graph });
+    await services.publishing.publish({ id: wf.id });
+    const request = (key: string) => ({ workflow: wf.id, headers: new Headers({ authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": key }), body: Buffer.from('{"n":1}') });
+    const first = await services.webhooks.deliver(request("atomic-1"));
+    expect((await env.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: first.body.deliveryId } })).runId).toBe(first.body.runId);
+    // A delivery row that cannot be written (its id is taken) takes the run's insert down with it.
+    const colliding = { id: first.body.deliveryId, existing: false, authenticatedBy: "signature", idempotencyKey: "atomic-2", body: { n: 2 }, contentType: "application/json" };
+    await expect(services.runs.start({ workflow: wf.id, input: { n: 2 }, idempotencyKey: "webhook:atomic-2" }, "webhook", "webhook", "hook", { delivery: colliding })).rejects.toThrow();
+    expect(await env.database.db.run.count({ where: { workflowId: wf.id } })).toBe(1);
+    expect(await env.database.db.webhookDelivery.count({ where: { workflowId: wf.id } })).toBe(1);
+    // The sender's retry with that key is then a first delivery, with its run.
+    const retried = await services.webhooks.deliver(request("atomic-2"));
+    expect(retried).toMatchObject({ status: 202, body: { duplicate: false, status: "queued" } });
+    expect((await env.database.db.webhookDelivery.findUniqueOrThrow({ where: { id: retried.body.deliveryId } })).runId).toBe(retried.body.runId);
+  });
+
   it("answers 202 with the run id when a synchronous run outlasts its timeout, and a worker finishes it", async () => {
     const slow = await services.workflows.create({
       name: "Hook slow",
