@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { SESSION_COOKIE } from "../../server/http/cookies";
 import { getServices } from "../../server/services";
 import { OperatorShell } from "../_components/OperatorShell";
+import { RunChangesProvider } from "../_components/test-run/use-run-changes";
 
 // Every page in this group needs a signed-in operator; the check is here, on the server,
 // against the session table (not only in proxy.ts).
@@ -14,5 +15,9 @@ export default async function OperatorLayout({ children }: { children: ReactNode
     const path = (await headers()).get("x-keel-path") ?? "/";
     redirect(path === "/" ? "/login" : `/login?next=${encodeURIComponent(path)}`);
   }
-  return <OperatorShell>{children}</OperatorShell>;
+  return (
+    <RunChangesProvider>
+      <OperatorShell>{children}</OperatorShell>
+    </RunChangesProvider>
+  );
 }

@@ -86,10 +86,14 @@ test("approve from the queue with the keyboard, and the run finishes", async ({ 
   const wf = await refundWorkflow(page, "Refunds by keyboard");
   const { runId, approvalId } = await waitingApproval(page, wf, { order: "K-100", amount: 40, note: "dented" });
 
+  // Every open SSE stream holds one of the browser's six connections to Keel: the page keeps one.
+  const streams: string[] = [];
+  page.on("request", (request) => void (request.url().includes("/api/trpc/run.onChange") && streams.push(request.url())));
   await page.goto("/approvals");
   await expect(page.getByTestId("approval-count")).toBeVisible();
   const item = page.locator(`[data-testid="approval-item"][data-id="${approvalId}"]`);
   await expect(item).toBeVisible();
+  expect(streams).toHaveLength(1);
   // j moves down the queue until our item has the focus (others may wait above it).
   for (let i = 0; i < 30 && (await item.getAttribute("data-focused")) !== "true"; i++) await page.keyboard.press("j");
   await expect(item).toHaveAttribute("data-focused", "true");

@@ -265,6 +265,8 @@ test("with an LLM endpoint saved in Settings: the model routes, classifies and d
 
   const post = await submitIntent({ text: "Write a post announcing the booking page", fields: { topic: "the booking page", publishUrl: `${sink.url}/posts` } });
   expect([post.via, post.label]).toEqual(["llm", "content"]);
+  // The run stops at the review (a failure here names the state it reached instead).
+  await expect.poll(() => runStatus(page, post.runId!), { timeout: 30_000, message: `content run ${post.runId}` }).toBe("waiting");
   await editAndApprove(page, "Publish 'the booking page'?", "Body", "EDITED: book online at any hour.");
   await expect.poll(() => sink.calls.length, { timeout: 30_000 }).toBe(2);
   expect(JSON.parse(sink.calls[1]!.body)).toEqual({ title: "the booking page", body: "EDITED: book online at any hour." });
