@@ -230,10 +230,15 @@ describe.each(databaseKinds())("the egress allowlist in Settings on $name", (kin
     await saveEgressAllowlist(env.database.db, { entries: ["10.9.0.0/16", "10.8.0.1"] }, "operator");
     clock = 4_999;
     expect((await policy()).allowlist).toHaveLength(2);
-    clock = 5_000;
+    // A refused request asks for a fresh read: it sees the edit at once.
+    expect((await policy({ fresh: true })).allowlist).toHaveLength(3);
+    await saveEgressAllowlist(env.database.db, { entries: ["10.9.0.0/16", "10.8.0.1", "10.8.0.2"] }, "operator");
+    clock = 9_998;
     expect((await policy()).allowlist).toHaveLength(3);
-    await env.database.db.setting.update({ where: { key: "egress.allowlist" }, data: { value: { entries: ["not a valid entry!"] } } });
     clock = 10_000;
+    expect((await policy()).allowlist).toHaveLength(4);
+    await env.database.db.setting.update({ where: { key: "egress.allowlist" }, data: { value: { entries: ["not a valid entry!"] } } });
+    clock = 20_000;
     expect((await policy()).allowlist.map((e) => e.kind)).toEqual(["host"]);
     await saveEgressAllowlist(env.database.db, { entries: [] }, "operator");
   });
@@ -246,7 +251,9 @@ describe.each(databaseKinds())("the egress allowlist in Settings on $name", (kin
     });
     await services.publishing.publish({ id: wf.id });
     const refused = await services.runs.start({ workflow: wf.id, input: {} });
-    await new Worker(runtimeDeps(env.database), { id: "egress-1" }).drain();
+    // One worker throughout: its cached allowlist must not outlive the operator's edit.
+    const worker = new Worker(runtimeDeps(env.database), { id: "egress-1" });
+    await worker.drain();
     const dead = await env.database.db.run.findUniqueOrThrow({ where: { id: refused.id } });
     expect(dead.status).toBe("dead");
     expect((dead.error as { message: string }).message).toContain("127.0.0.1 is a loopback address (127.0.0.0/8); add it to the egress allowlist in Settings");
@@ -254,7 +261,7 @@ describe.each(databaseKinds())("the egress allowlist in Settings on $name", (kin
 
     await saveEgressAllowlist(env.database.db, { entries: ["127.0.0.1"] }, "operator");
     const allowed = await services.runs.start({ workflow: wf.id, input: {} });
-    await new Worker(runtimeDeps(env.database), { id: "egress-2" }).drain();
+    await worker.drain();
     expect((await env.database.db.run.findUniqueOrThrow({ where: { id: allowed.id } })).status).toBe("succeeded");
     expect(sink.calls).toHaveLength(1);
 
