@@ -2,7 +2,7 @@ import { ConfigurationError, isKeelError, PermanentError, RetryableError } from 
 import { formatBytes } from "../../engine/limits";
 import type { ExecutionContext, StepResult } from "../../engine/registry";
 import { renderIn } from "../expression-data";
-import { sendGuarded, type EgressPolicy, type GuardedResponse } from "./egress/guard.server";
+import { EgressRefusedError, sendGuarded, type EgressPolicy, type GuardedResponse } from "./egress/guard.server";
 import type { httpRequestNode } from "./http-request";
 
 type Config = ReturnType<(typeof httpRequestNode)["config"]["parse"]>;
@@ -11,8 +11,11 @@ type Config = ReturnType<(typeof httpRequestNode)["config"]["parse"]>;
 export const MAX_REDIRECTS = 5;
 
 export interface HttpRequestDeps {
-  /** The egress policy in force: the allowlist (briefly cached by the caller) and the resolver. */
-  egress(): Promise<EgressPolicy>;
+  /**
+   * The egress policy in force: the allowlist (briefly cached by the caller) and the resolver;
+   * `fresh` reads the allowlist again, past the cache.
+   */
+  egress(options?: { fresh?: boolean }): Promise<EgressPolicy>;
 }
 
 /** Credential kinds http.request can send, and how. */
@@ -69,10 +72,15 @@ export function httpRequestExecutor(deps: HttpRequestDeps) {
     const what = `${ctx.config.method} ${parsed.host}`;
     let response: GuardedResponse;
     try {
-      response = await sendGuarded(
-        { url: parsed, method: ctx.config.method, headers, body, signal: ctx.signal, maxBytes: ctx.config.maxResponseBytes, maxRedirects: MAX_REDIRECTS, identityHeaders: Object.keys(auth) },
-        await deps.egress(),
-      );
+      const request = { url: parsed, method: ctx.config.method, headers, body, signal: ctx.signal, maxBytes: ctx.config.maxResponseBytes, maxRedirects: MAX_REDIRECTS, identityHeaders: Object.keys(auth) };
+      try {
+        response = await sendGuarded(request, await deps.egress());
+      } catch (error) {
+        // An allowlist entry the operator just added may be newer than the cached policy: a
+        // refusal is checked once more against the stored allowlist before it stands.
+        if (!(error instanceof EgressRefusedError)) throw error;
+        response = await sendGuarded(request, await deps.egress({ fresh: true }));
+      }
     } catch (error) {
       if (ctx.signal.aborted || error instanceof PermanentError || error instanceof RetryableError) throw error;
       throw new RetryableError(`${what}: ${(error as Error).message}`, undefined, { cause: error });

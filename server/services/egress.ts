@@ -36,9 +36,9 @@ export async function saveEgressAllowlist(db: Db, input: unknown, actor = "opera
 
 /**
  * The policy workers apply: the stored allowlist plus `extra` (KEEL_EGRESS_ALLOW), re-read at
- * most every `cacheMs`. A stored value that no longer parses counts as empty (strict), never as open.
+ * most every `cacheMs` (or at once when asked for a fresh read). A stored value that no longer parses counts as empty (strict), never as open.
  */
-export function egressPolicySource(db: Db, extra: readonly string[] = [], options: { cacheMs?: number; now?: () => number } = {}): () => Promise<EgressPolicy> {
+export function egressPolicySource(db: Db, extra: readonly string[] = [], options: { cacheMs?: number; now?: () => number } = {}): (read?: { fresh?: boolean }) => Promise<EgressPolicy> {
   const cacheMs = options.cacheMs ?? EGRESS_CACHE_MS;
   const now = options.now ?? Date.now;
   let cached: { at: number; policy: Promise<EgressPolicy> } | undefined;
@@ -49,8 +49,8 @@ export function egressPolicySource(db: Db, extra: readonly string[] = [], option
     });
     return { allowlist: parseAllowlist([...stored.entries, ...extra]), resolve: systemResolver };
   };
-  return () => {
-    if (!cached || now() - cached.at >= cacheMs) {
+  return (read = {}) => {
+    if (!cached || read.fresh || now() - cached.at >= cacheMs) {
       const policy = load();
       cached = { at: now(), policy };
       // A failed read is not cached: the next step tries again.

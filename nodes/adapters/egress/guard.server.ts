@@ -38,6 +38,9 @@ export function bareHost(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, "");
 }
 
+/** A destination the egress policy refuses (private, loopback, link-local and not allowlisted). */
+export class EgressRefusedError extends PermanentError {}
+
 /**
  * Checks where a request to `url` would connect and returns the one address to connect to.
  * `field` names the URL in errors (`url`, or `url (redirect 2 to …)`).
@@ -49,7 +52,7 @@ export async function checkDestination(url: URL, policy: EgressPolicy, field = "
   if (literal) {
     const blocked = blockedRange(literal);
     if (blocked && !allowsAddress(policy.allowlist, unmapped(literal), port)) {
-      throw new PermanentError(`${field}: ${host} ${blocked.reason} (${blocked.range}); ${HINT}`);
+      throw new EgressRefusedError(`${field}: ${host} ${blocked.reason} (${blocked.range}); ${HINT}`);
     }
     return { address: formatIp(literal), family: literal.family };
   }
@@ -69,7 +72,7 @@ export async function checkDestination(url: URL, policy: EgressPolicy, field = "
     if (!ip) throw new PermanentError(`${field}: ${host} resolved to '${resolved.address}', which is not an IP address`);
     const blocked = blockedRange(ip);
     if (blocked && !allowsAddress(policy.allowlist, unmapped(ip), port)) {
-      throw new PermanentError(`${field}: ${resolved.address} (resolved from ${host}) ${blocked.reason} (${blocked.range}); ${HINT}`);
+      throw new EgressRefusedError(`${field}: ${resolved.address} (resolved from ${host}) ${blocked.reason} (${blocked.range}); ${HINT}`);
     }
   }
   return addresses[0]!;
