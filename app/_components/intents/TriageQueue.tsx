@@ -30,11 +30,12 @@ function useTriage(onRouted?: (name: string) => void) {
   const [choice, setChoice] = useState<Record<string, string>>({});
   const choose = useMutation(
     trpc.intent.choose.mutationOptions({
-      onSuccess: (_result, input) => {
+      // The workflow's name is taken as the choice is sent: the live list may drop the item first.
+      onMutate: (input) => ({ name: queue.data?.find((i) => i.id === input.id)?.choices.find((c) => c.workflowId === input.workflow)?.name }),
+      onSuccess: (_result, _input, context) => {
         void queryClient.invalidateQueries({ queryKey: trpc.intent.triage.queryKey() });
         void queryClient.invalidateQueries({ queryKey: trpc.approval.count.queryKey() });
-        const item = queue.data?.find((i) => i.id === input.id);
-        onRouted?.(item?.choices.find((c) => c.workflowId === input.workflow)?.name ?? "the chosen workflow");
+        onRouted?.(context?.name ?? "the chosen workflow");
       },
     }),
   );
