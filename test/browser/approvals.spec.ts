@@ -1,21 +1,10 @@
 import { expect, test, type Page } from "@playwright/test";
 import { startSink } from "../support/http-sink";
+import { api, query } from "../support/browser-trpc";
 
 // The approval queue against the built app: the worker of `keel start` runs each workflow to
 // its approval; the operator decides in the page; the step after the approval sends what was
 // approved to a real HTTP peer on 127.0.0.1, so the test sees what the decision changed.
-
-async function api(page: Page, path: string, input?: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input ?? {}, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
-
-async function query(page: Page, path: string, input: unknown) {
-  const response = await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
 
 let sink: Awaited<ReturnType<typeof startSink>>;
 test.beforeAll(async () => {

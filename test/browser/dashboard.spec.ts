@@ -1,16 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-
-async function api(page: Page, path: string, input: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
-
-async function query(page: Page, path: string, input: unknown) {
-  const response = await page.request.get(input === undefined ? `/api/trpc/${path}` : `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
+import { expect, test } from "@playwright/test";
+import { api, query } from "../support/browser-trpc";
 
 const GRAPH = {
   schemaVersion: 1,

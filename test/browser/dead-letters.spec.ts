@@ -1,22 +1,11 @@
 import { expect, test, type Page } from "@playwright/test";
 import { startSink } from "../support/http-sink";
+import { api, query } from "../support/browser-trpc";
 
 // Dead letters against the built app: an HTTP step whose peer (a real server on 127.0.0.1)
 // refuses with a 4xx fails for good and lands in the inbox; the operator retries it with the
 // run's input edited (checked against the trigger's input schema; a new idempotency key, shown
 // first) or, once the peer is fixed, retries a selection under the same key; the runs finish.
-
-async function api(page: Page, path: string, input?: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input ?? {}, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
-
-async function query(page: Page, path: string, input?: unknown) {
-  const response = await page.request.get(`/api/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`);
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
 
 let sink: Awaited<ReturnType<typeof startSink>>;
 /** Paths the peer refuses (400) until a test says otherwise. */

@@ -1,10 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-
-async function api(page: Page, path: string, input: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
+import { api } from "../support/browser-trpc";
 
 /** A published workflow whose run waits at a form, and that form's id (once the worker got there). */
 async function pendingForm(page: Page, name: string): Promise<{ formId: string; runId: string }> {

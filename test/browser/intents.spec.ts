@@ -1,20 +1,10 @@
 import { expect, test, type Page } from "@playwright/test";
+import { api, query } from "../support/browser-trpc";
 
 // The coordinator as the operator meets it: the Intents page, "Try it" on a starter workflow,
 // a request Keel is unsure about routed by hand, and support triage end to end with no LLM:
 // the operator writes the answer on the form page, edits it at the approval, and the email in
 // the outbox carries the edited text (no SMTP credential here).
-
-async function api(page: Page, path: string, input: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
-
-async function query(page: Page, path: string, input?: unknown) {
-  const url = input === undefined ? `/api/trpc/${path}` : `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
-  return (await (await page.request.get(url)).json()).result.data;
-}
 
 async function pendingFor(page: Page, runId: string, nodeId: string): Promise<string> {
   let id: string | undefined;

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { startOpenAIServer, type OpenAIServer } from "../support/openai-server";
+import { api, query } from "../support/browser-trpc";
 
 // The LLM endpoint set on the Settings page against a local OpenAI-compatible server started by
 // the test: a wrong key is reported next to the key field, the right one connects, and after
@@ -11,16 +12,6 @@ import { startOpenAIServer, type OpenAIServer } from "../support/openai-server";
 const API_KEY = "sk-keel-browser-3e1f5a7c9b";
 let server: OpenAIServer;
 
-async function api(page: Page, path: string, input?: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input ?? {}, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
-async function query(page: Page, path: string, input?: unknown) {
-  const response = await page.request.get(`/api/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`);
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
 const node = (id: string, type: string, config: Record<string, unknown> = {}, x = 0) => ({ id, type, typeVersion: 1, label: id, position: { x, y: 0 }, config });
 const edge = (id: string, source: string, target: string, sourcePort = "out") => ({ id, source, sourcePort, target, targetPort: "in" });
 

@@ -1,10 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-
-async function api(page: Page, path: string, input: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
+import { expect, test } from "@playwright/test";
+import { api } from "../support/browser-trpc";
 
 test("a waiting approval shows up in the notifications, unread first, with a count in the nav", async ({ page }) => {
   await page.goto("/");

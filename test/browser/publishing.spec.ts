@@ -1,12 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import { CONSTRUCTS } from "../graph/constructs.fixture";
-
-async function api(page: import("@playwright/test").Page, path: string, input: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
+import { api } from "../support/browser-trpc";
 
 test("a draft with problems lists them and cannot be published; a valid one publishes and rolls back", async ({ page }) => {
   await page.goto("/");

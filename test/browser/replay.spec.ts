@@ -2,6 +2,7 @@ import { expect, test, type Page } from "@playwright/test";
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { startSink } from "../support/http-sink";
+import { api, query } from "../support/browser-trpc";
 
 // A run that retries once against a flaky local peer, passes an approval and finishes; its
 // replay, scrubbed step by step; a fork from a middle step with edited input; and a replay whose
@@ -9,16 +10,6 @@ import { startSink } from "../support/http-sink";
 
 const SHOTS = "test-results/screenshots";
 
-async function api(page: Page, path: string, input: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
-async function query(page: Page, path: string, input: unknown) {
-  const response = await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
 async function pendingApprovalOf(page: Page, runId: string): Promise<{ id: string; packet: { title: string } }> {
   let found: { id: string; packet: { title: string } } | undefined;
   await expect

@@ -1,15 +1,10 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { api } from "../support/browser-trpc";
 
 // The runs list (filters, search in input and output, live statuses) and the Run button's form
 // generated from a manual trigger's input schema (trigger.manual@2).
 
 const SHOTS = "test-results/screenshots";
-
-async function api(page: Page, path: string, input: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
 
 const node = (id: string, type: string, config: Record<string, unknown> = {}, typeVersion = 1, x = 0) => ({ id, type, typeVersion, label: id, position: { x, y: 0 }, config });
 const edge = (id: string, source: string, target: string, sourcePort = "out") => ({ id, source, sourcePort, target, targetPort: "in" });

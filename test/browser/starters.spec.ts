@@ -5,6 +5,7 @@ import { allowPeer } from "../support/browser-egress";
 import { startSink } from "../support/http-sink";
 import { startOpenAIServer, type ChatRequest, type ChatReply, type OpenAIServer } from "../support/openai-server";
 import { startSmtpSink } from "../support/smtp-sink";
+import { api as mutate, query } from "../support/browser-trpc";
 
 // The three starter workflows end to end in the browser, as seeded (published on first start),
 // against peers this file starts: an SMTP server, an HTTP sink (the CMS) and an OpenAI-compatible
@@ -42,15 +43,6 @@ function model(request: ChatRequest): ChatReply {
   return { content: "A short summary." };
 }
 
-async function call(page: Page, path: string, input: unknown, kind: "query" | "mutation" = "mutation") {
-  const response =
-    kind === "mutation"
-      ? await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } })
-      : await page.request.get(input === undefined ? `/api/trpc/${path}` : `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
-  expect(response.ok(), `${path}: ${await response.text()}`).toBe(true);
-  return (await response.json()).result.data;
-}
-
 /** A request posted through the API with a token, as another system would. */
 async function submitIntent(input: { text: string; email?: string; name?: string; fields?: Record<string, unknown> }) {
   const response = await api.post("/api/trpc/intent.submit", { data: input });
@@ -58,7 +50,7 @@ async function submitIntent(input: { text: string; email?: string; name?: string
   return (await response.json()).result.data as { id: string; status: string; via: string | null; label: string | null; runId: string | null };
 }
 
-const runStatus = async (page: Page, runId: string) => ((await call(page, "run.get", { id: runId }, "query")) as { status: string }).status;
+const runStatus = async (page: Page, runId: string) => ((await query(page, "run.get", { id: runId })) as { status: string }).status;
 const mailTo = (address: string) => smtp.received.filter((m) => m.to.includes(address));
 
 /** Opens the queue item with this title (a form or an approval) from /approvals by clicking it. */
@@ -92,11 +84,11 @@ test.afterAll(async ({ browser }) => {
   const context = await browser.newContext({ baseURL: BASE_URL, storageState: OPERATOR_STATE });
   try {
     const page = await context.newPage();
-    await call(page, "settings.saveLlmEndpoint", { baseUrl: "", apiKey: "" });
-    if (llmBefore) await call(page, "settings.saveLlm", { defaultModel: llmBefore.defaultModel ?? "", prices: llmBefore.prices });
-    const credentials = (await call(page, "credential.list", undefined, "query")) as { name: string }[];
-    if (credentials.some((c) => c.name === "smtp")) await call(page, "credential.remove", { name: "smtp" });
-    if (routingBefore) await call(page, "intent.saveRouting", routingBefore);
+    await mutate(page, "settings.saveLlmEndpoint", { baseUrl: "", apiKey: "" });
+    if (llmBefore) await mutate(page, "settings.saveLlm", { defaultModel: llmBefore.defaultModel ?? "", prices: llmBefore.prices });
+    const credentials = (await query(page, "credential.list")) as { name: string }[];
+    if (credentials.some((c) => c.name === "smtp")) await mutate(page, "credential.remove", { name: "smtp" });
+    if (routingBefore) await mutate(page, "intent.saveRouting", routingBefore);
   } finally {
     await context.close();
     await api?.dispose();
@@ -107,13 +99,13 @@ test.afterAll(async ({ browser }) => {
 test("without an LLM: the editor marks outbox-only mail; support triage, content publishing (routed from the approval queue's triage) and onboarding reach the peers with the operator's edits", async ({ page, playwright }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto("/");
-  const { token } = (await call(page, "auth.tokens.create", { name: "starters e2e" })) as { token: string };
+  const { token } = (await mutate(page, "auth.tokens.create", { name: "starters e2e" })) as { token: string };
   api = await playwright.request.newContext({ baseURL: BASE_URL, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
   await allowPeer(page, sink.url);
-  routingBefore = await call(page, "intent.routing", undefined, "query");
+  routingBefore = await query(page, "intent.routing");
   // Rules for two kinds of request; minSimilarity 1 keeps the memory fallback out, so anything
   // else waits in triage whatever earlier tests routed.
-  await call(page, "intent.saveRouting", {
+  await mutate(page, "intent.saveRouting", {
     threshold: 0.6,
     minSimilarity: 1,
     rules: [
@@ -123,7 +115,7 @@ test("without an LLM: the editor marks outbox-only mail; support triage, content
   });
 
   // Seeded and published on first start: no publish step before trying them.
-  const workflows = (await call(page, "workflow.list", undefined, "query")) as { id: string; slug: string; currentVersion: number | null }[];
+  const workflows = (await query(page, "workflow.list")) as { id: string; slug: string; currentVersion: number | null }[];
   const bySlug = new Map(workflows.map((w) => [w.slug, w]));
   expect(["customer-onboarding", "support-triage", "content-publishing"].map((slug) => bySlug.get(slug)?.currentVersion ?? null).every((v) => v !== null)).toBe(true);
 
@@ -157,7 +149,7 @@ test("without an LLM: the editor marks outbox-only mail; support triage, content
   await smtpForm.getByRole("button", { name: "Save SMTP credential" }).click();
   // Cleared once saved.
   await expect(smtpForm.getByLabel(/^Name/)).toHaveValue("");
-  expect(await call(page, "outbox.undeliverable", { workflow: "support-triage" }, "query")).toEqual([]);
+  expect(await query(page, "outbox.undeliverable", { workflow: "support-triage" })).toEqual([]);
   const checked = page.waitForResponse((r) => r.url().includes("outbox.undeliverable"));
   await page.goto(editorUrl);
   await checked;
@@ -183,7 +175,7 @@ test("without an LLM: the editor marks outbox-only mail; support triage, content
   await expect(page.getByTestId("memory-result").filter({ hasText: "Answer sent: EDITED: the duplicate charge is refunded today." })).toHaveCount(1);
 
   // Content publishing: no rule matches, so it waits in the approval queue as a request to route.
-  const countBefore = (await call(page, "approval.count", undefined, "query")) as { pending: number; triage: number };
+  const countBefore = (await query(page, "approval.count")) as { pending: number; triage: number };
   await page.goto("/approvals");
   const waitingBefore = countBefore.pending + countBefore.triage;
   if (waitingBefore > 0) await expect(page.getByTestId("approval-count")).toHaveText(String(waitingBefore));
@@ -204,7 +196,7 @@ test("without an LLM: the editor marks outbox-only mail; support triage, content
   await page.keyboard.press("Enter");
   await expect(triage).toHaveCount(0);
   await expect(page.getByTestId("queue-message")).toHaveText("Sent to Content publishing; Keel learns from your choice.");
-  const routed = (await call(page, "intent.get", { id: post.id }, "query")) as { status: string; via: string; runId: string };
+  const routed = (await query(page, "intent.get", { id: post.id })) as { status: string; via: string; runId: string };
   expect([routed.status, routed.via]).toEqual(["routed", "operator"]);
   await openFromQueue(page, "Write the post");
   await page.getByLabel("Title").fill("Spring hours");
@@ -222,9 +214,9 @@ test("without an LLM: the editor marks outbox-only mail; support triage, content
   await expect.poll(() => runStatus(page, signup.runId!), { timeout: 30_000 }).toBe("succeeded");
   const subjects = mailTo("alan@example.test").map((m) => /Subject: (.*)/.exec(m.raw)?.[1]);
   expect(subjects).toEqual(["Welcome aboard, Alan Turing", "How is it going, Alan Turing?"]);
-  const events = (await call(page, "run.events", { id: signup.runId }, "query")) as { nodeId: string | null }[];
+  const events = (await query(page, "run.events", { id: signup.runId })) as { nodeId: string | null }[];
   expect(events.some((e) => e.nodeId === "wait")).toBe(false);
-  const note = (await call(page, "memory.search", { query: "onboarded", subject: "contact:alan@example.test", topK: 3 }, "query")) as { items: { text: string }[] };
+  const note = (await query(page, "memory.search", { query: "onboarded", subject: "contact:alan@example.test", topK: 3 })) as { items: { text: string }[] };
   expect(note.items.map((i) => i.text)).toContain("Onboarded Alan Turing (Bletchley), signed up via the website; deal 'Onboarding Alan Turing' opened; welcome and check-in emails sent.");
 });
 
@@ -237,7 +229,7 @@ test("with an LLM endpoint saved in Settings: the model routes, classifies and d
   await form.getByRole("button", { name: "Save endpoint" }).click();
   await expect(form.getByTestId("llm-connection")).toHaveText("Endpoint saved.");
   // The templates' LLM steps name no model: they use the default chosen here.
-  llmBefore = (await call(page, "settings.llm", undefined, "query")) as { defaultModel?: string; prices: Record<string, unknown> };
+  llmBefore = (await query(page, "settings.llm")) as { defaultModel?: string; prices: Record<string, unknown> };
   const settings = page.getByRole("form", { name: "LLM settings" });
   await settings.getByLabel(/Default model/).fill("gpt-4o-mini");
   await settings.getByRole("button", { name: "Save LLM settings" }).click();
@@ -259,7 +251,7 @@ test("with an LLM endpoint saved in Settings: the model routes, classifies and d
   expect(mailTo("linus@example.test")[0]!.raw).not.toContain("the model's draft");
   await page.goto(`/runs/${support.runId}`);
   await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 30_000 });
-  const events = (await call(page, "run.events", { id: support.runId }, "query")) as { nodeId: string | null }[];
+  const events = (await query(page, "run.events", { id: support.runId })) as { nodeId: string | null }[];
   expect(events.some((e) => e.nodeId === "draft")).toBe(true);
   expect(events.some((e) => e.nodeId === "write")).toBe(false);
 

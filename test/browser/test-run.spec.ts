@@ -2,18 +2,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { approvalFlow } from "../support/editor-graphs";
 import { allowPeer } from "../support/browser-egress";
 import { startSink } from "../support/http-sink";
-
-async function api(page: Page, path: string, input: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
-
-async function query(page: Page, path: string, input?: unknown) {
-  const response = await page.request.get(`/api/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`);
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
+import { api, query } from "../support/browser-trpc";
 
 
 const node = (page: Page, id: string) => page.getByTestId("workflow-canvas").locator(`[data-node-id="${id}"]`);

@@ -1,19 +1,8 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { approvalFlow } from "../support/editor-graphs";
 import { startSink } from "../support/http-sink";
 import { allowPeer } from "../support/browser-egress";
-
-async function api(page: Page, path: string, input: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
-
-async function query(page: Page, path: string, input: unknown) {
-  const response = await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
+import { api, query } from "../support/browser-trpc";
 
 test.use({ viewport: { width: 1280, height: 800 } });
 

@@ -1,12 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { TEMPLATES } from "../../prisma/templates";
 import { CONSTRUCTS } from "../graph/constructs.fixture";
-
-async function api(page: Page, path: string, input: unknown) {
-  const response = await page.request.post(`/api/trpc/${path}`, { data: input, headers: { "x-keel-csrf": "1" } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return (await response.json()).result.data;
-}
+import { api } from "../support/browser-trpc";
 
 const item = (page: Page, name: string) => page.getByTestId("workflow-item").filter({ has: page.getByRole("link", { name, exact: true }) });
 
