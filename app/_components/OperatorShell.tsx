@@ -4,7 +4,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
-import { useTRPC } from "../_trpc/client";
+import { signOutStarted, useTRPC } from "../_trpc/client";
 import { usePendingApprovalCount } from "./use-live-approvals";
 
 const NAV = [
@@ -29,6 +29,7 @@ export function OperatorShell({ children }: { children: ReactNode }) {
   const waiting = usePendingApprovalCount();
   const logout = useMutation(
     trpc.auth.logout.mutationOptions({
+      onMutate: signOutStarted,
       onSettled: () => window.location.assign("/login"),
     }),
   );

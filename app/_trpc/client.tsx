@@ -9,8 +9,16 @@ import { retryUnlessClientError } from "../_components/query-retry";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
+// Set while the operator signs out: the requests still in flight then answer 401 by design, and
+// must not send the page to "sign in again, then back here" ahead of the sign-out's own /login.
+let signingOut = false;
+export function signOutStarted() {
+  signingOut = true;
+}
+
 // A session that ends while a page is open sends the operator back to sign in, then here.
 function signInAgainOnUnauthorized(error: unknown) {
+  if (signingOut) return;
   if (error instanceof TRPCClientError && error.data?.code === "UNAUTHORIZED" && !window.location.pathname.startsWith("/login")) {
     window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
   }
