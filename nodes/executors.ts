@@ -3,13 +3,13 @@ import type { AnyNodeMeta, ExecutionContext, NodeExecutor, NodeMeta, StepResult 
 import { emailSendNode } from "./adapters/email-send";
 import { emailExecutor } from "./adapters/email-send.server";
 import { httpRequestNode } from "./adapters/http-request";
-import { systemResolver, type EgressPolicy } from "./adapters/egress/guard.server";
+import { systemResolver, type EgressPolicy } from "../infra/http/egress-guard";
 import { httpRequestExecutor } from "./adapters/http-request.server";
 import type { Db } from "../engine/store";
 import { setNode } from "./data/set";
 import { llmChatNode } from "./llm/chat";
 import { llmClassifyNode } from "./llm/classify";
-import type { LlmClient } from "./llm/client.server";
+import type { LlmClient } from "../infra/llm/client";
 import { llmExtractNode } from "./llm/extract";
 import { llmExecutors } from "./llm/llm.server";
 import { memoryExecutors, type MemoryDeps } from "./memory/memory.server";

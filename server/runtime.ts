@@ -4,7 +4,7 @@ import type { Database } from "../engine/store";
 import { createExecutors } from "../nodes/executors";
 import type { MemoryDeps } from "../nodes/memory/memory.server";
 import { registry } from "../nodes/catalog";
-import { createLlmClient, noEndpointError, type LlmClient, type LlmEndpoint } from "../nodes/llm/client.server";
+import { createLlmClient, noEndpointError, type LlmClient, type LlmEndpoint } from "../infra/llm/client";
 import type { KeelConfig } from "./config";
 import { createCipher } from "./secrets/cipher";
 import { ensureSecret } from "./secret-key";

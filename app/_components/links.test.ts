@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { absoluteLink } from "../../nodes/notify/operator-email.server";
+import { absoluteLink } from "../../infra/mail/operator-email";
 import { notificationHref } from "./notification-href";
 import { safeNextPath } from "./safe-next";
 

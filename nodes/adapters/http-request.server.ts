@@ -2,8 +2,9 @@ import { ConfigurationError, isKeelError, PermanentError, RetryableError } from 
 import { formatBytes } from "../../engine/limits";
 import type { ExecutionContext, StepResult } from "../../engine/registry";
 import { renderIn } from "../expression-data";
-import { EgressRefusedError, sendGuarded, type EgressPolicy, type GuardedResponse } from "./egress/guard.server";
+import { EgressRefusedError, sendGuarded, type EgressPolicy, type GuardedResponse } from "../../infra/http/egress-guard";
 import type { httpRequestNode } from "./http-request";
+import { retryAfterMs } from "../../infra/http/retry-after";
 
 type Config = ReturnType<(typeof httpRequestNode)["config"]["parse"]>;
 
@@ -36,15 +37,6 @@ async function authHeaders(ctx: ExecutionContext<Config>, credential: string): P
   if (opened.kind === "bearer") return { authorization: `Bearer ${s.token}` };
   if (opened.kind === "basic") return { authorization: `Basic ${Buffer.from(`${s.user}:${s.password}`, "utf8").toString("base64")}` };
   return { [s.name!.toLowerCase()]: s.value! };
-}
-
-/** Retry-After as milliseconds: either seconds or an HTTP date. */
-export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 export function httpRequestExecutor(deps: HttpRequestDeps) {

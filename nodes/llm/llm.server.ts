@@ -4,11 +4,11 @@ import type { Db } from "../../engine/store";
 import { expressionData, renderIn } from "../expression-data";
 import type { llmChatNode } from "./chat";
 import { labelsOf, type llmClassifyNode } from "./classify";
-import { JsonSchemaUnsupportedError, noEndpointError, type ChatAnswer, type ChatCall, type ChatMessage, type LlmClient, type ResponseFormat, type Usage } from "./client.server";
+import { JsonSchemaUnsupportedError, noEndpointError, type ChatAnswer, type ChatCall, type ChatMessage, type LlmClient, type ResponseFormat, type Usage } from "../../infra/llm/client";
 import type { llmExtractNode } from "./extract";
 import { validateAgainst } from "./json-schema";
 import { memoryBehind } from "./memory-behind";
-import { costUnits, LLM_SETTING_KEY, LlmSettingsSchema, type LlmSettings } from "./settings";
+import { costUnits, readLlmSettings, type LlmSettings } from "../../infra/llm/settings";
 
 type ConfigOf<N> = N extends { config: { parse: (v: unknown) => infer C } } ? C : never;
 type ChatConfig = ConfigOf<typeof llmChatNode>;
@@ -21,12 +21,6 @@ export interface CallRecord {
   parameters: { model: string; temperature?: number | undefined; maxTokens?: number | undefined; responseFormat?: string | undefined };
   answer: { content: string | null; toolCalls: ChatAnswer["toolCalls"]; finishReason: string; model: string };
   usage: Usage;
-}
-
-export async function readLlmSettings(db: Db): Promise<LlmSettings> {
-  const row = await db.setting.findUnique({ where: { key: LLM_SETTING_KEY } });
-  const parsed = LlmSettingsSchema.safeParse(row?.value ?? {});
-  return parsed.success ? parsed.data : { prices: {} };
 }
 
 // Servers that refused json_schema once are asked with json_object from then on.

@@ -2,8 +2,8 @@ import { ConfigurationError, PermanentError } from "../../engine/errors";
 import type { ExecutionContext, StepResult } from "../../engine/registry";
 import type { Db } from "../../engine/store";
 import { renderIn } from "../expression-data";
-import type { MemoryIndex } from "./memory-index.server";
-import { indexItems, parseSubject, recall } from "./memory-store.server";
+import type { MemoryIndex } from "../../infra/memory/memory-index";
+import { indexItems, parseSubject, recall } from "../../infra/memory/memory-store";
 import type { recallNode } from "./recall";
 import type { rememberNode } from "./remember";
 

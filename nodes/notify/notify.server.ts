@@ -1,8 +1,8 @@
 import type { ExecutionContext, StepResult } from "../../engine/registry";
 import type { Db } from "../../engine/store";
-import type { SmtpSecret } from "../adapters/email-send.server";
+import type { SmtpSecret } from "../../infra/mail/smtp";
 import { renderIn } from "../expression-data";
-import { absoluteLink, emailOperator } from "./operator-email.server";
+import { absoluteLink, emailOperator } from "../../infra/mail/operator-email";
 import type { notifyOperatorNode } from "./operator";
 
 type Config = ReturnType<(typeof notifyOperatorNode)["config"]["parse"]>;

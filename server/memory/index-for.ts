@@ -1,11 +1,11 @@
-import { createEmbedder, type Embedder, type EmbeddingUsage } from "../../nodes/memory/embedders.server";
-import { MemoryIndex } from "../../nodes/memory/memory-index.server";
-import { extractiveSummarizer, type Summarizer } from "../../nodes/memory/summaries.server";
+import { createEmbedder, type Embedder, type EmbeddingUsage } from "../../infra/memory/embedders";
+import { MemoryIndex } from "../../infra/memory/memory-index";
+import { extractiveSummarizer, type Summarizer } from "../../infra/memory/summaries";
 import type { Db } from "../../engine/store";
-import { createLlmClient } from "../../nodes/llm/client.server";
-import { readLlmSettings } from "../../nodes/llm/llm.server";
-import { costUnits } from "../../nodes/llm/settings";
-import { llmSummarizer } from "../../nodes/llm/summarizer.server";
+import { createLlmClient } from "../../infra/llm/client";
+import { readLlmSettings } from "../../infra/llm/settings";
+import { costUnits } from "../../infra/llm/settings";
+import { llmSummarizer } from "../../infra/llm/summarizer";
 import { recordKeelSpend } from "../services/budgets";
 import type { KeelConfig } from "../config";
 import type { LlmEndpointResolver } from "../llm/endpoint";
@@ -52,7 +52,7 @@ export function memoryIndexFor(config: Pick<KeelConfig, "embedding" | "chromaUrl
   return index;
 }
 
-/** What an LLM summarizer looks like (nodes/llm/summarizer.server.ts): items oldest first. */
+/** What an LLM summarizer looks like (infra/llm/summarizer.ts): items oldest first. */
 export interface ListSummarizer {
   summarize(subject: string, items: { text: string; at?: Date }[], options?: { signal?: AbortSignal }): Promise<string>;
 }

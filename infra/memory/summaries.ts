@@ -1,5 +1,5 @@
 import type { Db } from "../../engine/store";
-import { cosine, type Embedder } from "./embedders.server";
+import { cosine, type Embedder } from "./embedders";
 
 // Hot summaries: a short text per subject, kept fresh on a cadence so a workflow (or the
 // operator) gets the gist without reading every item. Extractive by default (no LLM needed);

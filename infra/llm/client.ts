@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import { ConfigurationError, PermanentError, RetryableError } from "../../engine/errors";
-import { retryAfterMs } from "../adapters/http-request.server";
+import { retryAfterMs } from "../http/retry-after";
 
 // The one place Keel talks to an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio…)
 // and the one place its errors become Keel's: a refused key, an unknown model or a wrong base

@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { PermanentError, RetryableError } from "../../../engine/errors";
+import { PermanentError, RetryableError } from "../../engine/errors";
 import { allowsAddress, allowsHost, type AllowEntry } from "./allowlist";
 import { blockedRange, formatIp, parseIp, unmapped } from "./ip";
 

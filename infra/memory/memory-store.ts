@@ -1,6 +1,6 @@
 import { PermanentError } from "../../engine/errors";
 import type { Db } from "../../engine/store";
-import type { IndexEntry, MemoryIndex } from "./memory-index.server";
+import type { IndexEntry, MemoryIndex } from "./memory-index";
 
 // Memory operations over the database (the source of truth) and the index (rebuildable from
 // it). Indexing records `embedder` and `indexedAt` on each item, so whatever did not reach the
