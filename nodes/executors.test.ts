@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { ExecutionContext, StepResult } from "../engine/registry";
 import { CATALOG } from "./catalog";
-import type { Db } from "../engine/store";
-import { createExecutors } from "./executors";
+import { EXECUTORS } from "./executors";
 
-// The control-flow executors never touch the database.
-const EXECUTORS = createExecutors({ db: undefined as unknown as Db });
+// The control-flow executors run on their context alone: no capabilities are given here.
 
 function ctx(meta: (typeof CATALOG)[number], config: unknown, data: ExecutionContext["data"], visit = 1): ExecutionContext {
   return { runId: "r1", nodeId: "n", visit, iteration: visit, idempotencyKey: `r1:n:${visit}`, config: meta.config.parse(config), data, signal: new AbortController().signal };

@@ -6,7 +6,7 @@ import { activeNodes, createWorkflowMachine, runStatus, type WorkflowContext, ty
 import type { CompiledWorkflow } from "../graph/compile";
 import type { GraphNode } from "../graph/schema";
 import { assertJsonWithin, LIMITS } from "../limits";
-import type { AnyNodeMeta, CredentialResolver, NodeExecutor, NodeRegistry, RetryPolicy } from "../registry";
+import type { AnyNodeMeta, CredentialResolver, NodeExecutor, NodeRegistry, RetryPolicy, StepCapabilities } from "../registry";
 import { RUN_PAUSED_EVENT, type BudgetGate } from "./budget";
 import { recordingResolver, Redactor } from "./redact";
 import { appPath, childRunKey, stepKey, timerKey } from "./run-refs";
@@ -42,6 +42,8 @@ export interface RuntimeDeps {
   publicUrl?: string;
   /** Opens credentials for steps; what it hands out is redacted from everything stored. */
   credentials?: CredentialResolver;
+  /** What executors may use besides credentials (http, llm, mail, memory, records…), on every step's context. */
+  capabilities?: Partial<StepCapabilities>;
   /** Holds back steps that would spend past a budget. */
   budget?: BudgetGate;
 }
@@ -458,6 +460,7 @@ async function executorStep(deps: RuntimeDeps, x: ExecutorInput, advance: Advanc
     if (!executor) throw new PermanentError(`no executor is installed for ${x.meta.type}@${x.meta.version}`);
     const config = parsedConfig(x.meta, x.node);
     const raw = await executor({
+      ...deps.capabilities,
       runId: x.runId,
       nodeId: x.node.id,
       visit: x.visit,

@@ -1,3 +1,4 @@
+import type { OperatorEmailStatus } from "../../engine/registry";
 import { sameOriginPath } from "../../engine/same-origin";
 import { isUniqueViolation, type Db } from "../../engine/store";
 import { messageIdFor, OUTBOX_FROM, sendThroughSmtp, type SmtpSecret } from "./smtp";
@@ -7,7 +8,7 @@ import { readNotificationSettings } from "./notification-settings";
 // wait. The same path as email.send: SMTP through a credential, or the outbox marked not sent
 // when no credential is set. The Message-ID comes from `key`, so a repeat finds its message.
 
-export type OperatorEmailStatus = "sent" | "not_sent" | "no_recipient";
+export type { OperatorEmailStatus };
 
 /**
  * A link as the email shows it: paths in Keel become full URLs under KEEL_PUBLIC_URL; a link
