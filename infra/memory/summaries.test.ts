@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fromListSummarizer } from "../../server/memory/index-for";
 import { useLiteEmbedder } from "./embedders";
-import { extractiveSummarizer, splitSentences } from "./summaries";
+import { extractiveSummarizer, fromListSummarizer, splitSentences } from "./summaries";
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
 

@@ -17,6 +17,24 @@ export interface Summarizer {
   summarize(input: { subject: string; items: SummaryItem[] }, signal?: AbortSignal): Promise<string>;
 }
 
+/** What an LLM summarizer looks like (../llm/summarizer.ts): items oldest first. */
+export interface ListSummarizer {
+  summarize(subject: string, items: { text: string; at?: Date }[], options?: { signal?: AbortSignal }): Promise<string>;
+}
+
+/** Puts a list-style summarizer (an LLM one) behind memory's Summarizer interface. */
+export function fromListSummarizer(method: string, inner: ListSummarizer): Summarizer {
+  return {
+    method,
+    summarize: ({ subject, items }, signal) =>
+      inner.summarize(
+        subject,
+        [...items].reverse().map((item) => ({ text: item.text, at: item.createdAt })),
+        signal ? { signal } : {},
+      ),
+  };
+}
+
 export function splitSentences(text: string): string[] {
   return text
     .split(/(?<=[.!?])\s+|\n+/)
