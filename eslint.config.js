@@ -36,6 +36,10 @@ const INFRA_FROM_APP = {
   group: ["**/infra/**", "**/nodes/**/*.server"],
   message: "app/ never imports infra/ or executors (*.server): pages reach them through tRPC and server/.",
 };
+const NODES_WITHOUT_DATABASE = {
+  group: ["**/engine/store", "**/engine/store/**", "@prisma/*", "pg", "better-sqlite3"],
+  message: "Executors never get the database: they use the capabilities on ctx (engine/registry/capabilities.ts), built in infra/.",
+};
 const INFRA_FROM_METADATA = {
   group: ["**/infra/**"],
   message: "Node metadata is browser-safe (the palette bundles it): only executors (*.server.ts) import infra/.",
@@ -108,7 +112,11 @@ export default tseslint.config(
   {
     files: ["nodes/**/*.ts"],
     ignores: ["nodes/**/*.server.ts"],
-    rules: { "no-restricted-imports": ["error", { paths: VM, patterns: [INFRA_FROM_METADATA] }] },
+    rules: { "no-restricted-imports": ["error", { paths: VM, patterns: [INFRA_FROM_METADATA, NODES_WITHOUT_DATABASE] }] },
+  },
+  {
+    files: ["nodes/**/*.server.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: VM, patterns: [NODES_WITHOUT_DATABASE] }] },
   },
   {
     files: ["app/**/*.tsx", "app/**/*.ts"],

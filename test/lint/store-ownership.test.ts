@@ -66,6 +66,12 @@ describe("infra/ is the layer server/ and executors build on, fenced from the re
     expect(await lintAs("imports-llm-settings", "nodes/llm/chat-v2.server.ts")).toEqual([]);
   });
 
+  it("executors never get the database client: nodes/ does not import it", async () => {
+    restricted(await lintAs("imports-database", "nodes/records/records.server.ts"), "Executors never get the database");
+    restricted(await lintAs("imports-database", "nodes/records/find-contact.ts"), "Executors never get the database");
+    expect(await lintAs("imports-database", "infra/records/contacts.ts")).toEqual([]);
+  });
+
   it("the engine never imports infra/; server/ may", async () => {
     restricted(await lintAs("imports-memory-store", "engine/runtime/recall-step.ts"), "engine/ imports neither");
     expect(await lintAs("imports-memory-store", "server/services/recall.ts")).toEqual([]);
