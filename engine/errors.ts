@@ -34,7 +34,7 @@ export abstract class KeelError extends Error {
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value === "object" && value !== null && Object.prototype.isPrototypeOf.call(this.prototype, value)) return true;
     const brands = (value as { [BRANDS]?: unknown } | null | undefined)?.[BRANDS];
     return Array.isArray(brands) && brands.includes((this as unknown as typeof KeelError).brand);
   }
