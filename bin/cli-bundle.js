@@ -90,6 +90,10 @@ export async function buildCli(root = ROOT) {
   } catch (error) {
     rmSync(scratch, { recursive: true, force: true });
     throw error;
+  } finally {
+    // esbuild keeps a service process for later builds; there are none, and a `keel start`
+    // would carry it (about 60 MB) for as long as Keel runs.
+    await esbuild.stop?.();
   }
   const inputs = {};
   for (const file of [...Object.keys(result.metafile.inputs), ...BUILD_INPUTS].sort()) {

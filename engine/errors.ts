@@ -12,11 +12,31 @@ export type ErrorKind =
   | "rate_limited"
   | "too_large";
 
+// One process can hold Keel's modules twice: the web server loads them, and Next's bundle
+// has its own copy (minified: its classes lose their names). An error one copy throws must
+// still pass the other's `instanceof`, so each class has a brand, each error carries the brands
+// of its class chain under a symbol every copy shares, and `instanceof` compares brands.
+const BRANDS = Symbol.for("keel.error.brands");
+
 export abstract class KeelError extends Error {
+  static readonly brand: string = "KeelError";
   abstract readonly kind: ErrorKind;
+  declare readonly [BRANDS]: readonly string[];
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    const brands: string[] = [];
+    for (let c: unknown = new.target; typeof c === "function" && c !== Error; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, "brand")) brands.push((c as typeof KeelError).brand);
+    }
+    Object.defineProperty(this, BRANDS, { value: brands });
+    this.name = brands[0] ?? new.target.name;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value === "object" && value !== null && Object.prototype.isPrototypeOf.call(this.prototype, value)) return true;
+    const brands = (value as { [BRANDS]?: unknown } | null | undefined)?.[BRANDS];
+    return Array.isArray(brands) && brands.includes((this as unknown as typeof KeelError).brand);
   }
 }
 
@@ -28,6 +48,7 @@ export interface FieldIssue {
 
 /** Input that can never succeed as given; names the field(s) at fault. */
 export class ValidationError extends KeelError {
+  static override readonly brand: string = "ValidationError";
   readonly kind = "validation" as const;
   constructor(
     message: string,
@@ -39,11 +60,13 @@ export class ValidationError extends KeelError {
 
 /** A failure that retrying will not cure (a 4xx, a missing record, a refused request). */
 export class PermanentError extends KeelError {
+  static override readonly brand: string = "PermanentError";
   readonly kind = "permanent" as const;
 }
 
 /** A transient failure; `retryAfterMs` is the peer's hint (Retry-After), when it gave one. */
 export class RetryableError extends KeelError {
+  static override readonly brand: string = "RetryableError";
   readonly kind = "retryable" as const;
   constructor(
     message: string,
@@ -59,6 +82,7 @@ export class RetryableError extends KeelError {
  * `retryAfterMs` and tries again, and the wait does not use up one of its attempts.
  */
 export class ThrottledError extends RetryableError {
+  static override readonly brand: string = "ThrottledError";
   readonly throttled = true;
   constructor(message: string, retryAfterMs: number) {
     super(message, retryAfterMs);
@@ -67,6 +91,7 @@ export class ThrottledError extends RetryableError {
 
 /** Keel is set up wrongly (an environment variable, a missing endpoint); the operator must act. */
 export class ConfigurationError extends KeelError {
+  static override readonly brand: string = "ConfigurationError";
   readonly kind = "configuration" as const;
   constructor(
     message: string,
@@ -77,10 +102,12 @@ export class ConfigurationError extends KeelError {
 }
 
 export class NotFoundError extends KeelError {
+  static override readonly brand: string = "NotFoundError";
   readonly kind = "not_found" as const;
 }
 
 export class ConflictError extends KeelError {
+  static override readonly brand: string = "ConflictError";
   readonly kind = "conflict" as const;
 }
 
@@ -90,11 +117,13 @@ export function isKeelError(error: unknown): error is KeelError {
 
 /** No valid session, token or signature. The message says what to do, never which part was wrong. */
 export class UnauthenticatedError extends KeelError {
+  static override readonly brand: string = "UnauthenticatedError";
   readonly kind = "unauthenticated" as const;
 }
 
 /** Too many attempts; `retryAfterMs` says when to try again. */
 export class RateLimitedError extends KeelError {
+  static override readonly brand: string = "RateLimitedError";
   readonly kind = "rate_limited" as const;
   constructor(
     message: string,
@@ -106,6 +135,7 @@ export class RateLimitedError extends KeelError {
 
 /** Input over a size limit; names the field and the limit. */
 export class TooLargeError extends KeelError {
+  static override readonly brand: string = "TooLargeError";
   readonly kind = "too_large" as const;
   constructor(
     message: string,

@@ -1,7 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { CompiledWorkflow } from "../graph/compile";
 import type { Graph } from "../graph/schema";
-import { isDatabaseBusy, json, type Database, type Db } from "../store";
+import { isDatabaseBusy, json, orderedId, readRows, type Database, type Db } from "../store";
 import { queueIfWaiting } from "./prisma-store-actions";
 import { LeaseLostError, type ApprovalRecord, type EffectRecord, type LoadedRun, type NewRun, type RunRecord, type RunStore, type StartTarget, type StepCommit } from "./store";
 
@@ -63,6 +62,8 @@ const LOADED_FIELDS = (t: string) =>
    (SELECT c."seq" FROM "Checkpoint" c WHERE c."runId" = ${t}."id" ORDER BY c."seq" DESC LIMIT 1) AS "checkpointSeq",
    (SELECT c."snapshot" FROM "Checkpoint" c WHERE c."runId" = ${t}."id" ORDER BY c."seq" DESC LIMIT 1) AS "snapshot"`;
 
+const LOAD_RUN_SQL = `SELECT ${LOADED_FIELDS("r")} FROM "Run" r WHERE r."id" = ?`;
+
 type LoadedRow = RawRun & { startedAt: Date | string | null; stepOverrides: unknown; maxRunSeconds: number | null; lastSeq: number | bigint | null; checkpointSeq: number | null; snapshot: unknown };
 
 export class PrismaRunStore implements RunStore {
@@ -97,8 +98,8 @@ export class PrismaRunStore implements RunStore {
        RETURNING ${fields}`,
       // SQLite binds positionally in order of appearance; Postgres by number.
       args: pg
-        ? [randomUUID(), input.workflowId, input.versionId, input.trigger, input.triggerNodeId ?? null, JSON.stringify(input.input ?? null), input.idempotencyKey ?? null, input.parentRunId ?? null, input.parentNodeId ?? null, at, at, claim ? "running" : "queued", claim?.workerId ?? null, claim ? stamp(new Date(claim.now.getTime() + claim.leaseMs)) : null, claim ? stamp(claim.now) : null]
-        : [randomUUID(), input.workflowId, input.versionId, claim ? "running" : "queued", input.trigger, input.triggerNodeId ?? null, JSON.stringify(input.input ?? null), input.idempotencyKey ?? null, input.parentRunId ?? null, input.parentNodeId ?? null, at, at, claim?.workerId ?? null, claim ? stamp(new Date(claim.now.getTime() + claim.leaseMs)) : null, claim ? stamp(claim.now) : null],
+        ? [orderedId(), input.workflowId, input.versionId, input.trigger, input.triggerNodeId ?? null, JSON.stringify(input.input ?? null), input.idempotencyKey ?? null, input.parentRunId ?? null, input.parentNodeId ?? null, at, at, claim ? "running" : "queued", claim?.workerId ?? null, claim ? stamp(new Date(claim.now.getTime() + claim.leaseMs)) : null, claim ? stamp(claim.now) : null]
+        : [orderedId(), input.workflowId, input.versionId, claim ? "running" : "queued", input.trigger, input.triggerNodeId ?? null, JSON.stringify(input.input ?? null), input.idempotencyKey ?? null, input.parentRunId ?? null, input.parentNodeId ?? null, at, at, claim?.workerId ?? null, claim ? stamp(new Date(claim.now.getTime() + claim.leaseMs)) : null, claim ? stamp(claim.now) : null],
     };
     const d = input.delivery;
     const delivery = (runId: string) =>
@@ -114,7 +115,7 @@ export class PrismaRunStore implements RunStore {
     };
     const audit = (runId: string) => ({
       sql: `INSERT INTO "AuditLog" ("id", "actor", "action", "targetType", "targetId", "detail", "createdAt") VALUES (${p(1)}, ${p(2)}, 'run.start', 'run', ${p(3)}, ${p(4, "::jsonb")}, ${p(5, "::timestamp")})`,
-      args: [randomUUID(), input.audit!.actor, runId, JSON.stringify(input.audit!.detail), at],
+      args: [orderedId(), input.audit!.actor, runId, JSON.stringify(input.audit!.detail), at],
     });
     const toRecord = (row: RawRun) => fromRaw({ ...row, input: typeof row.input === "string" ? JSON.parse(row.input) : row.input });
     const sqlite = this.database.sqlite;
@@ -256,11 +257,9 @@ export class PrismaRunStore implements RunStore {
   }
 
   async loadRun(runId: string): Promise<LoadedRun> {
-    // One statement for the run, its workflow's limit, its last checkpoint and its last seq.
-    const rows = await this.db.$queryRawUnsafe<LoadedRow[]>(
-      `SELECT ${LOADED_FIELDS("r")} FROM "Run" r WHERE r."id" = ${this.database.provider === "postgresql" ? "$1" : "?"}`,
-      runId,
-    );
+    // One statement for the run, its workflow's limit, its last checkpoint and its last seq, on
+    // the bare driver: a synchronous webhook loads its run once.
+    const rows = await readRows<LoadedRow>(this.database, LOAD_RUN_SQL, [runId]);
     if (!rows[0]) throw new Error(`run ${runId} does not exist`);
     return this.toLoaded(rows[0]);
   }
@@ -309,7 +308,7 @@ export class PrismaRunStore implements RunStore {
        ON CONFLICT ("key") DO UPDATE SET "status" = 'started'${pg ? `::"EffectStatus"` : ""}, "attempts" = "Effect"."attempts" + 1, "request" = excluded."request", "error" = NULL
        WHERE "Effect"."status" <> 'completed'${pg ? `::"EffectStatus"` : ""}
        RETURNING "key", "status", "attempts"`;
-    const args = [randomUUID(), input.key, input.runId, input.nodeId, input.visit, input.nodeType, JSON.stringify(input.request ?? null), pg ? new Date().toISOString() : this.time(new Date())];
+    const args = [orderedId(), input.key, input.runId, input.nodeId, input.visit, input.nodeType, JSON.stringify(input.request ?? null), pg ? new Date().toISOString() : this.time(new Date())];
     const direct = this.database.sqlite;
     if (direct) {
       // The row, or the completed one it left alone, in one transaction on the bare driver.
@@ -434,12 +433,12 @@ export class PrismaRunStore implements RunStore {
     const statements = [{ sql: `UPDATE "Run" SET ${sets.join(", ")} WHERE ${where}`, args }];
 
     const events = steps.flatMap((step) =>
-      step.events.map((event, i) => ({ id: randomUUID(), runId: step.runId, seq: step.firstSeq + i, type: event.type, nodeId: event.nodeId ?? null, payload: jsonArg(event.payload), createdAt: at })),
+      step.events.map((event, i) => ({ id: orderedId(), runId: step.runId, seq: step.firstSeq + i, type: event.type, nodeId: event.nodeId ?? null, payload: jsonArg(event.payload), createdAt: at })),
     );
     if (events.length) statements.push(rows("RunEvent", { id: "text", runId: "text", seq: "int", type: "text", nodeId: "text", payload: "json", createdAt: "timestamp" }, events));
     const checkpoints = steps.flatMap((step) =>
       step.checkpoint
-        ? [{ id: randomUUID(), runId: step.runId, seq: step.firstSeq + step.events.length - 1, snapshot: JSON.stringify(step.checkpoint.snapshot), machineHash: step.checkpoint.machineHash, createdAt: at }]
+        ? [{ id: orderedId(), runId: step.runId, seq: step.firstSeq + step.events.length - 1, snapshot: JSON.stringify(step.checkpoint.snapshot), machineHash: step.checkpoint.machineHash, createdAt: at }]
         : [],
     );
     if (checkpoints.length) statements.push(rows("Checkpoint", { id: "text", runId: "text", seq: "int", snapshot: "json", machineHash: "text", createdAt: "timestamp" }, checkpoints));

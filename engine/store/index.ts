@@ -6,3 +6,5 @@ export type { Prisma } from "./generated/sqlite/client";
 export { connectionError } from "./connection-error";
 export { workflowRef } from "./workflow-ref";
 export { isDatabaseBusy, isUniqueViolation } from "./errors";
+export { dateOf, parsedJson, readRows } from "./direct-read";
+export { orderedId } from "./ordered-id";

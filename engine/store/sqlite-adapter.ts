@@ -1,6 +1,7 @@
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
 import type BetterSqlite3 from "better-sqlite3";
+import { CommitGroup, WalSync, type CommitStats } from "./commit-group";
 
 // Prisma's better-sqlite3 adapter shares one connection between transactions and everything
 // else, and starts transactions with a plain (deferred) BEGIN. Two faults follow:
@@ -20,10 +21,16 @@ import type BetterSqlite3 from "better-sqlite3";
 
 /** The bare driver under Prisma's connection, for the run store's hot path. */
 export interface SqliteDirect {
-  /** Runs `fn` in one write transaction, between Prisma's own transactions; rolled back if it throws. */
+  /**
+   * Runs `fn` in a write transaction, between Prisma's own transactions, together with the
+   * other writes of the moment (commit-group.ts); only its own writes are rolled back if it
+   * throws. Resolves once the commit is on disk.
+   */
   write<T>(fn: (db: BetterSqlite3.Database) => T): Promise<T>;
   /** A prepared statement, kept for the connection's life; plain numbers, not BigInts. */
   prepare(sql: string): BetterSqlite3.Statement;
+  /** How many writes, transactions and disk syncs this connection made. */
+  readonly stats: CommitStats;
 }
 
 /** A FIFO lock over one connection. */
@@ -53,16 +60,30 @@ class Gate {
 
 const statement = (sql: string): SqlQuery => ({ sql, args: [], argTypes: [] });
 
-function gated(inner: SqlDriverAdapter, gate: Gate): SqlDriverAdapter {
+/** Whether Prisma's statements wrote since the flag was last cleared (see preparedOnce). */
+interface WriteFlag {
+  wrote: boolean;
+}
+
+function gated(inner: SqlDriverAdapter, gate: Gate, sync: WalSync, flag: WriteFlag): SqlDriverAdapter {
   // The adapter runs each statement synchronously: with the gate free, nothing can interleave.
+  // A statement that wrote outside a transaction is answered once its commit is on disk.
   const outside = async <T>(run: () => Promise<T>): Promise<T> => {
-    if (gate.free) return run();
+    const durable = async (result: T) => {
+      if (!flag.wrote) return result;
+      flag.wrote = false;
+      await sync.request();
+      return result;
+    };
+    if (gate.free) return durable(await run());
     const release = await gate.acquire();
+    let result: T;
     try {
-      return await run();
+      result = await run();
     } finally {
       release();
     }
+    return durable(result);
   };
   return {
     provider: inner.provider,
@@ -87,7 +108,11 @@ function gated(inner: SqlDriverAdapter, gate: Gate): SqlDriverAdapter {
         options: { usePhantomQuery: false },
         queryRaw: (query) => inner.queryRaw(query),
         executeRaw: (query) => inner.executeRaw(query),
-        commit: async () => release(),
+        commit: async () => {
+          release();
+          flag.wrote = false;
+          await sync.request();
+        },
         rollback: async () => release(),
         createSavepoint: async (name) => void (await inner.executeRaw(statement(`SAVEPOINT ${name}`))),
         rollbackToSavepoint: async (name) => void (await inner.executeRaw(statement(`ROLLBACK TO ${name}`))),
@@ -97,7 +122,7 @@ function gated(inner: SqlDriverAdapter, gate: Gate): SqlDriverAdapter {
   };
 }
 
-function direct(client: BetterSqlite3.Database, gate: Gate): SqliteDirect {
+function direct(client: BetterSqlite3.Database, gate: Gate, sync: WalSync, stats: CommitStats): SqliteDirect {
   const statements = new Map<string, BetterSqlite3.Statement>();
   const prepare = (sql: string) => {
     let statement = statements.get(sql);
@@ -108,25 +133,8 @@ function direct(client: BetterSqlite3.Database, gate: Gate): SqliteDirect {
     }
     return statement;
   };
-  return {
-    prepare,
-    async write(fn) {
-      const release = await gate.acquire();
-      try {
-        prepare("BEGIN IMMEDIATE").run();
-        try {
-          const result = fn(client);
-          prepare("COMMIT").run();
-          return result;
-        } catch (error) {
-          if (client.inTransaction) prepare("ROLLBACK").run();
-          throw error;
-        }
-      } finally {
-        release();
-      }
-    },
-  };
+  const group = new CommitGroup(client, gate, prepare, sync, stats);
+  return { prepare, write: (fn) => group.write(fn), stats };
 }
 
 /** How many of Prisma's statements stay prepared; its SQL texts are few (one per query shape). */
@@ -138,7 +146,7 @@ const PRISMA_STATEMENTS = 500;
  * statement's arguments once for good, so the adapter gets a view that passes them per call;
  * every use is synchronous, so views of one statement never interleave.
  */
-function preparedOnce(client: BetterSqlite3.Database): BetterSqlite3.Database {
+function preparedOnce(client: BetterSqlite3.Database, flag: WriteFlag): BetterSqlite3.Database {
   const statements = new Map<string, BetterSqlite3.Statement>();
   const prepare = (sql: string) => {
     let statement = statements.get(sql);
@@ -148,13 +156,22 @@ function preparedOnce(client: BetterSqlite3.Database): BetterSqlite3.Database {
       statements.set(sql, statement);
     }
     const prepared = statement;
+    const writes = !prepared.readonly;
     return {
       reader: prepared.reader,
       bind: (args: unknown[]) => ({
         reader: prepared.reader,
-        run: () => prepared.run(...args),
+        run: () => {
+          if (writes) flag.wrote = true;
+          return prepared.run(...args);
+        },
         columns: () => prepared.columns(),
-        raw: () => ({ all: () => prepared.raw(true).all(...args) }),
+        raw: () => ({
+          all: () => {
+            if (writes) flag.wrote = true;
+            return prepared.raw(true).all(...args);
+          },
+        }),
       }),
     };
   };
@@ -185,9 +202,14 @@ export function sqliteAdapter(file: string, busyTimeoutMs: number): { factory: S
         const gate = new Gate();
         // The adapter keeps its better-sqlite3 connection as `client`.
         const held = inner as unknown as { client: BetterSqlite3.Database };
-        connected(direct(held.client, gate));
-        held.client = preparedOnce(held.client);
-        return gated(inner, gate);
+        // Commits reach the disk through WalSync (commit-group.ts), not inside COMMIT.
+        held.client.pragma("synchronous = NORMAL");
+        const stats: CommitStats = { writes: 0, transactions: 0, syncs: 0 };
+        const sync = new WalSync([`${file}-wal`, file], stats);
+        const flag: WriteFlag = { wrote: false };
+        connected(direct(held.client, gate, sync, stats));
+        held.client = preparedOnce(held.client, flag);
+        return gated(inner, gate, sync, flag);
       },
     },
   };

@@ -40,7 +40,9 @@ export function bareHost(url: URL): string {
 }
 
 /** A destination the egress policy refuses (private, loopback, link-local and not allowlisted). */
-export class EgressRefusedError extends PermanentError {}
+export class EgressRefusedError extends PermanentError {
+  static override readonly brand: string = "EgressRefusedError";
+}
 
 /**
  * Checks where a request to `url` would connect and returns the one address to connect to.

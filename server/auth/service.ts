@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { ConflictError, RateLimitedError, UnauthenticatedError, ValidationError } from "../../engine/errors";
-import { json, type Db } from "../../engine/store";
+import { dateOf, json, readRows, type Database, type Db } from "../../engine/store";
 import { audit } from "../services/audit";
 import { zodIssues } from "../services/zod-issues";
 import { hashPassword, PasswordSchema, verifyPassword } from "./password";
@@ -12,6 +12,8 @@ export interface AuthOptions {
   now?: () => Date;
   /** Signs device cookies; without one, a random key per process (cookies last until a restart). */
   deviceKey?: string;
+  /** The bare driver, for the token lookup every API request and webhook makes. */
+  database?: Database;
 }
 
 export interface ClientInfo {
@@ -52,6 +54,12 @@ export const CreateTokenInput = z.object({ name: z.string().trim().min(1, "is re
 
 export function authService(db: Db, options: AuthOptions) {
   const now = options.now ?? (() => new Date());
+  const { database } = options;
+  type TokenRow = { id: string; name: string; revokedAt: unknown; lastUsedAt: unknown };
+  const findToken = async (tokenHash: string): Promise<TokenRow | null> =>
+    database
+      ? ((await readRows<TokenRow>(database, `SELECT "id", "name", "revokedAt", "lastUsedAt" FROM "ApiToken" WHERE "tokenHash" = ?`, [tokenHash]))[0] ?? null)
+      : db.apiToken.findUnique({ where: { tokenHash }, select: { id: true, name: true, revokedAt: true, lastUsedAt: true } });
   const deviceKey = options.deviceKey ?? randomBytes(32).toString("hex");
   const signDevice = (id: string) => `${id}.${createHmac("sha256", deviceKey).update(`keel-device:${id}`).digest("base64url")}`;
 
@@ -243,11 +251,12 @@ export function authService(db: Db, options: AuthOptions) {
     /** The live token behind a bearer credential; records its use (to the minute). */
     async apiToken(token: string | undefined): Promise<{ id: string; name: string } | null> {
       if (!token || !token.startsWith(API_TOKEN_PREFIX)) return null;
-      const row = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) } });
+      const row = await findToken(hashToken(token));
       if (!row || row.revokedAt) return null;
       // To the minute: a write per request would queue every webhook behind SQLite's write lock.
       const at = now();
-      if (!row.lastUsedAt || at.getTime() - row.lastUsedAt.getTime() >= 60_000) await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: at } });
+      const lastUsedAt = dateOf(row.lastUsedAt);
+      if (!lastUsedAt || at.getTime() - lastUsedAt.getTime() >= 60_000) await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: at } });
       return { id: row.id, name: row.name };
     },
 

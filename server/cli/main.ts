@@ -84,6 +84,12 @@ async function main(argv: string[]): Promise<number> {
       for (const { slug, reason } of unpublished) console.error(`keel: ${slug} not published: ${reason}`);
       return 0;
     }
+    case "prepare": {
+      // Internal: `keel start`'s first child. The result goes back over the IPC channel.
+      const prepared = await (await cli.prepare()).prepareDatabase((await cli.config()).loadConfig(), { setupLink: argv.includes("--setup-link") });
+      await new Promise<void>((resolve, reject) => (process.send ? process.send(prepared, (error: Error | null) => (error ? reject(error) : resolve())) : resolve()));
+      return 0;
+    }
     case "reset-password":
       return (await cli.resetPassword()).resetPassword({ passwordStdin: argv.includes("--password-stdin") });
     case "backup":

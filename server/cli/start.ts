@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -11,13 +12,30 @@ import { Supervisor } from "../process/supervisor";
 import { ExitedBeforeReadyError, portInUse, waitForHttp } from "../process/wait";
 import { buildIsCurrent, buildWebApp } from "../process/web-build";
 import { READY_PATH } from "../web/ready";
-import { startRetentionTimer } from "../services/retention";
-import { prepareDatabase } from "./prepare";
+import type { Prepared } from "./prepare";
 
 export interface StartOptions {
   log?: (line: string) => void;
   /** False for `keel start --no-worker` / `keel web`: the web server only, workers run apart. */
   worker?: boolean;
+}
+
+const KEEL_BIN = join(PROJECT_ROOT, "bin", "keel.js");
+
+/**
+ * Migrations, templates and the password, in a short child (`keel prepare`): this process only
+ * supervises, and never loads Prisma or the migrations (about 190 MB it would hold for as long
+ * as Keel runs). Undefined when the child failed; it said why on stderr, in one line.
+ */
+async function prepareInChild(env: NodeJS.ProcessEnv): Promise<Prepared | undefined> {
+  const child = spawn(process.execPath, [KEEL_BIN, "prepare", "--setup-link"], { cwd: PROJECT_ROOT, env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  let prepared: Prepared | undefined;
+  child.on("message", (message) => (prepared = message as Prepared));
+  const code = await new Promise<number | null>((resolve) => {
+    child.once("exit", (exitCode) => resolve(exitCode));
+    child.once("error", () => resolve(127));
+  });
+  return code === 0 ? prepared : undefined;
 }
 
 /**
@@ -36,7 +54,9 @@ export async function start(options: StartOptions = {}): Promise<number> {
   // of the CLI ends in process.exit, which removes it.
   writePidFile(config.dataDir);
   process.once("exit", () => removePidFile(config.dataDir));
-  const { seeded, published, unpublished, applied, setupToken, passwordFromConfig } = await prepareDatabase(config, { setupLink: true });
+  const prepared = await prepareInChild(process.env);
+  if (!prepared) return 1;
+  const { seeded, published, unpublished, applied, setupToken, passwordFromConfig } = prepared;
   if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
   if (seeded.length) log(`seeded template workflows: ${seeded.join(", ")}`);
   if (published.length) log(`published template workflows: ${published.join(", ")}`);
@@ -45,9 +65,7 @@ export async function start(options: StartOptions = {}): Promise<number> {
 
   const supervisor = new Supervisor(log, logger);
   let stopping: Promise<void> | undefined;
-  let retention: { stop(): void } | undefined;
   const stop = (reason: string) => {
-    retention?.stop();
     stopping ??= (async () => {
       log(`${reason}; stopping`);
       await supervisor.stopAll();
@@ -84,11 +102,12 @@ export async function start(options: StartOptions = {}): Promise<number> {
       // Only when set: then the web server refuses requests for any other Host.
       ...(config.publicUrlConfigured ? { KEEL_PUBLIC_URL: config.publicUrl } : {}),
     };
+    // Payload retention runs in one child, now and every 24 h: the worker, or without one the web server.
     if (options.worker === false) log("no worker (--no-worker): runs advance only where `keel worker` runs");
-    else supervisor.spawn("worker", process.execPath, [join(PROJECT_ROOT, "bin", "keel.js"), "worker"], { cwd: PROJECT_ROOT, env });
+    else supervisor.spawn("worker", process.execPath, [KEEL_BIN, "worker", "--retention"], { cwd: PROJECT_ROOT, env });
     // Keel's own server in front of Next's handler: it tells route handlers the socket's address.
     const nonce = randomBytes(16).toString("hex");
-    const web = supervisor.spawn("web", process.execPath, [join(PROJECT_ROOT, "bin", "keel.js"), "serve-web", "--nonce", nonce], {
+    const web = supervisor.spawn("web", process.execPath, [KEEL_BIN, "serve-web", "--nonce", nonce, ...(options.worker === false ? ["--retention"] : [])], {
       cwd: PROJECT_ROOT,
       env,
     });
@@ -99,8 +118,6 @@ export async function start(options: StartOptions = {}): Promise<number> {
     // one line naming the port (EADDRINUSE).
     await waitForHttp(`${local}${READY_PATH}`, { timeoutMs: 60_000, exited: web.exited, body: nonce });
     log(`Keel is running at ${config.publicUrl}  (Ctrl-C stops it)`);
-    // Run payload retention now and every 24 h; failures are logged, never fatal.
-    retention = startRetentionTimer(config, { log });
     if (setupToken) {
       log(`no operator password yet: open ${config.publicUrl}/setup?token=${setupToken} to set one (the link works once)`);
     }

@@ -8,7 +8,7 @@ import { serveWeb } from "../web/serve";
 // `keel serve-web --nonce N`: the web server process `keel start` supervises (internal).
 
 export async function serveWebCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { nonce: { type: "string" } }, allowPositionals: true });
+  const { values } = parseArgs({ args: argv, options: { nonce: { type: "string" }, retention: { type: "boolean" } }, allowPositionals: true });
   if (!values.nonce) throw new ValidationError("--nonce: is required");
   const config = loadConfig();
   // Every line this process writes is a JSON log line, Next's own included.
@@ -24,6 +24,8 @@ export async function serveWebCommand(argv: string[]): Promise<number> {
     throw error;
   }
   log.info({ host: config.host, port: config.port }, `web server listening on ${config.host}:${config.port}`);
+  // `keel start --no-worker` has no worker of its own to prune old payloads: this process does.
+  if (values.retention) (await import("../services/retention")).startRetentionTimer(config, { log: (line) => log.info({}, line) });
   // Serves until a signal ends the process.
   return new Promise<number>(() => undefined);
 }

@@ -40,7 +40,7 @@ function crashHooks(point: string | undefined) {
 }
 
 export async function workerCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { concurrency: { type: "string" }, id: { type: "string" } }, allowPositionals: true });
+  const { values } = parseArgs({ args: argv, options: { concurrency: { type: "string" }, id: { type: "string" }, retention: { type: "boolean" } }, allowPositionals: true });
   const concurrency = Number(values.concurrency ?? 4);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new ValidationError("--concurrency: must be a whole number from 1 to 64");
   const config = loadConfig();
@@ -107,11 +107,14 @@ export async function workerCommand(argv: string[]): Promise<number> {
     startTicker(metricsService(database), { intervalMs, onError: logError("metrics"), backoffMs: () => databaseWatch.backoffMs }),
     startTicker(alertsFor(config, database, credentials), { intervalMs, onError: logError("alerts"), backoffMs: () => databaseWatch.backoffMs }),
   ];
+  // `keel start`'s worker (--retention) prunes old payloads now and every 24 h; failures are logged, never fatal.
+  const retention = values.retention ? (await import("../services/retention")).startRetentionTimer(config, { log }) : undefined;
   logger.info({ concurrency }, `keel worker ${id}: running (concurrency ${concurrency})`);
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
   });
   logger.info({}, `keel worker ${id}: stopping after the current steps`);
+  retention?.stop();
   await Promise.all([...tickers.map((t) => t.stop()), upkeep.stop()]);
   await worker.stop();
   await database.close();

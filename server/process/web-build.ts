@@ -7,7 +7,7 @@ import type { Supervisor } from "./supervisor";
 // `keel start` builds the web app only when there is no build, or the sources changed since
 // the last one (a pull, an upgrade); otherwise a restart takes seconds.
 
-const SOURCES = ["app", "server", "engine", "nodes", "prisma", "next.config.js", "package-lock.json", "tsconfig.json"];
+const SOURCES = ["app", "server", "engine", "nodes", "prisma", "instrumentation.ts", "proxy.ts", "next.config.js", "package-lock.json", "tsconfig.json"];
 const STAMP = join(".next", "keel-build.json");
 
 function walk(path: string, out: string[]) {

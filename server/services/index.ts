@@ -61,7 +61,7 @@ export function servicesFor(config: KeelConfig, database: Database, { log, ...op
   const cipher = createCipher(secret);
   // Device cookies are signed with a key derived from the master secret, so they survive restarts.
   const deviceKey = createHmac("sha256", secret).update("keel:device-cookie").digest("hex");
-  const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, deviceKey, ...options });
+  const auth = authService(db, { sessionTtlMs: config.sessionTtlMs, deviceKey, database, ...options });
   const workflows = workflowService(db);
   const store = new PrismaRunStore(database);
   const runs = runService(db, { store });
@@ -110,7 +110,7 @@ export function servicesFor(config: KeelConfig, database: Database, { log, ...op
     approvalLinks,
     deadLetters: deadLetterService(db, { store, registry, ...(options.now ? { now: options.now } : {}) }),
     deadLetterInbox: () => deadLetterInbox(db),
-    webhooks: webhookService(db, { auth, cipher, runs, inline: { claim: () => inlineWorker().claim(), runNow: (runId, timeoutMs, claimed) => inlineWorker().runNow(runId, timeoutMs, claimed) }, ...options }),
+    webhooks: webhookService(db, { auth, cipher, runs, database, inline: { claim: () => inlineWorker().claim(), runNow: (runId, timeoutMs, claimed) => inlineWorker().runNow(runId, timeoutMs, claimed) }, ...options }),
     intents,
     intentIntake: intentIntake(db, { auth, cipher, intents, ...options }),
     memory: memoryService(database, { index: memoryIndexFor(config, config.chromaUrl, db), ...(options.now ? { now: options.now } : {}) }),

@@ -1,9 +1,9 @@
-import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from "../../engine/errors";
 import { webhookTrigger } from "../../nodes/triggers/webhook";
 import { assertJsonWithin, LIMITS } from "../../engine/limits";
 import { isFinished } from "../../engine/runtime/run-status";
-import { isUniqueViolation, json, workflowRef, type Db } from "../../engine/store";
+import { isUniqueViolation, json, orderedId, parsedJson, readRows, workflowRef, type Database, type Db } from "../../engine/store";
 import type { AuthService } from "../auth/service";
 import { safeEqual } from "../auth/tokens";
 import type { Cipher } from "../secrets/cipher";
@@ -56,6 +56,8 @@ export function webhookService(
     auth: AuthService;
     cipher: Cipher;
     runs: RunService;
+    /** The bare driver, for the reads every delivery makes (its workflow, its run's result). */
+    database?: Database;
     now?: () => Date;
     /**
      * Works a run in this process until it settles or the time is up (synchronous webhooks);
@@ -66,8 +68,23 @@ export function webhookService(
 ) {
   const now = deps.now ?? (() => new Date());
 
-  async function findWorkflow(ref: string) {
-    return db.workflow.findFirst({ where: workflowRef(ref), select: { id: true, name: true, currentVersionId: true } });
+  const { database } = deps;
+  async function findWorkflow(ref: string): Promise<{ id: string; name: string; currentVersionId: string | null } | null> {
+    if (!database) return db.workflow.findFirst({ where: workflowRef(ref), select: { id: true, name: true, currentVersionId: true } });
+    const [row] = await readRows<{ id: string; name: string; currentVersionId: string | null }>(
+      database,
+      `SELECT "id", "name", "currentVersionId" FROM "Workflow" WHERE ("id" = ? OR "slug" = ?) AND "archivedAt" IS NULL LIMIT 1`,
+      [ref, ref],
+    );
+    return row ?? null;
+  }
+
+  /** Where a run stands, and its output once finished: what a caller waiting on it is answered. */
+  async function runResult(id: string): Promise<{ status: string; output: unknown }> {
+    if (!database) return deps.runs.get(id);
+    const [row] = await readRows<{ status: string; output: unknown }>(database, `SELECT "status", "output" FROM "Run" WHERE "id" = ?`, [id]);
+    if (!row) throw new NotFoundError(`no run '${id}'`);
+    return { status: row.status, output: parsedJson(database, row.output) ?? null };
   }
 
   const authenticate = requestAuthenticator(db, deps);
@@ -181,7 +198,7 @@ export function webhookService(
         // and nothing is stored that started no run. An earlier delivery with the same key that
         // found no trigger then gets its run now.
         const earlier = delivery;
-        let storedId: string = earlier?.id ?? randomUUID();
+        let storedId: string = earlier?.id ?? orderedId();
         // The caller waits for the result: the run is born claimed by this process, which works
         // it at once below, rather than queued for whichever worker looks first.
         const claimedBy = trigger.config?.respond === "result" ? deps.inline?.claim() : undefined;
@@ -213,7 +230,7 @@ export function webhookService(
       // worker already has it, or it waits for a person or a timer, the loop below waits.
       if (deps.inline && (claimedHere || run.status === "queued")) await deps.inline.runNow(run.id, timeoutMs, claimedHere);
       for (;;) {
-        const current = await deps.runs.get(run.id);
+        const current = await runResult(run.id);
         if (isFinished(current.status)) return { status: 200, body: { ...base, status: current.status, output: current.output } };
         if (Date.now() >= until) return { status: 202, body: { ...base, status: current.status } };
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -3,9 +3,6 @@ import next from "next";
 import { errorResponse } from "../http/errors";
 import { bodyLimitFor, capNodeBody, lingerBeforeClose } from "../http/body-limits";
 import { PEER_HEADER } from "../http/request-guards";
-import { loadConfig } from "../config";
-import { webLogger } from "../log";
-import type { Services } from "../services";
 import { READY_PATH } from "./ready";
 import { webhookIngress } from "./webhook-ingress";
 
@@ -47,28 +44,13 @@ async function refuse(res: import("node:http").ServerResponse, error: unknown): 
   res.writeHead(response.status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close" }).end(body);
 }
 
-/**
- * The services the front server's webhooks use. Its own set, not Next's (getServices): the
- * route handlers run in Next's bundle, a second copy of Keel's modules whose error classes
- * would not be the ones this copy's `instanceof` knows. Loaded on the first webhook.
- */
-function ownServices(): () => Promise<Services> {
-  let services: Promise<Services> | undefined;
-  return () =>
-    (services ??= import("../services").then(({ createServices }) => createServices(loadConfig(), webLogger())).catch((error: unknown) => {
-      services = undefined;
-      throw error;
-    }));
-}
-
 /** Prepares the built app and listens; rejects with the listen error (EADDRINUSE) as is. */
 export async function serveWeb(options: WebServerOptions): Promise<Server> {
   const app = next({ dev: false, dir: options.dir, hostname: options.host, port: options.port });
   await app.prepare();
   const handle = app.getRequestHandler();
   const expected = options.publicUrl ? new URL(options.publicUrl) : undefined;
-  const services = ownServices();
-  const lean = webhookIngress(async () => (await services()).webhooks);
+  const lean = webhookIngress();
   const server = createServer((req, res) => {
     // Whatever a client sent under this name is replaced: only the socket knows the peer.
     req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";

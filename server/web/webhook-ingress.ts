@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { LIMITS } from "../../engine/limits";
 import { lingerBeforeClose, readNodeBody } from "../http/body-limits";
+import { errorResponse } from "../http/errors";
 import securityHeaders from "../http/security-headers.json";
-import { answerWebhook } from "../http/webhook-endpoint";
-import type { WebhookService } from "../services/webhooks";
+import { webhookAnswer } from "./webhook-answer";
 
 // Workflow webhooks answered by Keel's front server itself, without Next's per-request cost
 // (its router, proxy and body cloning cost several times what storing the delivery does).
-// The answer is the route handler's own (answerWebhook); only the body is read here, from the
-// socket, with the limit counted as bytes arrive.
+// The answer is the route handler's own (answerWebhook, in Next's copy of the services: see
+// webhook-answer.ts); only the body is read here, from the socket, with the limit counted as
+// bytes arrive.
 
 const WEBHOOK_PATH = /^\/api\/webhooks\/([^/?#]+)\/?(?:\?.*)?$/;
 /** A static answer of the same server, so a benchmark can tell the HTTP stack from a run's cost. */
@@ -41,10 +42,10 @@ async function send(req: IncomingMessage, res: ServerResponse, response: Respons
 
 /**
  * Answers the request when it is a webhook (or the ping) and returns true; false leaves it for
- * Next. `webhooks` is called on the first webhook, so a Keel that never receives one never
- * loads the services.
+ * Next. The answer is Next's copy's (webhook-answer.ts); until Next has provided it, Next's own
+ * route handler serves webhooks.
  */
-export function webhookIngress(webhooks: () => Promise<WebhookService>) {
+export function webhookIngress() {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url ?? "";
     if (url === PING_PATH) {
@@ -53,14 +54,21 @@ export function webhookIngress(webhooks: () => Promise<WebhookService>) {
       return true;
     }
     const match = WEBHOOK_PATH.exec(url);
-    if (!match || req.method !== "POST") return false;
+    const answer = match && req.method === "POST" ? webhookAnswer() : undefined;
+    if (!match || !answer) return false;
     let workflow: string;
     try {
       workflow = decodeURIComponent(match[1]!);
     } catch {
       return false;
     }
-    void answerWebhook(webhooks, { workflow, headers: headersOf(req), body: () => readNodeBody(req, LIMITS.webhookBodyBytes, "body") })
+    // The body is read and limited here, and a refusal answered here: an error of this copy of
+    // Keel's modules would not be recognised by Next's copy, which answers the rest.
+    void readNodeBody(req, LIMITS.webhookBodyBytes, "body")
+      .then(
+        (body) => answer({ workflow, headers: headersOf(req), body: async () => body }),
+        (error: unknown) => errorResponse(error),
+      )
       .then((response) => send(req, res, response))
       .catch(() => res.destroy());
     return true;
