@@ -1,7 +1,7 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useRef } from "react";
+import { memo, useCallback, useEffect, useRef } from "react";
 import type { TimelineEvent } from "./timeline";
 
 // The timeline under the canvas: scrubber, step back / forward, play / pause at 1×–10×, and the
@@ -19,6 +19,23 @@ const typing = (target: EventTarget | null) => {
   const el = target as HTMLElement | null;
   return !!el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName)) && (el as HTMLInputElement).type !== "range";
 };
+
+// One row of the event list. Memoized: a step changes two rows (the one left and the one
+// reached), and the list must not re-render (and re-format the times of) all the others.
+const EventRow = memo(function EventRow({ event, index, top, current, mismatch, onPick }: { event: TimelineEvent; index: number; top: number; current: boolean; mismatch: boolean; onPick: (index: number) => void }) {
+  return (
+    <button type="button" className={`replay-event${mismatch ? " replay-event-mismatch" : ""}`} style={{ top }} aria-current={current ? "step" : undefined} data-seq={event.seq} onClick={() => onPick(index)}>
+      <span className="replay-event-seq">{event.seq}</span>
+      <span className="replay-event-type">{event.type}</span>
+      <span className="replay-event-node">
+        {event.nodeId ?? ""}
+        {event.tombstone ? <span className="badge badge-muted"> pruned</span> : null}
+        {mismatch ? <span className="badge badge-warning"> checkpoint mismatch</span> : null}
+      </span>
+      <span className="replay-event-time">{new Date(event.at).toLocaleTimeString()}</span>
+    </button>
+  );
+});
 
 export function ReplayTimeline({
   events,
@@ -68,6 +85,14 @@ export function ReplayTimeline({
     return () => window.removeEventListener("keydown", onKey);
   }, [index, last, onIndex, onPlaying]);
 
+  const pick = useCallback(
+    (to: number) => {
+      onPlaying(false);
+      onIndex(to);
+    },
+    [onPlaying, onIndex],
+  );
+
   const current = events[index];
   return (
     <div className="replay-timeline">
@@ -107,32 +132,9 @@ export function ReplayTimeline({
       </div>
       <div ref={listRef} className="replay-events" data-testid="replay-events" aria-label="Events">
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
-          {virtualizer.getVirtualItems().map((row) => {
-            const event = events[row.index]!;
-            return (
-              <button
-                type="button"
-                key={event.seq}
-                className={`replay-event${mismatchSeqs.has(event.seq) ? " replay-event-mismatch" : ""}`}
-                style={{ top: row.start }}
-                aria-current={row.index === index ? "step" : undefined}
-                data-seq={event.seq}
-                onClick={() => {
-                  onPlaying(false);
-                  onIndex(row.index);
-                }}
-              >
-                <span className="replay-event-seq">{event.seq}</span>
-                <span className="replay-event-type">{event.type}</span>
-                <span className="replay-event-node">
-                  {event.nodeId ?? ""}
-                  {event.tombstone ? <span className="badge badge-muted"> pruned</span> : null}
-                  {mismatchSeqs.has(event.seq) ? <span className="badge badge-warning"> checkpoint mismatch</span> : null}
-                </span>
-                <span className="replay-event-time">{new Date(event.at).toLocaleTimeString()}</span>
-              </button>
-            );
-          })}
+          {virtualizer.getVirtualItems().map((row) => (
+            <EventRow key={events[row.index]!.seq} event={events[row.index]!} index={row.index} top={row.start} current={row.index === index} mismatch={mismatchSeqs.has(events[row.index]!.seq)} onPick={pick} />
+          ))}
         </div>
       </div>
     </div>

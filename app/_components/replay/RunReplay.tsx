@@ -16,6 +16,7 @@ import "./replay.css";
 // log against the checkpoints, and the operator's actions. `?step=N` opens it at event N.
 
 const TRIGGER_PREFIX = "trigger.";
+const URL_SETTLE_MS = 250;
 
 const upstreamOf = (graph: Graph, nodeId: string) => [...new Set(graph.edges.filter((e) => e.target === nodeId).map((e) => e.source))];
 
@@ -101,14 +102,19 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
     [length],
   );
 
-  // The address says where the replay stands, so it can be shared and reloaded.
+  // The address says where the replay stands, so it can be shared and reloaded. Written once the
+  // position rests: each history.replaceState also makes Next's router re-render the page, too
+  // much to do on every step of a scrub.
   const event = index !== null ? timeline?.event(index) : undefined;
   useEffect(() => {
     if (!event) return;
-    const url = new URL(window.location.href);
-    if (url.searchParams.get("step") === String(event.seq)) return;
-    url.searchParams.set("step", String(event.seq));
-    window.history.replaceState(window.history.state, "", url);
+    const timer = setTimeout(() => {
+      const url = new URL(window.location.href);
+      if (url.searchParams.get("step") === String(event.seq)) return;
+      url.searchParams.set("step", String(event.seq));
+      window.history.replaceState(window.history.state, "", url);
+    }, URL_SETTLE_MS);
+    return () => clearTimeout(timer);
   }, [event]);
 
   const point = useMemo(() => (timeline && index !== null ? timeline.at(index) : { states: {}, takenEdges: {} }), [timeline, index, loaded]); // eslint-disable-line react-hooks/exhaustive-deps
