@@ -66,9 +66,24 @@ export function ReplayTimeline({
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({ count: events.length, getScrollElement: () => listRef.current, estimateSize: () => ROW, overscan: 12 });
 
-  // Keep the current event in view as the replay moves.
+  // Keep the current event in view as the replay moves. Rows have one fixed height, and the
+  // virtualizer knows the list's offset and height from its scroll and resize observers: the list
+  // is scrolled, by the least that shows the row, only when the row is out of view. (The
+  // virtualizer's scrollToIndex reads the list's scroll height on every call and again in the
+  // frames after, each read a forced layout of the page.)
+  // A scroll written here reaches the virtualizer with the next scroll event; until then the
+  // offset written is the one that holds.
+  const written = useRef<number | null>(null);
   useEffect(() => {
-    if (index >= 0) virtualizer.scrollToIndex(index, { align: "auto" });
+    const list = listRef.current;
+    if (index < 0 || !list) return;
+    const height = virtualizer.scrollRect?.height || list.clientHeight;
+    const offset = written.current ?? virtualizer.scrollOffset ?? list.scrollTop;
+    const top = index * ROW;
+    const to = top < offset ? top : top + ROW > offset + height ? top + ROW - height : null;
+    if (to === null) return;
+    list.scrollTop = to;
+    written.current = to;
   }, [index, virtualizer]);
 
   useEffect(() => {
@@ -130,7 +145,7 @@ export function ReplayTimeline({
           {current ? `${current.seq} / ${total}` : `0 / ${total}`}
         </span>
       </div>
-      <div ref={listRef} className="replay-events" data-testid="replay-events" aria-label="Events">
+      <div ref={listRef} className="replay-events" data-testid="replay-events" aria-label="Events" onScroll={() => (written.current = null)}>
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {virtualizer.getVirtualItems().map((row) => (
             <EventRow key={events[row.index]!.seq} event={events[row.index]!} index={row.index} top={row.start} current={row.index === index} mismatch={mismatchSeqs.has(events[row.index]!.seq)} onPick={pick} />
