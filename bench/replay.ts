@@ -12,6 +12,7 @@ import { runtimeDeps } from "../server/runtime";
 import { migrationsDir, servicesFor } from "../server/services";
 import { runKeel } from "../test/support/keel-process";
 import { report } from "./report";
+import { traceMainThread, type MainThreadTime } from "./trace";
 
 // The replay of a run with 10,000 events and the runs list over 10,000 runs, in headless
 // Chromium against `keel start` (SQLite): navigation to interactive (the timeline answers) beside
@@ -50,8 +51,8 @@ function chromiumPath(): string | undefined {
 }
 
 /** Main-thread cost of moving the replay one step (arrow key) or to a position (scrubber). */
-async function scrubCosts(page: Page): Promise<{ steps: number[]; jumps: number[] }> {
-  return page.evaluate(async () => {
+async function scrubCosts(page: Page, counts = { steps: 400, jumps: 200 }): Promise<{ steps: number[]; jumps: number[] }> {
+  return page.evaluate(async (counts) => {
     const position = document.querySelector('[data-testid="replay-position"]')!;
     const range = document.querySelector('[data-testid="replay-scrubber"]') as HTMLInputElement;
     const grid = document.querySelector(".replay-grid") as HTMLElement;
@@ -77,21 +78,21 @@ async function scrubCosts(page: Page): Promise<{ steps: number[]; jumps: number[
     const last = Number(range.max);
     // From the first event, 400 steps forward with the arrow key.
     const steps: number[] = [];
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < counts.steps; i++) {
       await frame();
       steps.push(await measure(() => window.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }))));
     }
     // Then across the whole run to its end with the scrubber, 200 positions evenly spread.
     const jumps: number[] = [];
-    for (let i = 1; i <= 200; i++) {
+    for (let i = 1; i <= counts.jumps; i++) {
       await frame();
-      const to = String(Math.round((i / 200) * last));
+      const to = String(Math.round((i / counts.jumps) * last));
       if (to === range.value) continue;
       jumps.push(await measure(() => (setValue.call(range, to), range.dispatchEvent(new Event("input", { bubbles: true })))));
     }
     if (steps.some(Number.isNaN) || jumps.some(Number.isNaN)) throw new Error(`the replay did not move: ${steps.filter(Number.isNaN).length} steps, ${jumps.filter(Number.isNaN).length} jumps`);
     return { steps, jumps };
-  });
+  }, counts);
 }
 
 /** Main-thread cost per scroll frame of the runs list: the scroll event's handlers (the
@@ -190,6 +191,16 @@ export async function benchReplay(): Promise<void> {
       report("replay.10k_events.navigation_to_interactive", median(interactive), "ms", median(bare));
       report("replay.10k_events.step_p95", percentile(scrub.steps, 95), "ms");
       report("replay.10k_events.scrub_to_end_p95", percentile(scrub.jumps, 95), "ms");
+      // The same moves again under a trace: the main thread's CPU time per move (scripting,
+      // style and layout, paint), which a loaded machine disturbs far less than frame timings.
+      await page.keyboard.press("Home");
+      await page.waitForFunction(() => /^1 \//.test(document.querySelector('[data-testid="replay-position"]')?.textContent ?? ""));
+      const stepCpu = await traceMainThread(browser, page, 200, () => scrubCosts(page, { steps: 200, jumps: 0 }));
+      const jumpCpu = await traceMainThread(browser, page, 100, () => scrubCosts(page, { steps: 0, jumps: 100 }));
+      report("replay.10k_events.step_main_thread_cpu", stepCpu.total, "ms");
+      report("replay.10k_events.scrub_main_thread_cpu", jumpCpu.total, "ms");
+      const split = (t: MainThreadTime) => `scripting ${t.scripting.toFixed(2)}, style+layout ${t.styleLayout.toFixed(2)}, paint ${t.paint.toFixed(2)}, other ${t.other.toFixed(2)} ms`;
+      console.error(`replay bench: main-thread CPU per step: ${split(stepCpu)}; per scrubber jump: ${split(jumpCpu)}`);
 
       await page.goto(`${base}/runs`);
       await page.waitForSelector('[data-testid="run-row"]');

@@ -61,6 +61,9 @@ commands:
              the steps that failed for good, with their error and run
   dead-letters retry ID... | --all [--workflow NAME]
              retry dead steps under their own idempotency keys
+  dead-letters retry ID --input JSON | --input-file PATH
+             retry one with the run's input replaced (checked against the trigger's
+             input schema), under a new idempotency key
   token create NAME
              print a new API token for the HTTP API (shown once)
   token list [--json] | token revoke ID|PREFIX

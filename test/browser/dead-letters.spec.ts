@@ -70,10 +70,15 @@ test("retry a dead letter with edited input: a field error first, then a new key
   await letter.getByRole("button", { name: "Edit and retry…" }).click();
   const dialog = page.getByRole("dialog");
   await expect(dialog.getByTestId("edited-key")).toHaveText(`${runId}:send:1:e1`);
+  // The shared JSON field (CodeMirror): checked as it is typed, then by the schema on submit.
   const input = dialog.getByLabel("Run input (JSON)");
-  await expect(input).toHaveValue(/"order": "O-1-bad"/);
+  await expect(input).toContainText(`"order": "O-1-bad"`);
+  await input.fill('{ "order": ');
+  await expect(dialog.getByTestId("dl-input-problem")).toContainText("Not valid JSON yet");
+  await expect(input).toHaveAttribute("aria-invalid", "true");
   // The trigger's input schema answers, naming the field; nothing runs.
   await input.fill('{ "order": 1 }');
+  await expect(dialog.getByTestId("dl-input-problem")).toHaveText("");
   await dialog.getByRole("button", { name: "Retry with these edits" }).click();
   await expect(dialog.getByRole("alert")).toContainText("input.order");
   await input.fill('{ "order": "O-1" }');

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,7 +33,8 @@ describe.each(databaseKinds())("keel dead-letters and keel token on $name", (kin
     cliEnv = { KEEL_DATA_DIR: dataDir, DATABASE_URL: env.scratch.target.url };
     services = servicesFor(loadConfig(cliEnv), env.database);
     worker = new Worker(runtimeDeps(env.database), { id: `w-${kind.name}`, leaseMs: 60_000 });
-    sink = await startSink(() => (refusing ? { status: 400, body: { error: "unknown account" } } : { status: 200, body: { ok: true } }));
+    // A closed account is refused whatever the time: only edited input gets past it.
+    sink = await startSink((call) => (refusing || call.body.includes('"closed"') ? { status: 400, body: { error: "unknown account" } } : { status: 200, body: { ok: true } }));
     await allowLoopback(env.database.db);
   });
   afterAll(async () => {
@@ -83,6 +84,54 @@ describe.each(databaseKinds())("keel dead-letters and keel token on $name", (kin
     expect(again.output).toContain("already handled");
     const audit = await env.database.db.auditLog.findFirst({ where: { action: "deadletter.retry", targetId: run.id } });
     expect(audit?.actor).toBe("cli");
+  }, CLI_TEST_MS);
+
+  it("retries one dead letter with edited run input, checked against the trigger's input schema, under a new key", async () => {
+    const wf = await services.workflows.create({
+      name: "Invoice push",
+      graph: {
+        schemaVersion: 1,
+        nodes: [
+          n("start", "trigger.manual", { inputSchema: { type: "object", properties: { account: { type: "string" } }, required: ["account"] } }, { typeVersion: 2 }),
+          n("post", "http.request", { method: "POST", url: `${sink.url}/invoices`, body: { account: "{{ input.account }}" } }),
+          n("done", "flow.end"),
+        ],
+        edges: [e("e1", "start", "post"), e("e2", "post", "done")],
+      },
+    });
+    await services.publishing.publish({ id: wf.id });
+    const run = await services.runs.start({ workflow: wf.id, input: { account: "closed" } });
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("dead");
+    const letter = (await services.deadLetterInbox()).find((l) => l.runId === run.id)!;
+
+    // Refused before anything changes: input that misses the schema (the field named), JSON that
+    // does not parse, a file that is not there, and edited input for more than one run.
+    const wrongType = await keel(["dead-letters", "retry", letter.id, "--input", '{"account": 7}']);
+    expect(wrongType.code).toBe(1);
+    expect(wrongType.output).toMatch(/input\.account: .*string/);
+    const notJson = await keel(["dead-letters", "retry", letter.id, "--input", "{account"]);
+    expect(notJson.code).toBe(1);
+    expect(notJson.output).toContain("--input: not valid JSON");
+    expect((await keel(["dead-letters", "retry", letter.id, "--input-file", join(cliEnv.KEEL_DATA_DIR!, "missing.json")])).output).toContain("--input-file: cannot read");
+    expect((await keel(["dead-letters", "retry", "--all", "--input", "{}"])).output).toContain("give exactly one ID");
+    expect((await keel(["dead-letters", "list"])).output).toContain(letter.id);
+    expect((await services.runs.get(run.id)).status).toBe("dead");
+
+    const file = join(cliEnv.KEEL_DATA_DIR!, "input.json");
+    writeFileSync(file, JSON.stringify({ account: "A-77" }));
+    const retried = await keel(["dead-letters", "retry", letter.id, "--input-file", file]);
+    expect(retried.code).toBe(0);
+    expect(retried.output).toContain(`retried ${letter.id} with the edited run input`);
+    await worker.drain();
+    expect((await services.runs.get(run.id)).status).toBe("succeeded");
+    const posted = sink.calls.filter((c) => c.path === "/invoices");
+    expect(posted.map((c) => [JSON.parse(c.body), c.key, c.status])).toEqual([
+      [{ account: "closed" }, `${run.id}:post:1`, 400],
+      [{ account: "A-77" }, `${run.id}:post:1:e1`, 200],
+    ]);
+    const audit = await env.database.db.auditLog.findFirst({ where: { action: "deadletter.retry", targetId: run.id } });
+    expect(audit).toMatchObject({ actor: "cli", detail: expect.objectContaining({ edited: ["input"] }) });
   }, CLI_TEST_MS);
 
   it("creates, lists and revokes API tokens; a revoked token no longer authenticates", async () => {

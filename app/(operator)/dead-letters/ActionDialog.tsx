@@ -2,6 +2,7 @@
 
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { JsonInput } from "../../_components/JsonInput";
 import { DialogActions, DialogError, ModalDialog } from "../../_components/workflows/ModalDialog";
 import { useTRPC } from "../../_trpc/client";
 import type { Letter } from "./letter";
@@ -69,20 +70,19 @@ function Body({ action, onDone }: { action: Action; onDone(message: string): voi
       {action.kind === "edit" ? (
         <>
           <div className="form-field">
-            <label htmlFor="dl-input">Run input (JSON)</label>
-            <textarea
-              id="dl-input"
-              rows={8}
-              spellCheck={false}
+            <span aria-hidden="true">Run input (JSON)</span>
+            <JsonInput
               value={input}
-              onChange={(e) => {
+              onChange={(text) => {
                 // A field error answers the text it was given: editing it clears the error.
-                setInput(e.target.value);
+                setInput(text);
                 setLocalError(null);
                 retry.reset();
               }}
-              style={{ fontFamily: "var(--font-mono)" }}
-              aria-describedby="dl-input-hint"
+              label="Run input (JSON)"
+              height="180px"
+              testId="dl-input"
+              describedBy="dl-input-hint"
             />
             <p className="muted" id="dl-input-hint">
               Checked against the trigger&apos;s input schema; this step and every later one see the edited input.

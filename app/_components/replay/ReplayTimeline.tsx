@@ -1,7 +1,7 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useRef } from "react";
+import { memo, useCallback, useEffect, useRef } from "react";
 import type { TimelineEvent } from "./timeline";
 
 // The timeline under the canvas: scrubber, step back / forward, play / pause at 1×–10×, and the
@@ -19,6 +19,27 @@ const typing = (target: EventTarget | null) => {
   const el = target as HTMLElement | null;
   return !!el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName)) && (el as HTMLInputElement).type !== "range";
 };
+
+// toLocaleTimeString's own format, made once: building it per row was most of a row's cost
+// when a scrubber jump mounts a screenful of new rows.
+const TIME = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "numeric", second: "numeric" });
+
+// One row of the event list. Memoized: a step changes two rows (the one left and the one
+// reached), and the list must not re-render (and re-format the times of) all the others.
+const EventRow = memo(function EventRow({ event, index, top, current, mismatch, onPick }: { event: TimelineEvent; index: number; top: number; current: boolean; mismatch: boolean; onPick: (index: number) => void }) {
+  return (
+    <button type="button" className={`replay-event${mismatch ? " replay-event-mismatch" : ""}`} style={{ top }} aria-current={current ? "step" : undefined} data-seq={event.seq} onClick={() => onPick(index)}>
+      <span className="replay-event-seq">{event.seq}</span>
+      <span className="replay-event-type">{event.type}</span>
+      <span className="replay-event-node">
+        {event.nodeId ?? ""}
+        {event.tombstone ? <span className="badge badge-muted"> pruned</span> : null}
+        {mismatch ? <span className="badge badge-warning"> checkpoint mismatch</span> : null}
+      </span>
+      <span className="replay-event-time">{TIME.format(new Date(event.at))}</span>
+    </button>
+  );
+});
 
 export function ReplayTimeline({
   events,
@@ -49,9 +70,24 @@ export function ReplayTimeline({
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({ count: events.length, getScrollElement: () => listRef.current, estimateSize: () => ROW, overscan: 12 });
 
-  // Keep the current event in view as the replay moves.
+  // Keep the current event in view as the replay moves. Rows have one fixed height, and the
+  // virtualizer knows the list's offset and height from its scroll and resize observers: the list
+  // is scrolled, by the least that shows the row, only when the row is out of view. (The
+  // virtualizer's scrollToIndex reads the list's scroll height on every call and again in the
+  // frames after, each read a forced layout of the page.)
+  // A scroll written here reaches the virtualizer with the next scroll event; until then the
+  // offset written is the one that holds.
+  const written = useRef<number | null>(null);
   useEffect(() => {
-    if (index >= 0) virtualizer.scrollToIndex(index, { align: "auto" });
+    const list = listRef.current;
+    if (index < 0 || !list) return;
+    const height = virtualizer.scrollRect?.height || list.clientHeight;
+    const offset = written.current ?? virtualizer.scrollOffset ?? list.scrollTop;
+    const top = index * ROW;
+    const to = top < offset ? top : top + ROW > offset + height ? top + ROW - height : null;
+    if (to === null) return;
+    list.scrollTop = to;
+    written.current = to;
   }, [index, virtualizer]);
 
   useEffect(() => {
@@ -67,6 +103,14 @@ export function ReplayTimeline({
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [index, last, onIndex, onPlaying]);
+
+  const pick = useCallback(
+    (to: number) => {
+      onPlaying(false);
+      onIndex(to);
+    },
+    [onPlaying, onIndex],
+  );
 
   const current = events[index];
   return (
@@ -105,34 +149,11 @@ export function ReplayTimeline({
           {current ? `${current.seq} / ${total}` : `0 / ${total}`}
         </span>
       </div>
-      <div ref={listRef} className="replay-events" data-testid="replay-events" aria-label="Events">
+      <div ref={listRef} className="replay-events" data-testid="replay-events" aria-label="Events" onScroll={() => (written.current = null)}>
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
-          {virtualizer.getVirtualItems().map((row) => {
-            const event = events[row.index]!;
-            return (
-              <button
-                type="button"
-                key={event.seq}
-                className={`replay-event${mismatchSeqs.has(event.seq) ? " replay-event-mismatch" : ""}`}
-                style={{ top: row.start }}
-                aria-current={row.index === index ? "step" : undefined}
-                data-seq={event.seq}
-                onClick={() => {
-                  onPlaying(false);
-                  onIndex(row.index);
-                }}
-              >
-                <span className="replay-event-seq">{event.seq}</span>
-                <span className="replay-event-type">{event.type}</span>
-                <span className="replay-event-node">
-                  {event.nodeId ?? ""}
-                  {event.tombstone ? <span className="badge badge-muted"> pruned</span> : null}
-                  {mismatchSeqs.has(event.seq) ? <span className="badge badge-warning"> checkpoint mismatch</span> : null}
-                </span>
-                <span className="replay-event-time">{new Date(event.at).toLocaleTimeString()}</span>
-              </button>
-            );
-          })}
+          {virtualizer.getVirtualItems().map((row) => (
+            <EventRow key={events[row.index]!.seq} event={events[row.index]!} index={row.index} top={row.start} current={row.index === index} mismatch={mismatchSeqs.has(events[row.index]!.seq)} onPick={pick} />
+          ))}
         </div>
       </div>
     </div>

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Graph } from "../../../engine/graph/schema";
 import { WorkflowCanvas } from "../WorkflowCanvas";
 import { ReplayTimeline, BASE_STEP_MS, type Speed } from "./ReplayTimeline";
@@ -16,10 +16,12 @@ import "./replay.css";
 // log against the checkpoints, and the operator's actions. `?step=N` opens it at event N.
 
 const TRIGGER_PREFIX = "trigger.";
+const URL_SETTLE_MS = 250;
 
 const upstreamOf = (graph: Graph, nodeId: string) => [...new Set(graph.edges.filter((e) => e.target === nodeId).map((e) => e.source))];
 
-function VerificationBanner({ verification, onJump }: { verification: Verification; onJump: (seq: number) => void }) {
+// Memoized, like RunSummary below: a step re-renders only what depends on the position.
+const VerificationBanner = memo(function VerificationBanner({ verification, onJump }: { verification: Verification; onJump: (seq: number) => void }) {
   if (verification.state === "pruned") {
     return (
       <p className="replay-banner replay-banner-muted" data-testid="replay-verification" data-state="pruned">
@@ -58,7 +60,36 @@ function VerificationBanner({ verification, onJump }: { verification: Verificati
         : `Checking the log against the checkpoints… ${verification.checked} so far, through event ${verification.verifiedThrough}.`}
     </p>
   );
-}
+});
+
+type RunRow = NonNullable<ReturnType<typeof useReplayData>["replay"]["data"]>["run"];
+
+/** The run's facts under the title: the same for every position of the replay. */
+const RunSummary = memo(function RunSummary({ run }: { run: RunRow }) {
+  return (
+    <>
+      <p className="description">
+        <code>{run.id}</code> · started {new Date(run.createdAt).toLocaleString()} by {run.trigger}
+        {run.finishedAt ? ` · finished ${new Date(run.finishedAt).toLocaleString()}` : ""} · {run.costTokens} tokens · {run.costUnits.toFixed(4)} units
+        {run.originRunId ? (
+          <>
+            {" · "}from <Link href={`/runs/${encodeURIComponent(run.originRunId)}${run.originSeq ? `?step=${run.originSeq}` : ""}`}>run {run.originRunId}</Link>
+          </>
+          ) : null}
+          {run.parentRunId ? (
+            <>
+              {" · "}sub-workflow of <Link href={`/runs/${encodeURIComponent(run.parentRunId)}`}>run {run.parentRunId}</Link>
+            </>
+          ) : null}
+        </p>
+        {run.heldBy ? (
+          <p className="replay-banner replay-banner-muted" data-testid="budget-hold">
+            <strong>Held by budget: {run.heldBy.budget ?? "a budget"}.</strong> {run.heldBy.detail} Raise the cap on the <Link href="/">dashboard</Link> to resume it now.
+          </p>
+        ) : null}
+    </>
+  );
+});
 
 export function RunReplay({ id, initialStep }: { id: string; initialStep: number | null }) {
   const { replay, timeline, loaded, eventsError, verification, live } = useReplayData(id);
@@ -101,14 +132,19 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
     [length],
   );
 
-  // The address says where the replay stands, so it can be shared and reloaded.
+  // The address says where the replay stands, so it can be shared and reloaded. Written once the
+  // position rests: each history.replaceState also makes Next's router re-render the page, too
+  // much to do on every step of a scrub.
   const event = index !== null ? timeline?.event(index) : undefined;
   useEffect(() => {
     if (!event) return;
-    const url = new URL(window.location.href);
-    if (url.searchParams.get("step") === String(event.seq)) return;
-    url.searchParams.set("step", String(event.seq));
-    window.history.replaceState(window.history.state, "", url);
+    const timer = setTimeout(() => {
+      const url = new URL(window.location.href);
+      if (url.searchParams.get("step") === String(event.seq)) return;
+      url.searchParams.set("step", String(event.seq));
+      window.history.replaceState(window.history.state, "", url);
+    }, URL_SETTLE_MS);
+    return () => clearTimeout(timer);
   }, [event]);
 
   const point = useMemo(() => (timeline && index !== null ? timeline.at(index) : { states: {}, takenEdges: {} }), [timeline, index, loaded]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -168,25 +204,7 @@ export function RunReplay({ id, initialStep }: { id: string; initialStep: number
           deadLetterId={data.openDeadLetter?.id ?? null}
         />
       </div>
-      <p className="description">
-        <code>{run.id}</code> · started {new Date(run.createdAt).toLocaleString()} by {run.trigger}
-        {run.finishedAt ? ` · finished ${new Date(run.finishedAt).toLocaleString()}` : ""} · {run.costTokens} tokens · {run.costUnits.toFixed(4)} units
-        {run.originRunId ? (
-          <>
-            {" · "}from <Link href={`/runs/${encodeURIComponent(run.originRunId)}${run.originSeq ? `?step=${run.originSeq}` : ""}`}>run {run.originRunId}</Link>
-          </>
-        ) : null}
-        {run.parentRunId ? (
-          <>
-            {" · "}sub-workflow of <Link href={`/runs/${encodeURIComponent(run.parentRunId)}`}>run {run.parentRunId}</Link>
-          </>
-        ) : null}
-      </p>
-      {run.heldBy ? (
-        <p className="replay-banner replay-banner-muted" data-testid="budget-hold">
-          <strong>Held by budget: {run.heldBy.budget ?? "a budget"}.</strong> {run.heldBy.detail} Raise the cap on the <Link href="/">dashboard</Link> to resume it now.
-        </p>
-      ) : null}
+      <RunSummary run={run} />
       <div className="replay-grid">
         <div className="replay-main">
           <VerificationBanner verification={verification} onJump={jump} />

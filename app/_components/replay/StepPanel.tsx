@@ -4,6 +4,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import type { GraphNode } from "../../../engine/graph/schema";
 import type { NodeRunStatus } from "../../../engine/runtime/node-states";
+import { JsonBlock } from "./JsonBlock";
 import type { StepDetails } from "./step-details";
 
 // The replay's side panel: one node at the point shown. Everything here came from the run or
@@ -27,7 +28,6 @@ export interface ApprovalRow {
   editedData: unknown;
 }
 
-const asJson = (value: unknown) => (value === undefined ? "—" : JSON.stringify(value, null, 2));
 
 function formatMs(ms: number | null): string {
   if (ms === null) return "—";
@@ -162,19 +162,19 @@ export function StepPanel({
             </p>
           ) : null}
           <Section title="Input" testId="step-input">
-            <pre>{asJson(details.input)}</pre>
+            <JsonBlock value={details.input} />
           </Section>
           {details.request !== undefined ? (
             <Section title="Request (as recorded in the ledger)" testId="step-request">
-              <pre>{asJson(details.request)}</pre>
+              <JsonBlock value={details.request} />
             </Section>
           ) : null}
           <Section title="Output" testId="step-output">
-            <pre>{details.hasOutput ? asJson(details.output) : "— (no output yet at this point)"}</pre>
+            {details.hasOutput ? <JsonBlock value={details.output} /> : <pre>— (no output yet at this point)</pre>}
           </Section>
           {details.error ? (
             <Section title="Error" testId="step-error">
-              <pre>{asJson(details.error)}</pre>
+              <JsonBlock value={details.error} />
             </Section>
           ) : null}
           <Section title="Attempts" testId="step-attempts">
@@ -213,7 +213,7 @@ export function StepPanel({
                     Visit {a.visit}: <strong>{a.status}</strong>
                     {a.decidedBy ? ` by ${a.decidedBy}` : ""}
                     {a.comment ? ` — “${a.comment}”` : ""}
-                    {a.editedData !== null && a.editedData !== undefined ? <pre>{asJson(a.editedData)}</pre> : null}
+                    {a.editedData !== null && a.editedData !== undefined ? <JsonBlock value={a.editedData} /> : null}
                   </li>
                 ))}
               </ul>
@@ -222,8 +222,8 @@ export function StepPanel({
           {llmEffect ? (
             <Section title="Provenance" testId="step-provenance">
               <p className="muted">The prompt sent and the answer received.</p>
-              <pre>{asJson(llmEffect.request)}</pre>
-              <pre>{asJson(llmEffect.result)}</pre>
+              <JsonBlock value={llmEffect.request} />
+              <JsonBlock value={llmEffect.result} />
             </Section>
           ) : null}
           {recalled.length > 0 ? (

@@ -46,6 +46,22 @@ describe("Timeline", () => {
     for (let i = -1; i < log.length; i++) expect(timeline.at(i).states, `after event ${i}`).toEqual(deriveNodeStates(log.slice(0, i + 1)));
   });
 
+  it("answers the same in any order of asking: back, forward, across keyframes, between pages", () => {
+    const timeline = new Timeline(graph);
+    const fromStart = (i: number) => deriveNodeStates(log.slice(0, i + 1));
+    let seed = 7;
+    const next = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648), seed % n);
+    for (let loaded = 0; loaded < log.length; ) {
+      timeline.append(log.slice(loaded, (loaded += 61)));
+      for (let k = 0; k < 40; k++) {
+        // Runs of single steps forward (the cached fold) mixed with jumps anywhere.
+        const i = k % 4 === 0 ? next(timeline.length + 1) - 1 : Math.min(timeline.length - 1, next(timeline.length));
+        expect(timeline.at(i).states, `after event ${i}`).toEqual(fromStart(i));
+        for (let step = i + 1; step < Math.min(timeline.length, i + 5); step++) expect(timeline.at(step).states, `stepping to ${step}`).toEqual(fromStart(step));
+      }
+    }
+  });
+
   it("counts loop visits and marks the edges taken, not the branch left", () => {
     const timeline = new Timeline(graph);
     timeline.append(log);

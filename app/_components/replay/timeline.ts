@@ -37,6 +37,8 @@ export class Timeline {
   /** Per node, the indexes of its events, so a step's details never scan the whole log. */
   private readonly perNode = new Map<string, number[]>();
   private readonly edges: TakenEdgeIndex;
+  /** The fold last asked for; events are only ever appended, so it stays true. */
+  private last: { index: number; fold: Fold } | null = null;
 
   /** `edges`: the graph's taken-edge index; the app's knows each decision node's ports (run-overlay.ts). */
   constructor(graph: Graph, edges: TakenEdgeIndex = takenEdgeIndex(graph)) {
@@ -100,8 +102,17 @@ export class Timeline {
   private foldTo(index: number): Fold {
     if (index < 0) return EMPTY;
     const k = Math.min(Math.floor((index + 1) / KEYFRAME_EVERY), this.keyframes.length - 1);
+    // From the nearest keyframe, or from the last position asked for when that is nearer
+    // before it (stepping forward folds one event).
+    let from = k * KEYFRAME_EVERY;
     let fold = this.keyframes[k]!;
-    for (let i = k * KEYFRAME_EVERY; i <= index; i++) fold = this.step(fold, this.events[i]!);
+    const last = this.last;
+    if (last && last.index < index && last.index >= from) {
+      from = last.index + 1;
+      fold = last.fold;
+    }
+    for (let i = from; i <= index; i++) fold = this.step(fold, this.events[i]!);
+    this.last = { index, fold };
     return fold;
   }
 

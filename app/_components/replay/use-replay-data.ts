@@ -3,7 +3,7 @@
 import { registry } from "../../../nodes/catalog";
 import { edgeIndexFor } from "../canvas/run-overlay";
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useReducer, useRef, useState } from "react";
+import { useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { useTRPC, useTRPCClient } from "../../_trpc/client";
 import { retryUnlessClientError } from "../query-retry";
 import { Timeline } from "./timeline";
@@ -142,9 +142,9 @@ export function useReplayData(id: string) {
 
   const timeline = timelineRef.current;
   const lastSeq = timeline?.event(timeline.length - 1)?.seq ?? 0;
-  const shown: Verification = pruned
-    ? { state: "pruned" }
-    : verification.state === "checking" && allLoaded && !live && verification.verifiedThrough >= lastSeq ? { ...verification, state: "verified" } : verification;
+  // One object while nothing changes, so what shows it does not re-render on every step.
+  const settled = verification.state === "checking" && allLoaded && !live && verification.verifiedThrough >= lastSeq;
+  const shown: Verification = useMemo(() => (pruned ? { state: "pruned" } : settled ? { ...verification, state: "verified" } : verification), [pruned, settled, verification]);
 
   return { replay, timeline, loaded, allLoaded, eventsError, verification: shown, live };
 }
