@@ -66,4 +66,17 @@ describe("the end of a run", () => {
     // Only active nodes change: the sleeping one keeps its state.
     expect(cancelled.wait?.state).toBe("sleeping");
   });
+
+  it("finishes the end node the run ended at, as the engine logs it (run.succeeded names that node)", () => {
+    const entered = deriveNodeStates([
+      { type: "node.entered", nodeId: "http", payload: { visit: 1 } },
+      { type: "node.completed", nodeId: "http" },
+      { type: "node.entered", nodeId: "done", payload: { visit: 1 } },
+    ]);
+    const succeeded = deriveNodeStates([{ type: "run.succeeded", nodeId: "done", payload: { outcome: "success" } }], entered);
+    expect(succeeded.done).toEqual({ state: "succeeded", visits: 1, attempts: 1 });
+    expect(succeeded.http?.state).toBe("succeeded");
+    const failed = deriveNodeStates([{ type: "run.failed", nodeId: "done", payload: { outcome: "failure" } }], entered);
+    expect(failed.done?.state).toBe("failed");
+  });
 });
