@@ -63,11 +63,12 @@ function settleActive(states: NodeRunStates, to: NodeRunState): NodeRunStates {
  * long log from a keyframe and the live canvas can apply events as they arrive.
  */
 export function applyNodeStateEvent(states: NodeRunStates, event: NodeStateEvent): NodeRunStates {
+  // The run's end is logged with the end node it stopped at (or none): either way it settles
+  // every node still active, that end node included.
+  const ending = RUN_END[event.type];
+  if (ending) return settleActive(states, ending);
   const nodeId = event.nodeId;
-  if (!nodeId) {
-    const ending = RUN_END[event.type];
-    return ending ? settleActive(states, ending) : states;
-  }
+  if (!nodeId) return states;
   const current = states[nodeId];
   const set = (patch: Partial<NodeRunStatus>): NodeRunStates => ({
     ...states,
