@@ -1,13 +1,20 @@
 "use client";
 
-import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from "@xyflow/react";
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, getSmoothStepPath, type EdgeProps } from "@xyflow/react";
 import { memo } from "react";
 import type { KeelFlowEdge } from "./flow-model";
 
 // Port labels ride on the edge when the port is not the plain `out` (true/false, cases, error),
 // so a branch reads without opening the node. Problems turn the edge red, with the reason.
 function KeelEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd }: EdgeProps<KeelFlowEdge>) {
-  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  // An edge that runs back against the flow (a loop's back edge) is routed around the nodes in
+  // steps, and its label sits just past its source port: drawn as a bezier it doubled back
+  // behind the nodes, and its label landed on the loop body's own label.
+  const backward = targetX < sourceX;
+  const [path, midX, midY] = backward
+    ? getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 8, offset: 36 })
+    : getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  const [labelX, labelY] = backward ? [sourceX + 22, sourceY - 12] : [midX, midY];
   const problems = data?.problems ?? [];
   const classes = [
     "ke",
