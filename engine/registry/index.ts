@@ -1,2 +1,3 @@
 export { createRegistry } from "./create";
 export * from "./types";
+export type * from "./engine-configs";
