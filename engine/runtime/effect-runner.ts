@@ -74,6 +74,7 @@ export class EffectRunner {
   private async commit(effect: Extract<Effect, { type: "commit" }>): Promise<void> {
     this.held.push({ ...effect.step, checkpoint: effect.step.checkpoint ?? null, runId: this.world.run.run.id, workerId: this.world.workerId, firstSeq: this.seq });
     this.seq += effect.step.events.length;
+    if (effect.settles) this.settles.push(effect.settles);
     if (effect.hold && this.held.length < MAX_HELD_STEPS) return;
     // The next step's ledger row rides on this commit when the claim goes on to run it; its
     // attempt is counted when the step's outcome is committed, or when it is begun again after
@@ -81,8 +82,10 @@ export class EffectRunner {
     const begin = effect.reserve && this.goesOn() ? { ...effect.reserve, counted: false } : undefined;
     const record = await this.flush(begin);
     if (begin && record) this.reserved = { key: begin.key, record };
-    if (effect.settles) await this.deps.hooks?.afterCommit?.(effect.settles);
   }
+
+  /** Effects whose completion is held, for the after-commit hook once it is written. */
+  private settles: string[] = [];
 
   /** Writes the held commits in one transaction, with a ledger row to begin when given. */
   private async flush(begin?: LedgerRow & { counted: boolean }): Promise<EffectRecord | null> {
@@ -90,7 +93,11 @@ export class EffectRunner {
     const batch = this.held;
     this.held = [];
     if (begin) batch[batch.length - 1] = { ...batch[batch.length - 1]!, begin };
-    return (await this.deps.store.commit(...batch)) ?? null;
+    const record = (await this.deps.store.commit(...batch)) ?? null;
+    const settled = this.settles;
+    this.settles = [];
+    for (const key of settled) await this.deps.hooks?.afterCommit?.(key);
+    return record;
   }
 
   /** The ledger row of a step about to run: written ahead with the last commit, or now, with the held commits when there are any. */
@@ -125,14 +132,13 @@ export class EffectRunner {
     let attempt = begun ? begun.record.attempts + (reserved ? 1 : 0) : 1;
     const executor = deps.executors.get(`${step.meta.type}@${step.meta.version}`);
     // A pure step is plain computation in this thread, which no signal could interrupt.
-    const timeout = step.pure ? undefined : AbortSignal.timeout(step.policy.timeoutMs);
+    const limit = step.pure ? undefined : attemptSignal(this.signal, step.policy.timeoutMs);
     // Secrets this attempt opens: redacted from its output and its error before either is stored.
     const redactor = new Redactor();
     try {
       if (!executor) throw new PermanentError(`no executor is installed for ${step.meta.type}@${step.meta.version}`);
       if (!step.config.ok) throw step.config.error;
-      const signal = timeout ? AbortSignal.any([this.signal, timeout]) : this.signal;
-      const raw = await executor(executionContext(deps, runId, step, step.config.value, snapshot.context as WorkflowContext, signal, redactor));
+      const raw = await executor(executionContext(deps, runId, step, step.config.value, snapshot.context as WorkflowContext, limit?.signal ?? this.signal, redactor));
       const result = { ...raw, output: redactor.apply(raw.output) };
       assertJsonWithin(`output of '${step.nodeId}'`, result.output, LIMITS.stepPayloadBytes);
       await deps.hooks?.afterEffect?.(step.key);
@@ -140,7 +146,7 @@ export class EffectRunner {
     } catch (error) {
       // Our own abort (the lease was lost): stop without recording a failure.
       if (error instanceof LeaseLostError || this.signal.aborted) throw new LeaseLostError(runId);
-      const failure = redactor.apply(timeout?.aborted && !this.signal.aborted ? { message: `timed out after ${step.policy.timeoutMs} ms`, kind: "retryable" as const, name: "TimeoutError" } : describeError(error));
+      const failure = redactor.apply(limit?.timedOut() && !this.signal.aborted ? { message: `timed out after ${step.policy.timeoutMs} ms`, kind: "retryable" as const, name: "TimeoutError" } : describeError(error));
       if (step.pure) attempt = (await this.begin(step)).record.attempts;
       const retryAfterMs = (error as { retryAfterMs?: number } | null)?.retryAfterMs;
       if (error instanceof ThrottledError) {
@@ -148,6 +154,8 @@ export class EffectRunner {
         return { type: "throttled", failure, attempt, reserved, retryAfterMs, alreadyLogged, now: clock.now() };
       }
       return { type: "failed", failure, attempt, reserved, retryAfterMs, jitter: (deps.random ?? Math.random)(), now: clock.now() };
+    } finally {
+      limit?.dispose();
     }
   }
 
@@ -180,5 +188,31 @@ function executionContext(deps: RuntimeDeps, runId: string, step: ExecutorStep, 
     data: { input: context.input, outputs: context.outputs },
     signal,
     credential: recordingResolver(deps.credentials, redactor),
+  };
+}
+
+/**
+ * An attempt's signal: aborted when the claim's is (the lease was lost) or when the attempt's
+ * time limit passes, whichever comes first. One controller and one timer, cleared when the
+ * attempt ends (AbortSignal.any and AbortSignal.timeout cost more per step, and leave the timer).
+ */
+function attemptSignal(claim: AbortSignal, ms: number): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
+  }, ms);
+  timer.unref?.();
+  const onAbort = () => controller.abort(claim.reason);
+  if (claim.aborted) onAbort();
+  else claim.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose() {
+      clearTimeout(timer);
+      claim.removeEventListener("abort", onAbort);
+    },
   };
 }

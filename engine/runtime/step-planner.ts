@@ -1,4 +1,4 @@
-import { initialTransition, transition } from "xstate";
+import { createActor, initialTransition, type AnyActorScope } from "xstate";
 import { parseDuration } from "../duration";
 import { PermanentError } from "../errors";
 import { renderValue, runData } from "../expressions";
@@ -204,7 +204,7 @@ function begin(world: PlanWorld): Plan {
   const trigger = run.run.triggerNodeId && triggers.includes(run.run.triggerNodeId) ? run.run.triggerNodeId : triggers[0]!;
   const [initial] = initialTransition(machine);
   const start: WorkflowEvent = { type: "START", node: trigger, input: run.run.input };
-  const [started] = transition(machine, initial, start);
+  const started = transit(machine, initial, start);
   const step: PlannedCommit = { events: [{ type: "run.started", payload: { input: run.run.input, machineEvent: start } }, ...entered(started)], checkpoint: checkpointOf(world, started) };
   return { state: { snapshot: started, round: null, focus: null }, effects: [commit(step, { hold: true }), { type: "tick" }] };
 }
@@ -311,10 +311,13 @@ function waits(world: PlanWorld, state: PlanState, why: { wakeAt?: Date | null; 
 /** The node moved the run on: commit it and take the next step. */
 function moved(world: PlanWorld, state: PlanState, event: WorkflowEvent, logged: NewEvent[], extra: Partial<PlannedCommit> = {}, options: { hold?: boolean; settles?: string; before?: Effect[] } = {}): Plan {
   const done = advance(world, state, event, logged, extra);
-  const reserve = options.hold ? undefined : reservationAfter(world, done.state.snapshot);
+  // A step into an End is held: the run's finish, computed next with no I/O between, commits
+  // with it in one transaction, as if they were one step.
+  const hold = options.hold ?? done.state.snapshot.status === "done";
+  const reserve = hold ? undefined : reservationAfter(world, done.state.snapshot);
   return {
     state: { ...done.state, round: null, focus: null },
-    effects: [...(options.before ?? []), commit(done.step, { hold: options.hold ?? false, ...(reserve ? { reserve } : {}), ...(options.settles ? { settles: options.settles } : {}) }), { type: "tick" }],
+    effects: [...(options.before ?? []), commit(done.step, { hold, ...(reserve ? { reserve } : {}), ...(options.settles ? { settles: options.settles } : {}) }), { type: "tick" }],
   };
 }
 
@@ -592,7 +595,7 @@ function commit(step: PlannedCommit, options: { hold?: boolean; reserve?: Ledger
 
 /** The machine moved by `event`, with the log entries that say so. */
 function advance(world: PlanWorld, state: PlanState, event: WorkflowEvent, logged: NewEvent[], extra: Partial<PlannedCommit> = {}): { state: PlanState; step: PlannedCommit } {
-  const [next] = transition(world.machine, state.snapshot, event);
+  const next = transit(world.machine, state.snapshot, event);
   // The log keeps the exact machine event, so a run's history replays to its checkpoints.
   const [first, ...rest] = logged;
   const withEvent = { ...first!, payload: { ...((first!.payload as object | undefined) ?? {}), machineEvent: event } };
@@ -601,8 +604,22 @@ function advance(world: PlanWorld, state: PlanState, event: WorkflowEvent, logge
 
 /** Whether a failure moves the machine (the node has an error edge). */
 function routes(world: PlanWorld, snapshot: Snapshot, event: WorkflowEvent): boolean {
-  const [next] = transition(world.machine, snapshot, event);
+  const next = transit(world.machine, snapshot, event);
   return next !== snapshot && JSON.stringify(next.value) !== JSON.stringify(snapshot.value);
+}
+
+// xstate's pure `transition` builds a throwaway actor (computing the machine's initial state)
+// on every call. A workflow machine has only assign actions, no children and no delays, so one
+// inert scope per machine serves every transition and nothing is ever recorded on it.
+const scopes = new WeakMap<WorkflowMachine, AnyActorScope>();
+function transit(machine: WorkflowMachine, snapshot: Snapshot, event: WorkflowEvent): Snapshot {
+  let scope = scopes.get(machine);
+  if (!scope) {
+    const self = createActor(machine);
+    scope = { self, id: "", sessionId: "", logger: () => {}, defer: () => {}, emit: () => {}, system: self.system, stopChild: () => {}, actionExecutor: () => {} };
+    scopes.set(machine, scope);
+  }
+  return machine.transition(snapshot, event, scope);
 }
 
 function checkpointOf(world: PlanWorld, snapshot: Snapshot): StepCommit["checkpoint"] {

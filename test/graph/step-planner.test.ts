@@ -347,6 +347,16 @@ describe("the step planner", () => {
       expect(commitsOf(done)[0]!.step).not.toHaveProperty("effect");
     });
 
+    it("a completed effect whose next step is the End is held, and the run's finish commits with it", async () => {
+      const world = worldOf(chain(n("start", "trigger.manual"), n("call", "http.request", { url: "https://example.test/x" }), n("done", "flow.end")));
+      const { plan } = await until(world);
+      const after = await planStep(world, plan.state, { type: "executed", result: { port: "out", output: null }, attempt: 1, reserved: false });
+      expect(commitsOf(after)[0]).toMatchObject({ hold: true, settles: "run1:call:1" });
+      const { plan: finished, held } = await until(world, after);
+      expect(held).toEqual([true, false]);
+      expect(last(finished)).toEqual({ type: "stop", outcome: "finished" });
+    });
+
     it("a replayed result moves the run on without running anything", async () => {
       const world = worldOf(graph());
       const { plan } = await until(world);
