@@ -17,11 +17,32 @@ const runTableWrites = [
   { selector: `TemplateElement[value.raw=${RAW_RUN_WRITE}]`, message: OWNED_BY_STORE },
 ];
 
-// nodes/ holds node types; the infrastructure behind them (memory store and index, LLM client,
-// egress guard, mail transport, settings schemas) is not the server's to import from there.
+// The layers' fences. nodes/ holds node types only; the infrastructure behind them (memory
+// store and index, LLM client, egress guard, mail transport, settings, records storage) lives in
+// infra/, which server/ and the server-only halves of node types (*.server.ts) import.
+const VM = [
+  { name: "vm", message: CODE_FROM_STRINGS },
+  { name: "node:vm", message: CODE_FROM_STRINGS },
+];
 const NODES_INFRASTRUCTURE = {
   group: ["**/nodes/**/*.server", "**/nodes/**/settings", "**/nodes/adapters/egress/*"],
-  message: "server/ does not import infrastructure from nodes/ (node types only).",
+  message: "server/ does not import infrastructure from nodes/ (node types only): it lives in infra/.",
+};
+const INFRA_UPWARD = {
+  group: ["**/nodes/**", "**/server/**", "**/app/**"],
+  message: "infra/ imports neither nodes/, server/ nor app/: it is the layer they build on.",
+};
+const INFRA_FROM_APP = {
+  group: ["**/infra/**", "**/nodes/**/*.server"],
+  message: "app/ never imports infra/ or executors (*.server): pages reach them through tRPC and server/.",
+};
+const NODES_WITHOUT_DATABASE = {
+  group: ["**/engine/store", "**/engine/store/**", "@prisma/*", "pg", "better-sqlite3"],
+  message: "Executors never get the database: they use the capabilities on ctx (engine/registry/capabilities.ts), built in infra/.",
+};
+const INFRA_FROM_METADATA = {
+  group: ["**/infra/**"],
+  message: "Node metadata is browser-safe (the palette bundles it): only executors (*.server.ts) import infra/.",
 };
 
 export default tseslint.config(
@@ -65,7 +86,7 @@ export default tseslint.config(
           ],
           patterns: [
             { group: ["next/*", "react-dom", "react-dom/*", "@trpc/*"], message: "engine/ is framework-free." },
-            { group: ["**/nodes", "**/nodes/*", "**/app/*", "**/server/*"], message: "engine/ imports neither nodes/, app/ nor server/; they are passed in." },
+            { group: ["**/nodes", "**/nodes/*", "**/app/*", "**/server/*", "**/infra/**"], message: "engine/ imports neither nodes/, app/, server/ nor infra/; they are passed in." },
           ],
         },
       ],
@@ -78,33 +99,24 @@ export default tseslint.config(
   },
   {
     files: ["server/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        { paths: [{ name: "vm", message: CODE_FROM_STRINGS }, { name: "node:vm", message: CODE_FROM_STRINGS }], patterns: [NODES_INFRASTRUCTURE] },
-      ],
-    },
+    rules: { "no-restricted-imports": ["error", { paths: VM, patterns: [NODES_INFRASTRUCTURE] }] },
   },
   {
-    // The imports the infrastructure layer's move (issue 12) removes; no file joins this list.
-    files: [
-      "server/config.ts",
-      "server/runtime.ts",
-      "server/cli/worker.ts",
-      "server/http/request-guards.ts",
-      "server/intents/**/*.ts",
-      "server/cli/memory.ts",
-      "server/memory/index-for.ts",
-      "server/memory/maintenance.ts",
-      "server/services/egress.ts",
-      "server/services/llm-settings.ts",
-      "server/services/memory.ts",
-      "server/services/notifications.ts",
-      "server/trpc/routers/settings.ts",
-    ],
-    rules: {
-      "no-restricted-imports": ["error", { paths: [{ name: "vm", message: CODE_FROM_STRINGS }, { name: "node:vm", message: CODE_FROM_STRINGS }] }],
-    },
+    files: ["infra/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: VM, patterns: [INFRA_UPWARD] }] },
+  },
+  {
+    files: ["app/**/*.ts", "app/**/*.tsx"],
+    rules: { "no-restricted-imports": ["error", { paths: VM, patterns: [INFRA_FROM_APP] }] },
+  },
+  {
+    files: ["nodes/**/*.ts"],
+    ignores: ["nodes/**/*.server.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: VM, patterns: [INFRA_FROM_METADATA, NODES_WITHOUT_DATABASE] }] },
+  },
+  {
+    files: ["nodes/**/*.server.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: VM, patterns: [NODES_WITHOUT_DATABASE] }] },
   },
   {
     files: ["app/**/*.tsx", "app/**/*.ts"],

@@ -1,4 +1,4 @@
-import { useLiteEmbedder } from "../nodes/memory/embedders.server";
+import { useLiteEmbedder } from "../infra/memory/embedders";
 import { IntentRoutingSettingsSchema } from "../server/intents/settings";
 import { cosineSimilarity, voteOnNeighbours } from "../server/intents/vote";
 import { INTENTS, type LabelledIntent } from "./data/intents";

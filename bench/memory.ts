@@ -1,7 +1,7 @@
 import { ChromaClient } from "chromadb";
-import { useLiteEmbedder } from "../nodes/memory/embedders.server";
-import { MemoryIndex } from "../nodes/memory/memory-index.server";
-import { recall } from "../nodes/memory/memory-store.server";
+import { useLiteEmbedder } from "../infra/memory/embedders";
+import { MemoryIndex } from "../infra/memory/memory-index";
+import { recall } from "../infra/memory/memory-store";
 import { startChroma } from "../test/support/chroma-server";
 import { databaseKinds, migratedDatabase } from "../test/support/databases";
 import { report } from "./report";

@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { ExecutionContext, StepResult } from "../engine/registry";
+import type { ExecutionContext, RecordsCapability, StepResult } from "../engine/registry";
 import { CATALOG } from "./catalog";
-import type { Db } from "../engine/store";
-import { createExecutors } from "./executors";
+import { EXECUTORS } from "./executors";
 
-// The control-flow executors never touch the database.
-const EXECUTORS = createExecutors({ db: undefined as unknown as Db });
+// The control-flow executors run on their context alone: no capabilities are given here.
 
 function ctx(meta: (typeof CATALOG)[number], config: unknown, data: ExecutionContext["data"], visit = 1): ExecutionContext {
   return { runId: "r1", nodeId: "n", visit, iteration: visit, idempotencyKey: `r1:n:${visit}`, config: meta.config.parse(config), data, signal: new AbortController().signal };
@@ -60,5 +58,39 @@ describe("control-flow executors", () => {
     expect(await run("loop.until", { condition: "false", maxIterations: 2 }, data, 1)).toEqual({ port: "again", output: { iteration: 1 } });
     expect(await run("loop.until", { condition: "false", maxIterations: 2 }, data, 3)).toEqual({ port: "done", output: { iterations: 2, stoppedBy: "limit" } });
     expect(await run("loop.until", { condition: "input.amount > 1", maxIterations: 2 }, data, 1)).toEqual({ port: "done", output: { iterations: 0, stoppedBy: "condition" } });
+  });
+});
+
+describe("effectful executors", () => {
+  it("reach the outside world only through capabilities on ctx: without one, a configuration error names it", async () => {
+    const cases: [string, unknown, string][] = [
+      ["http.request", { url: "https://api.example.com/x" }, "http"],
+      ["records.findContact", { email: "ada@example.test" }, "records"],
+      ["email.send", { to: "ada@example.test", subject: "Hi" }, "mail"],
+      ["notify.operator", { title: "Hi" }, "notifications"],
+      ["memory.recall", { query: "invoices" }, "memory"],
+      ["memory.remember", { subject: "contact:ada@example.test", text: "Likes tea." }, "memory"],
+      ["llm.chat", { prompt: "Hi" }, "llm"],
+    ];
+    for (const [type, config, capability] of cases) {
+      await expect(run(type, config), type).rejects.toMatchObject({ kind: "configuration", message: expect.stringContaining(`no ${capability} capability`) });
+    }
+    // "LLM available?" asks the capability; without one the answer is no.
+    expect(await run("logic.llmAvailable", {})).toEqual({ port: "no", output: { available: false } });
+  });
+
+  it("use the capability the server hands them", async () => {
+    const meta = CATALOG.find((m) => m.type === "records.findContact")!;
+    const asked: string[] = [];
+    const records = {
+      findContact: async (email: string) => (asked.push(email), email === "ada@example.test" ? { id: "c1", email, name: "Ada", company: null, phone: null } : null),
+    } as unknown as RecordsCapability;
+    const execute = EXECUTORS.get(`${meta.type}@${meta.version}`)!;
+    expect(await execute({ ...ctx(meta, { email: "{{ input.email }}" }, { input: { email: "ada@example.test" }, outputs: {} }), records })).toEqual({
+      port: "found",
+      output: { id: "c1", email: "ada@example.test", name: "Ada", company: null, phone: null },
+    });
+    expect(await execute({ ...ctx(meta, { email: "bob@example.test" }, { input: {}, outputs: {} }), records })).toEqual({ port: "missing", output: null });
+    expect(asked).toEqual(["ada@example.test", "bob@example.test"]);
   });
 });

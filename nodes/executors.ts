@@ -3,16 +3,13 @@ import type { AnyNodeMeta, ExecutionContext, NodeExecutor, NodeMeta, StepResult 
 import { emailSendNode } from "./adapters/email-send";
 import { emailExecutor } from "./adapters/email-send.server";
 import { httpRequestNode } from "./adapters/http-request";
-import { systemResolver, type EgressPolicy } from "./adapters/egress/guard.server";
 import { httpRequestExecutor } from "./adapters/http-request.server";
-import type { Db } from "../engine/store";
 import { setNode } from "./data/set";
 import { llmChatNode } from "./llm/chat";
 import { llmClassifyNode } from "./llm/classify";
-import type { LlmClient } from "./llm/client.server";
 import { llmExtractNode } from "./llm/extract";
 import { llmExecutors } from "./llm/llm.server";
-import { memoryExecutors, type MemoryDeps } from "./memory/memory.server";
+import { memoryExecutors } from "./memory/memory.server";
 import { recallNode } from "./memory/recall";
 import { notifyExecutor } from "./notify/notify.server";
 import { notifyOperatorNode } from "./notify/operator";
@@ -43,44 +40,6 @@ function executor<M extends AnyNodeMeta>(meta: M, run: (ctx: ExecutionContext<Co
 }
 
 const truthy = (value: unknown) => (Array.isArray(value) ? value.length > 0 : Boolean(value));
-
-/** Without an egress policy, nothing internal is allowed: the guard's strict default. */
-const STRICT_EGRESS: EgressPolicy = { allowlist: [], resolve: systemResolver };
-
-/**
- * The executors, given what the stateful ones need: the database (records, memory, LLM
- * settings), the egress policy (http.request's allowlist), the LLM endpoint's client (absent
- * when none is configured: LLM steps then fail as a configuration error), the memory index and
- * the public URL (links in notification emails). Credentials reach executors through their
- * context.
- */
-export function createExecutors(deps: { db: Db; egress?: () => Promise<EgressPolicy>; llm?: LlmClient; memory?: MemoryDeps; publicUrl?: string | undefined }): ReadonlyMap<string, NodeExecutor> {
-  const records = recordsExecutors(deps.db);
-  const llm = llmExecutors({ db: deps.db, llm: deps.llm });
-  const memory = memoryExecutors(deps.db, deps.memory);
-  return new Map([
-    ...PURE,
-    executor(httpRequestNode, httpRequestExecutor({ egress: deps.egress ?? (async () => STRICT_EGRESS) })),
-    executor(upsertContactNode, records.upsertContact),
-    executor(findContactNode, records.findContact),
-    executor(createInvoiceNode, records.createInvoice),
-    executor(updateInvoiceStatusNode, records.updateInvoiceStatus),
-    executor(createDealNode, records.createDeal),
-    // The branch the run takes is the endpoint's presence in this process, recorded in the ledger.
-    executor(llmAvailableNode, async () => {
-      // A client that resolves its endpoint per request answers for the endpoint as it is now.
-      const available = deps.llm ? ((await deps.llm.available?.()) ?? true) : false;
-      return { port: available ? "yes" : "no", output: { available } };
-    }),
-    executor(emailSendNode, emailExecutor({ db: deps.db })),
-    executor(llmChatNode, llm.chat),
-    executor(llmExtractNode, llm.extract),
-    executor(llmClassifyNode, llm.classify),
-    executor(rememberNode, memory.remember),
-    executor(recallNode, memory.recall),
-    executor(notifyOperatorNode, notifyExecutor({ db: deps.db, publicUrl: deps.publicUrl })),
-  ]);
-}
 
 const PURE = [
   executor(ifNode, async (ctx) => {
@@ -113,3 +72,30 @@ const PURE = [
     return { port: "again", output: { iteration: iteration + 1 } };
   }),
 ];
+
+/**
+ * Every executor, keyed `type@version`. What they touch beyond the run's data comes through
+ * the capabilities on their context (ctx.http, ctx.llm, ctx.mail, ctx.memory, ctx.records,
+ * ctx.notifications, ctx.credential), which the server builds from infra/.
+ */
+export const EXECUTORS: ReadonlyMap<string, NodeExecutor> = new Map([
+  ...PURE,
+  executor(httpRequestNode, httpRequestExecutor),
+  executor(upsertContactNode, recordsExecutors.upsertContact),
+  executor(findContactNode, recordsExecutors.findContact),
+  executor(createInvoiceNode, recordsExecutors.createInvoice),
+  executor(updateInvoiceStatusNode, recordsExecutors.updateInvoiceStatus),
+  executor(createDealNode, recordsExecutors.createDeal),
+  // The branch the run takes is the endpoint's presence in this process, recorded in the ledger.
+  executor(llmAvailableNode, async (ctx) => {
+    const available = ctx.llm ? await ctx.llm.available() : false;
+    return { port: available ? "yes" : "no", output: { available } };
+  }),
+  executor(emailSendNode, emailExecutor),
+  executor(llmChatNode, llmExecutors.chat),
+  executor(llmExtractNode, llmExecutors.extract),
+  executor(llmClassifyNode, llmExecutors.classify),
+  executor(rememberNode, memoryExecutors.remember),
+  executor(recallNode, memoryExecutors.recall),
+  executor(notifyOperatorNode, notifyExecutor),
+]);

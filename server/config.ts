@@ -2,8 +2,8 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { ConfigurationError } from "../engine/errors";
 import { parseDatabaseUrl, type DatabaseTarget } from "../engine/store/database-url";
-import { parseAllowEntry } from "../nodes/adapters/egress/allowlist";
-import { parseCidr } from "../nodes/adapters/egress/ip";
+import { parseAllowEntry } from "../infra/http/allowlist";
+import { parseCidr } from "../infra/http/ip";
 
 // All configuration comes from the environment, validated by this one schema at start-up.
 // Bad configuration fails fast with one sentence naming the variable, before anything starts.

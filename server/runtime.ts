@@ -1,10 +1,11 @@
 import type { RuntimeDeps } from "../engine/runtime/process-run";
 import { PrismaRunStore } from "../engine/runtime/prisma-store";
 import type { Database } from "../engine/store";
-import { createExecutors } from "../nodes/executors";
-import type { MemoryDeps } from "../nodes/memory/memory.server";
+import { EXECUTORS } from "../nodes/executors";
+import type { MemoryDeps } from "../infra/memory/memory-capability";
+import { stepCapabilities } from "../infra/step-capabilities";
 import { registry } from "../nodes/catalog";
-import { createLlmClient, noEndpointError, type LlmClient, type LlmEndpoint } from "../nodes/llm/client.server";
+import { createLlmClient, noEndpointError, type LlmClient, type LlmEndpoint } from "../infra/llm/client";
 import type { KeelConfig } from "./config";
 import { createCipher } from "./secrets/cipher";
 import { ensureSecret } from "./secret-key";
@@ -34,13 +35,8 @@ export function runtimeDeps(
   return {
     store: new PrismaRunStore(database),
     registry,
-    executors: createExecutors({
-      db: database.db,
-      egress: egressPolicySource(database.db, options.egressAllow),
-      publicUrl: options.publicUrl,
-      ...(llm ? { llm } : {}),
-      ...(options.memory ? { memory: options.memory } : {}),
-    }),
+    executors: EXECUTORS,
+    capabilities: stepCapabilities({ db: database.db, egress: egressPolicySource(database.db, options.egressAllow), publicUrl: options.publicUrl, llm, memory: options.memory }),
     ...(credentials ? { credentials: (name: string, kinds: readonly string[]) => credentials.open(name, kinds) } : {}),
     clock: { now: options.now ?? (() => new Date()) },
     budget: budgetGate(database),

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { StepCapabilities } from "./capabilities";
 
 // What the engine needs to know about a node type. The descriptors themselves live in nodes/
 // and reach the engine as a parameter (a NodeRegistry); the engine never imports nodes/.
@@ -106,8 +107,11 @@ export interface ResolvedCredential {
 /** Opens a named credential of one of the given kinds for a step (provided by the server). */
 export type CredentialResolver = (name: string, kinds: readonly string[]) => Promise<ResolvedCredential>;
 
-/** What an executor gets for one attempt of one step. */
-export interface ExecutionContext<Config = unknown> {
+/**
+ * What an executor gets for one attempt of one step: its config, the run's data, and the
+ * capabilities the server provides (capabilities.ts; absent where a process provides none).
+ */
+export interface ExecutionContext<Config = unknown> extends Partial<StepCapabilities> {
   runId: string;
   nodeId: string;
   /** 1 on the first entry of this node in the run, 2 on the second (loops), … */

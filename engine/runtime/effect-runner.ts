@@ -179,6 +179,7 @@ export class EffectRunner {
 /** What an executor gets for one attempt of one step: built here only. */
 function executionContext(deps: RuntimeDeps, runId: string, step: ExecutorStep, config: unknown, context: WorkflowContext, signal: AbortSignal, redactor: Redactor): ExecutionContext {
   return {
+    ...deps.capabilities,
     runId,
     nodeId: step.nodeId,
     visit: step.visit,

@@ -1,4 +1,4 @@
-import type { CredentialResolver, NodeExecutor, NodeRegistry } from "../registry";
+import type { CredentialResolver, NodeExecutor, NodeRegistry, StepCapabilities } from "../registry";
 import type { BudgetGate } from "./budget";
 import { EffectRunner } from "./effect-runner";
 import { planStep, planWorld, type PlanEvent, type PlanState, type ProcessOutcome } from "./step-planner";
@@ -33,6 +33,8 @@ export interface RuntimeDeps {
   publicUrl?: string;
   /** Opens credentials for steps; what it hands out is redacted from everything stored. */
   credentials?: CredentialResolver;
+  /** What executors may use besides credentials (http, llm, mail, memory, records…), on every step's context. */
+  capabilities?: Partial<StepCapabilities>;
   /** Holds back steps that would spend past a budget. */
   budget?: BudgetGate;
 }

@@ -1,80 +1,20 @@
-import { createHash } from "node:crypto";
-import nodemailer from "nodemailer";
-import { ConfigurationError, PermanentError, RetryableError } from "../../engine/errors";
-import type { ExecutionContext, StepResult } from "../../engine/registry";
-import type { Db } from "../../engine/store";
+import { PermanentError } from "../../engine/errors";
+import { capability, type ExecutionContext, type StepResult } from "../../engine/registry";
 import { renderIn } from "../expression-data";
 import type { emailSendNode } from "./email-send";
 
 type Config = ReturnType<(typeof emailSendNode)["config"]["parse"]>;
 
-export interface SmtpSecret {
-  host: string;
-  port: number;
-  secure: boolean;
-  user?: string | undefined;
-  password?: string | undefined;
-  from: string;
-}
-
-export interface EmailDeps {
-  db: Db;
-}
-
-/** A stable Message-ID per step: the same key always gives the same id. */
-export function messageIdFor(key: string): string {
-  return `<${createHash("sha256").update(key).digest("hex").slice(0, 32)}@keel.local>`;
-}
-
-/** The sender of email kept in the outbox (never sent). */
-export const OUTBOX_FROM = "keel-outbox@localhost";
-
-/** Sends one message; a 5xx reply is permanent, anything else (4xx, connection trouble) retryable. */
-export async function sendThroughSmtp(smtp: SmtpSecret, message: { messageId: string; to: string; subject: string; text: string; html?: string | null }): Promise<void> {
-  const transport = nodemailer.createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.secure,
-    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? "" } } : {}),
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  });
-  try {
-    await transport.sendMail({ messageId: message.messageId, from: smtp.from, to: message.to, subject: message.subject, text: message.text, ...(message.html ? { html: message.html } : {}) });
-  } catch (error) {
-    const e = error as { responseCode?: number; code?: string; message?: string };
-    const text = `SMTP ${smtp.host}:${smtp.port}: ${e.message ?? String(error)}`.replace(smtp.password ?? "\u0000", "***");
-    if (typeof e.responseCode === "number" && e.responseCode >= 500) throw new PermanentError(text);
-    throw new RetryableError(text);
-  } finally {
-    transport.close();
-  }
-}
-
-export function emailExecutor(deps: EmailDeps) {
-  return async function sendEmail(ctx: ExecutionContext<Config>): Promise<StepResult> {
-    const messageId = messageIdFor(ctx.idempotencyKey);
-    const existing = await deps.db.emailMessage.findUnique({ where: { messageId } });
-    if (existing) return { port: "out", output: { messageId, status: existing.status } };
-    const c = (await renderIn(ctx, ctx.config)) as Config;
-    const to = String(c.to);
-    if (!to.split(",").every((address) => /^[^\s@]+@[^\s@]+$/.test(address.trim()))) throw new PermanentError(`to: '${to}' is not a list of email addresses`);
-    const message = { to, subject: String(c.subject), text: String(c.text ?? ""), html: c.html ? String(c.html) : null };
-
-    const outbox = async (reason: string) => {
-      await deps.db.emailMessage.create({ data: { messageId, runId: ctx.runId, nodeId: ctx.nodeId, status: "not_sent", from: OUTBOX_FROM, ...message } });
-      return { port: "out", output: { messageId, status: "not_sent", reason } };
-    };
-    if (!c.credential) return outbox("the step names no SMTP credential, so the email stays in the outbox");
-    if (c.ifCredentialMissing === "outbox" && !(await deps.db.credential.findUnique({ where: { name: String(c.credential) }, select: { id: true } }))) {
-      return outbox(`there is no SMTP credential named '${c.credential}' yet: add it in Settings and the next emails are sent`);
-    }
+/** email.send over ctx.mail: one message per step, its Message-ID from the step's idempotency key. */
+export async function emailExecutor(ctx: ExecutionContext<Config>): Promise<StepResult> {
+  const mail = capability(ctx, "mail");
+  const c = (await renderIn(ctx, ctx.config)) as Config;
+  const to = String(c.to);
+  if (!to.split(",").every((address) => /^[^\s@]+@[^\s@]+$/.test(address.trim()))) throw new PermanentError(`to: '${to}' is not a list of email addresses`);
+  const output = await mail.send(
+    { key: ctx.idempotencyKey, runId: ctx.runId, nodeId: ctx.nodeId, to, subject: String(c.subject), text: String(c.text ?? ""), html: c.html ? String(c.html) : null },
     // Opened through the engine, which redacts the password from whatever this step stores.
-    if (!ctx.credential) throw new ConfigurationError(`credential: no credentials are available here to resolve '${c.credential}'`);
-    const smtp = (await ctx.credential(c.credential, ["smtp"])).secret as unknown as SmtpSecret;
-    await sendThroughSmtp(smtp, { messageId, ...message });
-    await deps.db.emailMessage.create({ data: { messageId, runId: ctx.runId, nodeId: ctx.nodeId, status: "sent", from: smtp.from, credential: c.credential, sentAt: new Date(), ...message } });
-    return { port: "out", output: { messageId, status: "sent" } };
-  };
+    { credential: c.credential ? String(c.credential) : undefined, ifMissing: c.ifCredentialMissing, resolve: ctx.credential },
+  );
+  return { port: "out", output };
 }

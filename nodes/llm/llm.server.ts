@@ -1,14 +1,23 @@
 import { ConfigurationError, PermanentError } from "../../engine/errors";
-import type { ExecutionContext, StepResult } from "../../engine/registry";
-import type { Db } from "../../engine/store";
+import {
+  capability,
+  JsonSchemaUnsupportedError,
+  type ChatAnswer,
+  type ChatCall,
+  type ChatMessage,
+  type ExecutionContext,
+  type LlmCapability,
+  type LlmStepSettings,
+  type ResponseFormat,
+  type StepResult,
+  type Usage,
+} from "../../engine/registry";
 import { expressionData, renderIn } from "../expression-data";
 import type { llmChatNode } from "./chat";
 import { labelsOf, type llmClassifyNode } from "./classify";
-import { JsonSchemaUnsupportedError, noEndpointError, type ChatAnswer, type ChatCall, type ChatMessage, type LlmClient, type ResponseFormat, type Usage } from "./client.server";
 import type { llmExtractNode } from "./extract";
 import { validateAgainst } from "./json-schema";
 import { memoryBehind } from "./memory-behind";
-import { costUnits, LLM_SETTING_KEY, LlmSettingsSchema, type LlmSettings } from "./settings";
 
 type ConfigOf<N> = N extends { config: { parse: (v: unknown) => infer C } } ? C : never;
 type ChatConfig = ConfigOf<typeof llmChatNode>;
@@ -23,14 +32,8 @@ export interface CallRecord {
   usage: Usage;
 }
 
-export async function readLlmSettings(db: Db): Promise<LlmSettings> {
-  const row = await db.setting.findUnique({ where: { key: LLM_SETTING_KEY } });
-  const parsed = LlmSettingsSchema.safeParse(row?.value ?? {});
-  return parsed.success ? parsed.data : { prices: {} };
-}
-
 // Servers that refused json_schema once are asked with json_object from then on.
-const refusesJsonSchema = new WeakMap<LlmClient, Set<string>>();
+const refusesJsonSchema = new WeakMap<LlmCapability, Set<string>>();
 
 /** The calls one step makes, with their usage summed and recorded for provenance. */
 class Conversation {
@@ -38,7 +41,7 @@ class Conversation {
   readonly usage: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 
   constructor(
-    private readonly client: LlmClient,
+    private readonly client: LlmCapability,
     private readonly ctx: ExecutionContext<unknown>,
     readonly model: string,
   ) {}
@@ -73,8 +76,8 @@ class Conversation {
   }
 
   /** `templates`: the step's prompt templates, whose memory items (memory-behind.ts) are named in its provenance. */
-  result(port: string, output: Record<string, unknown>, settings: LlmSettings, templates: readonly (string | undefined)[]): StepResult {
-    const units = costUnits(settings, this.model, this.usage);
+  result(port: string, output: Record<string, unknown>, settings: LlmStepSettings, templates: readonly (string | undefined)[]): StepResult {
+    const units = settings.costUnits(this.model, this.usage);
     const memory = memoryBehind(templates, expressionData(this.ctx));
     return {
       port,
@@ -126,71 +129,69 @@ async function askJson(conversation: Conversation, messages: ChatMessage[], opti
   throw new PermanentError(`output: the model's answer was invalid twice; failing paths: ${problems.slice(0, 10).join("; ")}`);
 }
 
-async function begin(db: Db, llm: LlmClient | undefined, ctx: ExecutionContext<unknown>, model: string | undefined) {
-  if (!llm) throw noEndpointError();
-  const settings = await readLlmSettings(db);
+async function begin(ctx: ExecutionContext<unknown>, model: string | undefined) {
+  const llm = capability(ctx, "llm");
+  const settings = await llm.prepare();
   const chosen = model ?? settings.defaultModel;
   if (!chosen) throw new ConfigurationError("model: this node names no model and Settings has no default LLM model: set one of them, then retry the step", "model");
   return { settings, conversation: new Conversation(llm, ctx, chosen) };
 }
 
-/** The LLM executors; without a client every step fails as a configuration error. */
-export function llmExecutors(deps: { db: Db; llm: LlmClient | undefined }) {
-  return {
-    async chat(ctx: ExecutionContext<ChatConfig>): Promise<StepResult> {
-      const { settings, conversation } = await begin(deps.db, deps.llm, ctx, ctx.config.model);
-      const system = await text(ctx, ctx.config.system);
-      const prompt = (await text(ctx, ctx.config.prompt)) ?? "";
-      const sampling = { temperature: ctx.config.temperature, maxTokens: ctx.config.maxTokens };
-      if (ctx.config.json) {
-        // json_object mode requires the word JSON in the messages (OpenAI checks).
-        const messages: ChatMessage[] = [{ role: "system", content: `${system ? `${system}\n\n` : ""}Answer with one JSON object only.` }, { role: "user", content: prompt }];
-        const value = await askJson(conversation, messages, { ...sampling, format: { type: "json_object" } });
-        return conversation.result("out", { text: conversation.calls.at(-1)?.answer.content ?? "", json: value }, settings, [ctx.config.system, ctx.config.prompt]);
-      }
-      const messages: ChatMessage[] = [...(system ? [{ role: "system" as const, content: system }] : []), { role: "user", content: prompt }];
-      const answer = await conversation.ask({ messages, ...sampling });
-      if (answer.content === null && answer.toolCalls.length) {
-        throw new PermanentError(`the model asked to call ${describeToolCalls(answer)} instead of answering; this node offers no tools: check the model and the prompt`);
-      }
-      return conversation.result("out", { text: answer.content ?? "", finishReason: answer.finishReason }, settings, [ctx.config.system, ctx.config.prompt]);
-    },
+/** The LLM executors, over ctx.llm; without an endpoint every step fails as a configuration error. */
+export const llmExecutors = {
+  async chat(ctx: ExecutionContext<ChatConfig>): Promise<StepResult> {
+    const { settings, conversation } = await begin(ctx, ctx.config.model);
+    const system = await text(ctx, ctx.config.system);
+    const prompt = (await text(ctx, ctx.config.prompt)) ?? "";
+    const sampling = { temperature: ctx.config.temperature, maxTokens: ctx.config.maxTokens };
+    if (ctx.config.json) {
+      // json_object mode requires the word JSON in the messages (OpenAI checks).
+      const messages: ChatMessage[] = [{ role: "system", content: `${system ? `${system}\n\n` : ""}Answer with one JSON object only.` }, { role: "user", content: prompt }];
+      const value = await askJson(conversation, messages, { ...sampling, format: { type: "json_object" } });
+      return conversation.result("out", { text: conversation.calls.at(-1)?.answer.content ?? "", json: value }, settings, [ctx.config.system, ctx.config.prompt]);
+    }
+    const messages: ChatMessage[] = [...(system ? [{ role: "system" as const, content: system }] : []), { role: "user", content: prompt }];
+    const answer = await conversation.ask({ messages, ...sampling });
+    if (answer.content === null && answer.toolCalls.length) {
+      throw new PermanentError(`the model asked to call ${describeToolCalls(answer)} instead of answering; this node offers no tools: check the model and the prompt`);
+    }
+    return conversation.result("out", { text: answer.content ?? "", finishReason: answer.finishReason }, settings, [ctx.config.system, ctx.config.prompt]);
+  },
 
-    async extract(ctx: ExecutionContext<ExtractConfig>): Promise<StepResult> {
-      const { settings, conversation } = await begin(deps.db, deps.llm, ctx, ctx.config.model);
-      const system = await text(ctx, ctx.config.system);
-      const input = (await text(ctx, ctx.config.input)) ?? "";
-      const instructions = `Extract the requested data from the user's text. Answer with one JSON object only, satisfying this JSON Schema:\n${JSON.stringify(ctx.config.schema)}`;
-      const messages: ChatMessage[] = [{ role: "system", content: system ? `${system}\n\n${instructions}` : instructions }, { role: "user", content: input }];
-      const data = await askJson(conversation, messages, {
-        temperature: ctx.config.temperature ?? 0,
-        maxTokens: ctx.config.maxTokens,
-        format: { type: "json_schema", name: "extraction", schema: ctx.config.schema },
-        schema: ctx.config.schema,
-      });
-      return conversation.result("out", { data, attempts: conversation.calls.length }, settings, [ctx.config.system, ctx.config.input]);
-    },
+  async extract(ctx: ExecutionContext<ExtractConfig>): Promise<StepResult> {
+    const { settings, conversation } = await begin(ctx, ctx.config.model);
+    const system = await text(ctx, ctx.config.system);
+    const input = (await text(ctx, ctx.config.input)) ?? "";
+    const instructions = `Extract the requested data from the user's text. Answer with one JSON object only, satisfying this JSON Schema:\n${JSON.stringify(ctx.config.schema)}`;
+    const messages: ChatMessage[] = [{ role: "system", content: system ? `${system}\n\n${instructions}` : instructions }, { role: "user", content: input }];
+    const data = await askJson(conversation, messages, {
+      temperature: ctx.config.temperature ?? 0,
+      maxTokens: ctx.config.maxTokens,
+      format: { type: "json_schema", name: "extraction", schema: ctx.config.schema },
+      schema: ctx.config.schema,
+    });
+    return conversation.result("out", { data, attempts: conversation.calls.length }, settings, [ctx.config.system, ctx.config.input]);
+  },
 
-    async classify(ctx: ExecutionContext<ClassifyConfig>): Promise<StepResult> {
-      const { settings, conversation } = await begin(deps.db, deps.llm, ctx, ctx.config.model);
-      const labels = labelsOf(ctx.config);
-      const names = labels.map((l) => l.label);
-      const system = await text(ctx, ctx.config.system);
-      const input = (await text(ctx, ctx.config.text)) ?? "";
-      const schema = {
-        type: "object",
-        properties: { label: { type: "string", enum: names }, confidence: { type: "number", minimum: 0, maximum: 1 } },
-        required: ["label", "confidence"],
-        additionalProperties: false,
-      };
-      const list = labels.map((l) => `- ${l.label}${l.description ? `: ${l.description}` : ""}`).join("\n");
-      const instructions = `Classify the user's text into exactly one of these labels:\n${list}\nAnswer with one JSON object only: {"label": <one of the labels>, "confidence": <a number from 0 to 1: how sure you are>}.`;
-      const messages: ChatMessage[] = [{ role: "system", content: system ? `${system}\n\n${instructions}` : instructions }, { role: "user", content: input }];
-      const answer = (await askJson(conversation, messages, { temperature: ctx.config.temperature ?? 0, maxTokens: ctx.config.maxTokens, format: { type: "json_schema", name: "classification", schema }, schema })) as {
-        label: string;
-        confidence: number;
-      };
-      return conversation.result(answer.label, { label: answer.label, confidence: answer.confidence }, settings, [ctx.config.system, ctx.config.text]);
-    },
-  };
-}
+  async classify(ctx: ExecutionContext<ClassifyConfig>): Promise<StepResult> {
+    const { settings, conversation } = await begin(ctx, ctx.config.model);
+    const labels = labelsOf(ctx.config);
+    const names = labels.map((l) => l.label);
+    const system = await text(ctx, ctx.config.system);
+    const input = (await text(ctx, ctx.config.text)) ?? "";
+    const schema = {
+      type: "object",
+      properties: { label: { type: "string", enum: names }, confidence: { type: "number", minimum: 0, maximum: 1 } },
+      required: ["label", "confidence"],
+      additionalProperties: false,
+    };
+    const list = labels.map((l) => `- ${l.label}${l.description ? `: ${l.description}` : ""}`).join("\n");
+    const instructions = `Classify the user's text into exactly one of these labels:\n${list}\nAnswer with one JSON object only: {"label": <one of the labels>, "confidence": <a number from 0 to 1: how sure you are>}.`;
+    const messages: ChatMessage[] = [{ role: "system", content: system ? `${system}\n\n${instructions}` : instructions }, { role: "user", content: input }];
+    const answer = (await askJson(conversation, messages, { temperature: ctx.config.temperature ?? 0, maxTokens: ctx.config.maxTokens, format: { type: "json_schema", name: "classification", schema }, schema })) as {
+      label: string;
+      confidence: number;
+    };
+    return conversation.result(answer.label, { label: answer.label, confidence: answer.confidence }, settings, [ctx.config.system, ctx.config.text]);
+  },
+};

@@ -1,6 +1,6 @@
 import { ValidationError } from "../../engine/errors";
 import { openDatabase } from "../../engine/store";
-import { reindexAll } from "../../nodes/memory/memory-store.server";
+import { reindexAll } from "../../infra/memory/memory-store";
 import { loadConfig } from "../config";
 import { memoryIndexFor } from "../memory/index-for";
 import { chromaForCommand } from "../process/chroma";

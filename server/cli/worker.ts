@@ -4,7 +4,7 @@ import { ValidationError } from "../../engine/errors";
 import { Worker } from "../../engine/runtime/worker";
 import { openDatabase } from "../../engine/store";
 import { loadConfig } from "../config";
-import type { IndexDeferred } from "../../nodes/memory/memory.server";
+import type { IndexDeferred } from "../../infra/memory/memory-capability";
 import { memoryIndexFor, workerSummarizer } from "../memory/index-for";
 import { startMemoryMaintenance } from "../memory/maintenance";
 import { llmEndpointFor, runtimeDepsFor } from "../runtime";

@@ -1,7 +1,7 @@
 import { TooLargeError } from "../../engine/errors";
 import { formatBytes } from "../../engine/limits";
 import { readCapped } from "../../engine/stream";
-import { formatIp, inCidr, parseCidr, parseIp, unmapped, type Cidr } from "../../nodes/adapters/egress/ip";
+import { formatIp, inCidr, parseCidr, parseIp, unmapped, type Cidr } from "../../infra/http/ip";
 
 /** Header the app's own client sends with every mutation; a cross-site form or fetch cannot. */
 export const CSRF_HEADER = "x-keel-csrf";

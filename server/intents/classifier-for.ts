@@ -1,6 +1,6 @@
 import type { Db } from "../../engine/store";
-import { createLlmClient } from "../../nodes/llm/client.server";
-import { readLlmSettings } from "../../nodes/llm/llm.server";
+import { createLlmClient } from "../../infra/llm/client";
+import { readLlmSettings } from "../../infra/llm/settings";
 import type { KeelConfig } from "../config";
 import { LLM_TIMEOUT_MS, resolvingLlmClient } from "../runtime";
 import type { LlmEndpointResolver } from "../llm/endpoint";

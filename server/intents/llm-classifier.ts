@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { LlmClient } from "../../nodes/llm/client.server";
+import type { LlmClient } from "../../infra/llm/client";
 import type { IntentForRouting, IntentTarget, LlmLabel } from "./router";
 
 // Asks an OpenAI-compatible model which workflow an intent belongs to, as JSON constrained to

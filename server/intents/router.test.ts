@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpenAIServer, type OpenAIServer } from "../../test/support/openai-server";
-import { createLlmClient } from "../../nodes/llm/client.server";
-import { useLiteEmbedder } from "../../nodes/memory/embedders.server";
+import { createLlmClient } from "../../infra/llm/client";
+import { useLiteEmbedder } from "../../infra/memory/embedders";
 import { llmIntentClassifier } from "./llm-classifier";
 import { routeIntent, type IntentForRouting, type IntentTarget } from "./router";
 import { cosineSimilarity, type Neighbour } from "./vote";

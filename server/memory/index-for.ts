@@ -1,11 +1,10 @@
-import { createEmbedder, type Embedder, type EmbeddingUsage } from "../../nodes/memory/embedders.server";
-import { MemoryIndex } from "../../nodes/memory/memory-index.server";
-import { extractiveSummarizer, type Summarizer } from "../../nodes/memory/summaries.server";
+import { createEmbedder, type Embedder, type EmbeddingUsage } from "../../infra/memory/embedders";
+import { MemoryIndex } from "../../infra/memory/memory-index";
+import { extractiveSummarizer, fromListSummarizer, type ListSummarizer, type Summarizer } from "../../infra/memory/summaries";
 import type { Db } from "../../engine/store";
-import { createLlmClient } from "../../nodes/llm/client.server";
-import { readLlmSettings } from "../../nodes/llm/llm.server";
-import { costUnits } from "../../nodes/llm/settings";
-import { llmSummarizer } from "../../nodes/llm/summarizer.server";
+import { createLlmClient } from "../../infra/llm/client";
+import { costUnits, readLlmSettings } from "../../infra/llm/settings";
+import { llmSummarizer } from "../../infra/llm/summarizer";
 import { recordKeelSpend } from "../services/budgets";
 import type { KeelConfig } from "../config";
 import type { LlmEndpointResolver } from "../llm/endpoint";
@@ -50,24 +49,6 @@ export function memoryIndexFor(config: Pick<KeelConfig, "embedding" | "chromaUrl
   let index = cache.get(key);
   if (!index) cache.set(key, (index = new MemoryIndex(chromaUrl, embedder)));
   return index;
-}
-
-/** What an LLM summarizer looks like (nodes/llm/summarizer.server.ts): items oldest first. */
-export interface ListSummarizer {
-  summarize(subject: string, items: { text: string; at?: Date }[], options?: { signal?: AbortSignal }): Promise<string>;
-}
-
-/** Puts a list-style summarizer (an LLM one) behind memory's Summarizer interface. */
-export function fromListSummarizer(method: string, inner: ListSummarizer): Summarizer {
-  return {
-    method,
-    summarize: ({ subject, items }, signal) =>
-      inner.summarize(
-        subject,
-        [...items].reverse().map((item) => ({ text: item.text, at: item.createdAt })),
-        signal ? { signal } : {},
-      ),
-  };
 }
 
 /** The LLM summarizer when one is given (an endpoint is configured), else extractive summaries with the embedder (its spending recorded in `db`). */

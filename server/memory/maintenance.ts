@@ -1,7 +1,7 @@
 import type { Database } from "../../engine/store";
-import type { MemoryIndex } from "../../nodes/memory/memory-index.server";
-import { sweepIndex } from "../../nodes/memory/memory-store.server";
-import { DEFAULT_CADENCE, refreshDueSummaries, type SummaryCadence, type Summarizer } from "../../nodes/memory/summaries.server";
+import type { MemoryIndex } from "../../infra/memory/memory-index";
+import { sweepIndex } from "../../infra/memory/memory-store";
+import { DEFAULT_CADENCE, refreshDueSummaries, type SummaryCadence, type Summarizer } from "../../infra/memory/summaries";
 import { memoryService } from "../services/memory";
 
 // Memory upkeep, run by `keel worker` (and so under `keel start`) on a timer: prune what retention

@@ -1,7 +1,7 @@
 import { ValidationError } from "../../engine/errors";
 import { json, type Db } from "../../engine/store";
-import { EgressAllowlistSchema, parseAllowlist, type EgressAllowlist } from "../../nodes/adapters/egress/allowlist";
-import { sendGuarded, systemResolver, type EgressPolicy, type GuardedRequest, type GuardedResponse } from "../../nodes/adapters/egress/guard.server";
+import { EgressAllowlistSchema, parseAllowlist, type EgressAllowlist } from "../../infra/http/allowlist";
+import { sendGuarded, systemResolver, type EgressPolicy, type GuardedRequest, type GuardedResponse } from "../../infra/http/egress-guard";
 import { audit } from "./audit";
 import { zodIssues } from "./zod-issues";
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { ValidationError } from "../../engine/errors";
 import { json, type Db } from "../../engine/store";
-import { readLlmSettings } from "../../nodes/llm/llm.server";
-import { LLM_SETTING_KEY, LlmSettingsSchema, type LlmSettings } from "../../nodes/llm/settings";
+import { readLlmSettings } from "../../infra/llm/settings";
+import { LLM_SETTING_KEY, LlmSettingsSchema, type LlmSettings } from "../../infra/llm/settings";
 import type { KeelConfig } from "../config";
 import { LLM_ENDPOINT_CREDENTIAL, LLM_ENDPOINT_SETTING_KEY, invalidateLlmEndpoints, readStoredEndpoint, type LlmEndpointResolver } from "../llm/endpoint";
 import { testLlmConnection, type ConnectionResult } from "../llm/test-connection";

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { ConfigurationError, NotFoundError, PermanentError, ValidationError } from "../../engine/errors";
 import { forgetPayloads } from "../../engine/runtime/prisma-store-tombstones";
 import { DbNull, json, type Database } from "../../engine/store";
-import type { MemoryIndex } from "../../nodes/memory/memory-index.server";
-import { countStale, parseSubject, recall, type RecallResult, type SubjectRef } from "../../nodes/memory/memory-store.server";
+import type { MemoryIndex } from "../../infra/memory/memory-index";
+import { countStale, parseSubject, recall, type RecallResult, type SubjectRef } from "../../infra/memory/memory-store";
 import { audit } from "./audit";
 import { zodIssues } from "./zod-issues";
 

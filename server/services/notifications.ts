@@ -2,9 +2,9 @@ import { NotFoundError, ValidationError } from "../../engine/errors";
 import { claimMail, dropTimer, dueReminders, markTimerFired } from "../../engine/runtime/prisma-store-timers";
 import { appPath } from "../../engine/runtime/run-refs";
 import { isUniqueViolation, json, type Db } from "../../engine/store";
-import { messageIdFor, OUTBOX_FROM, sendThroughSmtp, type SmtpSecret } from "../../nodes/adapters/email-send.server";
-import { absoluteLink, emailOperator, readNotificationSettings } from "../../nodes/notify/operator-email.server";
-import { NOTIFICATION_SETTING_KEY, NotificationSettingsSchema, type NotificationSettings } from "../../nodes/notify/settings";
+import { messageIdFor, OUTBOX_FROM, sendThroughSmtp, type SmtpSecret } from "../../infra/mail/smtp";
+import { absoluteLink, emailOperator } from "../../infra/mail/operator-email";
+import { NOTIFICATION_SETTING_KEY, NotificationSettingsSchema, readNotificationSettings, type NotificationSettings } from "../../infra/mail/notification-settings";
 import { audit } from "./audit";
 
 // The operator's notifications: the list (unread first), marking read, the settings for email,

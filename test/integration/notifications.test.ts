@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Graph } from "../../engine/graph/schema";
 import { Worker } from "../../engine/runtime/worker";
 import { openDatabase } from "../../engine/store";
-import { messageIdFor } from "../../nodes/adapters/email-send.server";
+import { messageIdFor } from "../../infra/mail/smtp";
 import { loadConfig } from "../../server/config";
 import { runtimeDeps } from "../../server/runtime";
 import { ensureSecret } from "../../server/secret-key";

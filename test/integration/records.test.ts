@@ -73,6 +73,7 @@ describe.each(databaseKinds())("records nodes on $name", (kind) => {
       config,
       data: { input: {}, outputs: {} },
       signal: new AbortController().signal,
+      ...deps.capabilities,
     });
     await deps.executors.get("records.upsertContact@1")!(ctx("a", { email: "grace@example.test", name: "Grace" }));
     await deps.executors.get("records.upsertContact@1")!(ctx("b", { email: "GRACE@example.test", name: "Grace Hopper", phone: "+1 555" }));
@@ -85,7 +86,7 @@ describe.each(databaseKinds())("records nodes on $name", (kind) => {
   it("finds the invoice a repeated step already created, and refuses bad amounts and unknown contacts by field", async () => {
     const deps = runtimeDeps(env.database);
     const create = deps.executors.get("records.createInvoice@1")!;
-    const ctx = (config: unknown, key: string) => ({ runId: "r", nodeId: "inv", visit: 1, iteration: 1, idempotencyKey: key, config, data: { input: { h: 2.5 }, outputs: {} }, signal: new AbortController().signal });
+    const ctx = (config: unknown, key: string) => ({ runId: "r", nodeId: "inv", visit: 1, iteration: 1, idempotencyKey: key, config, data: { input: { h: 2.5 }, outputs: {} }, signal: new AbortController().signal, ...deps.capabilities });
     const config = { contactEmail: "grace@example.test", currency: "USD", dueInDays: 30, lines: [{ description: "Talk", quantity: 1, unitMinor: 100_000 }] };
     const first = await create(ctx(config, "run-x:inv:1"));
     const again = await create(ctx(config, "run-x:inv:1"));
@@ -96,8 +97,9 @@ describe.each(databaseKinds())("records nodes on $name", (kind) => {
   });
 
   it("notify.operator leaves one in-app notification per step, rendered", async () => {
-    const notify = runtimeDeps(env.database).executors.get("notify.operator@1")!;
-    const ctx = { runId: "r-n", nodeId: "tell", visit: 1, iteration: 1, idempotencyKey: "r-n:tell:1", config: { title: "New signup: {{ input.name }}", body: "", link: "/outbox" }, data: { input: { name: "Ada" }, outputs: {} }, signal: new AbortController().signal };
+    const deps = runtimeDeps(env.database);
+    const notify = deps.executors.get("notify.operator@1")!;
+    const ctx = { ...deps.capabilities, runId: "r-n", nodeId: "tell", visit: 1, iteration: 1, idempotencyKey: "r-n:tell:1", config: { title: "New signup: {{ input.name }}", body: "", link: "/outbox" }, data: { input: { name: "Ada" }, outputs: {} }, signal: new AbortController().signal };
     const first = await notify(ctx);
     const again = await notify(ctx);
     expect(again).toEqual(first);

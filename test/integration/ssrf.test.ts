@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PermanentError } from "../../engine/errors";
 import type { ExecutionContext } from "../../engine/registry";
 import { Worker } from "../../engine/runtime/worker";
-import { parseAllowlist } from "../../nodes/adapters/egress/allowlist";
-import type { EgressPolicy, Resolver } from "../../nodes/adapters/egress/guard.server";
+import { parseAllowlist } from "../../infra/http/allowlist";
+import type { EgressPolicy, Resolver } from "../../infra/http/egress-guard";
+import { egressHttp } from "../../infra/http/http-capability";
 import { httpRequestNode } from "../../nodes/adapters/http-request";
 import { httpRequestExecutor } from "../../nodes/adapters/http-request.server";
 import { loadConfig } from "../../server/config";
@@ -28,7 +29,6 @@ const noDns: Resolver = async (hostname) => {
 };
 
 function call(policy: Partial<EgressPolicy>, config: Record<string, unknown>) {
-  const execute = httpRequestExecutor({ egress: async () => ({ allowlist: [], resolve: noDns, ...policy }) });
   const ctx: ExecutionContext<ReturnType<(typeof httpRequestNode)["config"]["parse"]>> = {
     runId: "run",
     nodeId: "call",
@@ -38,8 +38,9 @@ function call(policy: Partial<EgressPolicy>, config: Record<string, unknown>) {
     config: httpRequestNode.config.parse(config),
     data: { input: {}, outputs: {} },
     signal: AbortSignal.timeout(10_000),
+    http: egressHttp(async () => ({ allowlist: [], resolve: noDns, ...policy })),
   };
-  return execute(ctx);
+  return httpRequestExecutor(ctx);
 }
 
 async function refusal(promise: Promise<unknown>): Promise<string> {

@@ -44,3 +44,36 @@ describe("server/ imports node types from nodes/, not infrastructure", () => {
     expect(messages).toContainEqual(expect.objectContaining({ rule: "no-restricted-imports", line: 1, message: expect.stringContaining("infrastructure") }));
   });
 });
+
+describe("infra/ is the layer server/ and executors build on, fenced from the rest", () => {
+  const restricted = (messages: Awaited<ReturnType<typeof lintAs>>, words: string) =>
+    expect(messages).toContainEqual(expect.objectContaining({ rule: "no-restricted-imports", line: 1, message: expect.stringContaining(words) }));
+
+  it.each([
+    ["infra-imports-server", "infra/mail/operator-address.ts"],
+    ["infra-imports-nodes", "infra/llm/node-prices.ts"],
+  ])("%s in %s fails", async (name, path) => {
+    restricted(await lintAs(name, path), "infra/ imports neither nodes/, server/ nor app/");
+  });
+
+  it("app/ code never imports infra/, pages included", async () => {
+    restricted(await lintAs("imports-memory-store", "app/_components/Recall.tsx"), "app/ never imports infra/");
+    restricted(await lintAs("imports-memory-store", "app/api/recall/route.ts"), "app/ never imports infra/");
+  });
+
+  it("node metadata (browser-safe, bundled by the palette) never imports infra/; an executor may", async () => {
+    restricted(await lintAs("imports-llm-settings", "nodes/llm/chat-v2.ts"), "Node metadata is browser-safe");
+    expect(await lintAs("imports-llm-settings", "nodes/llm/chat-v2.server.ts")).toEqual([]);
+  });
+
+  it("executors never get the database client: nodes/ does not import it", async () => {
+    restricted(await lintAs("imports-database", "nodes/records/records.server.ts"), "Executors never get the database");
+    restricted(await lintAs("imports-database", "nodes/records/find-contact.ts"), "Executors never get the database");
+    expect(await lintAs("imports-database", "infra/records/contacts.ts")).toEqual([]);
+  });
+
+  it("the engine never imports infra/; server/ may", async () => {
+    restricted(await lintAs("imports-memory-store", "engine/runtime/recall-step.ts"), "engine/ imports neither");
+    expect(await lintAs("imports-memory-store", "server/services/recall.ts")).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
-import { LlmSettingsSchema } from "../../../nodes/llm/settings";
-import { EgressAllowlistSchema } from "../../../nodes/adapters/egress/allowlist";
-import { NotificationSettingsSchema } from "../../../nodes/notify/settings";
+import { LlmSettingsSchema } from "../../../infra/llm/settings";
+import { EgressAllowlistSchema } from "../../../infra/http/allowlist";
+import { NotificationSettingsSchema } from "../../../infra/mail/notification-settings";
 import { RetentionSettingsSchema } from "../../services/retention";
 import { SaveLlmEndpointInput, TestLlmConnectionInput } from "../../services/llm-settings";
 import { operatorProcedure, router } from "../init";

@@ -1,19 +1,14 @@
+import type { OperatorEmailStatus } from "../../engine/registry";
 import { sameOriginPath } from "../../engine/same-origin";
 import { isUniqueViolation, type Db } from "../../engine/store";
-import { messageIdFor, OUTBOX_FROM, sendThroughSmtp, type SmtpSecret } from "../adapters/email-send.server";
-import { NOTIFICATION_SETTING_KEY, NotificationSettingsSchema, type NotificationSettings } from "./settings";
+import { messageIdFor, OUTBOX_FROM, sendThroughSmtp, type SmtpSecret } from "./smtp";
+import { readNotificationSettings } from "./notification-settings";
 
 // Email to the operator, for notify.operator (email: true) and for approvals and forms that
 // wait. The same path as email.send: SMTP through a credential, or the outbox marked not sent
 // when no credential is set. The Message-ID comes from `key`, so a repeat finds its message.
 
-export type OperatorEmailStatus = "sent" | "not_sent" | "no_recipient";
-
-export async function readNotificationSettings(db: Db): Promise<NotificationSettings> {
-  const row = await db.setting.findUnique({ where: { key: NOTIFICATION_SETTING_KEY } });
-  const parsed = NotificationSettingsSchema.safeParse(row?.value ?? {});
-  return parsed.success ? parsed.data : NotificationSettingsSchema.parse({});
-}
+export type { OperatorEmailStatus };
 
 /**
  * A link as the email shows it: paths in Keel become full URLs under KEEL_PUBLIC_URL; a link

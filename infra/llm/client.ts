@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { ConfigurationError, PermanentError, RetryableError } from "../../engine/errors";
-import { retryAfterMs } from "../adapters/http-request.server";
+import { JsonSchemaUnsupportedError, type ChatAnswer, type ChatCall } from "../../engine/registry";
+import { retryAfterMs } from "../http/retry-after";
 
 // The one place Keel talks to an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio…)
 // and the one place its errors become Keel's: a refused key, an unknown model or a wrong base
@@ -13,37 +14,9 @@ export interface LlmEndpoint {
   apiKey: string | undefined;
 }
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
-export type ResponseFormat = { type: "json_object" } | { type: "json_schema"; name: string; schema: Record<string, unknown> };
-
-export interface ChatCall {
-  model: string;
-  messages: ChatMessage[];
-  temperature?: number | undefined;
-  maxTokens?: number | undefined;
-  responseFormat?: ResponseFormat | undefined;
-  /** Asks servers that support it for reproducible sampling. */
-  seed?: number | undefined;
-}
-
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-}
-
-export interface ChatAnswer {
-  content: string | null;
-  toolCalls: { name: string; arguments: string }[];
-  finishReason: string;
-  /** The model the server says answered (may differ from the one asked, e.g. a dated alias). */
-  model: string;
-  usage: Usage;
-}
+// The call and answer shapes are ctx.llm's (engine/registry/capabilities.ts).
+export type { ChatAnswer, ChatCall, ChatMessage, ResponseFormat, Usage } from "../../engine/registry";
+export { JsonSchemaUnsupportedError };
 
 export interface LlmClient {
   /** Where requests go, for messages (never the key). */
@@ -52,9 +25,6 @@ export interface LlmClient {
   available?(): Promise<boolean>;
   chat(call: ChatCall, options: { signal: AbortSignal; idempotencyKey: string }): Promise<ChatAnswer>;
 }
-
-/** The server refused `response_format: json_schema` (older vLLM, llama.cpp): ask again with json_object. */
-export class JsonSchemaUnsupportedError extends Error {}
 
 export const CONFIGURE_ENDPOINT = "set an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio; it usually ends in /v1) in Settings → LLM (or OPENAI_BASE_URL and OPENAI_API_KEY), then retry the step from Dead letters";
 

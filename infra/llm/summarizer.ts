@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { PermanentError } from "../../engine/errors";
-import type { LlmClient } from "./client.server";
+import type { LlmClient } from "./client";
 
 // Hot summaries for memory subjects, written by the configured LLM. As reproducible as the
 // endpoint allows: temperature 0, a fixed seed, the items in the caller's order, and an
@@ -32,7 +32,7 @@ function line(item: SummaryItem): string {
   return `- ${at}${item.kind ? `[${item.kind}] ` : ""}${item.text.replace(/\s+/g, " ").trim()}`;
 }
 
-/** A Summarizer over an OpenAI-compatible endpoint; errors are Keel's (see client.server.ts). */
+/** A Summarizer over an OpenAI-compatible endpoint; errors are Keel's (see client.ts). */
 export function llmSummarizer(client: LlmClient, options: LlmSummarizerOptions): Summarizer {
   const maxInput = options.maxInputChars ?? 24_000;
   return {

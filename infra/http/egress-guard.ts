@@ -1,8 +1,9 @@
 import { lookup as dnsLookup } from "node:dns/promises";
-import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { PermanentError, RetryableError } from "../../../engine/errors";
+import { PermanentError, RetryableError } from "../../engine/errors";
+import type { HttpRequest, HttpResponse } from "../../engine/registry";
 import { allowsAddress, allowsHost, type AllowEntry } from "./allowlist";
 import { blockedRange, formatIp, parseIp, unmapped } from "./ip";
 
@@ -86,23 +87,10 @@ function pinnedLookup(pinned: ResolvedAddress): LookupFunction {
   }) as LookupFunction;
 }
 
-export interface GuardedRequest {
-  url: URL;
-  method: string;
-  headers: Record<string, string>;
-  body?: string | undefined;
-  signal: AbortSignal;
-  /** Bytes of response body to read; past that the response is refused. */
-  maxBytes: number;
-  maxRedirects: number;
-  /** Further headers that identify the caller (a credential's): dropped when a redirect leaves the origin. */
-  identityHeaders?: readonly string[];
-}
+/** A request as the guard sends it (the shape ctx.http takes). */
+export type GuardedRequest = HttpRequest;
 
-export type GuardedResponse =
-  /** `address`: the peer the connection actually went to. */
-  | { ok: true; status: number; headers: IncomingHttpHeaders; body: Buffer; url: URL; address: string }
-  | { ok: false; reason: "too-large"; status: number; url: URL };
+export type GuardedResponse = HttpResponse;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry the caller's identity: never sent to another origin after a redirect. */

@@ -1,5 +1,5 @@
 import type { Db } from "../../engine/store";
-import { cosine, type Embedder } from "./embedders.server";
+import { cosine, type Embedder } from "./embedders";
 
 // Hot summaries: a short text per subject, kept fresh on a cadence so a workflow (or the
 // operator) gets the gist without reading every item. Extractive by default (no LLM needed);
@@ -15,6 +15,24 @@ export interface Summarizer {
   readonly method: string;
   /** `items` newest first. */
   summarize(input: { subject: string; items: SummaryItem[] }, signal?: AbortSignal): Promise<string>;
+}
+
+/** What an LLM summarizer looks like (../llm/summarizer.ts): items oldest first. */
+export interface ListSummarizer {
+  summarize(subject: string, items: { text: string; at?: Date }[], options?: { signal?: AbortSignal }): Promise<string>;
+}
+
+/** Puts a list-style summarizer (an LLM one) behind memory's Summarizer interface. */
+export function fromListSummarizer(method: string, inner: ListSummarizer): Summarizer {
+  return {
+    method,
+    summarize: ({ subject, items }, signal) =>
+      inner.summarize(
+        subject,
+        [...items].reverse().map((item) => ({ text: item.text, at: item.createdAt })),
+        signal ? { signal } : {},
+      ),
+  };
 }
 
 export function splitSentences(text: string): string[] {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Db } from "../../engine/store";
 
 // LLM settings the operator edits on the Settings page (one Setting row): a default model for
 // LLM nodes that name none, and a price table that turns token counts into cost units.
@@ -30,4 +31,11 @@ export function costUnits(settings: LlmSettings, model: string, usage: { promptT
   const p = settings.prices[model];
   if (!p) return 0;
   return (usage.promptTokens * p.input + usage.completionTokens * p.output) / 1_000_000;
+}
+
+/** The stored settings; a row that no longer parses reads as none set. */
+export async function readLlmSettings(db: Db): Promise<LlmSettings> {
+  const row = await db.setting.findUnique({ where: { key: LLM_SETTING_KEY } });
+  const parsed = LlmSettingsSchema.safeParse(row?.value ?? {});
+  return parsed.success ? parsed.data : { prices: {} };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigurationError, PermanentError, RetryableError } from "../../engine/errors";
 import { embedText, startOpenAIServer, type OpenAIServer } from "../../test/support/openai-server";
-import { cosine, openaiEmbedder, useLiteEmbedder } from "./embedders.server";
+import { cosine, openaiEmbedder, useLiteEmbedder } from "./embedders";
 
 describe("the built-in offline embedder", () => {
   it("gives 512 deterministic dimensions, in order, and puts related sentences closer", async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fromListSummarizer } from "../../server/memory/index-for";
-import { useLiteEmbedder } from "./embedders.server";
-import { extractiveSummarizer, splitSentences } from "./summaries.server";
+import { useLiteEmbedder } from "./embedders";
+import { extractiveSummarizer, fromListSummarizer, splitSentences } from "./summaries";
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n));
 

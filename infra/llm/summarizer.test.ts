@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigurationError } from "../../engine/errors";
 import { startOpenAIServer, type OpenAIServer } from "../../test/support/openai-server";
-import { createLlmClient } from "./client.server";
-import { llmSummarizer } from "./summarizer.server";
+import { createLlmClient } from "./client";
+import { llmSummarizer } from "./summarizer";
 
 let server: OpenAIServer;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { ChromaClient, ChromaNotFoundError, type Collection, type Where } from "chromadb";
 import { isKeelError, PermanentError, RetryableError } from "../../engine/errors";
-import type { Embedder } from "./embedders.server";
+import type { Embedder } from "./embedders";
 
 // The memory index: vectors of memory items in Chroma, one collection per embedder id. It holds
 // ids, vectors and the metadata recall filters on, never the texts: the database is the source

@@ -1,6 +1,10 @@
 import { PermanentError } from "../../engine/errors";
+import type { RecallResult, RecalledItem, SubjectSummary } from "../../engine/registry";
 import type { Db } from "../../engine/store";
-import type { IndexEntry, MemoryIndex } from "./memory-index.server";
+import type { IndexEntry, MemoryIndex } from "./memory-index";
+
+// The recall result's shapes are ctx.memory's (engine/registry/capabilities.ts).
+export type { RecallResult, RecalledItem, SubjectSummary } from "../../engine/registry";
 
 // Memory operations over the database (the source of truth) and the index (rebuildable from
 // it). Indexing records `embedder` and `indexedAt` on each item, so whatever did not reach the
@@ -115,28 +119,6 @@ export interface RecallInput {
   kinds?: string[] | undefined;
   topK: number;
   minScore: number;
-}
-
-export interface RecalledItem {
-  id: string;
-  text: string;
-  kind: string;
-  subject: string | null;
-  score: number;
-  createdAt: string;
-  provenance: { runId: string | null; nodeId: string | null; approvalId: string | null };
-}
-
-export interface SubjectSummary {
-  text: string;
-  method: string;
-  itemCount: number;
-  refreshedAt: string;
-}
-
-export interface RecallResult {
-  items: RecalledItem[];
-  summary: SubjectSummary | null;
 }
 
 /**
