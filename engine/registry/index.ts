@@ -1,3 +1,4 @@
 export { createRegistry } from "./create";
 export * from "./types";
 export * from "./capabilities";
+export type * from "./engine-configs";

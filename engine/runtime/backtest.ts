@@ -3,7 +3,7 @@ import { renderValue, runData } from "../expressions";
 import type { CompiledWorkflow } from "../graph/compile";
 import { activeNodes, createWorkflowMachine, runStatus, type WorkflowContext, type WorkflowEvent } from "../graph/machine";
 import type { Graph, GraphNode } from "../graph/schema";
-import type { NodeExecutor, NodeRegistry } from "../registry";
+import type { EndConfig, NodeExecutor, NodeRegistry } from "../registry";
 
 // Backtest: a draft replayed over the inputs of recorded runs with no effect performed. The
 // compiled draft decides (xstate's pure transitions); pure nodes are computed; every effect
@@ -101,7 +101,12 @@ export async function backtestRun(graph: Graph, compiled: CompiledWorkflow, reco
     const status = runStatus(snapshot);
     const context = snapshot.context as WorkflowContext;
     if (status.status === "done") {
-      const declared = status.end ? (nodes.get(status.end)?.config as { output?: unknown } | undefined)?.output : undefined;
+      // The End's output, read through the registry's parse like every node's configuration.
+      const end = status.end ? metaOf(status.end) : null;
+      const parsed = end?.meta.config.safeParse(end.node.config);
+      if (parsed && !parsed.success) return stop(status.end!, `the End's configuration is invalid: ${parsed.error.message}`);
+      const config: EndConfig | null = parsed ? parsed.data : null;
+      const declared = config?.output;
       const output = declared === undefined ? context.outputs : await renderValue(declared, runData(context.input, context.outputs));
       const pathChanged = !sameJson(path, recorded.path);
       // A run that never finished has no output to compare.

@@ -14,7 +14,7 @@ export interface BudgetHold {
 }
 
 export interface BudgetGate {
-  /** Null when the step may run now. Called only for steps with effects; `config` is the node's, parsed when it parses. */
+  /** Null when the step may run now. Asked only for steps with effects whose node type says they spend (`NodeMeta.spends`); `config` is the node's, parsed. */
   check(step: { runId: string; workflowId: string; nodeId: string; meta: AnyNodeMeta; config: unknown; now: Date }): Promise<BudgetHold | null>;
 }
 

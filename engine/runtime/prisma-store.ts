@@ -63,6 +63,7 @@ const LOADED_FIELDS = (t: string) =>
    (SELECT c."snapshot" FROM "Checkpoint" c WHERE c."runId" = ${t}."id" ORDER BY c."seq" DESC LIMIT 1) AS "snapshot"`;
 
 const LOAD_RUN_SQL = `SELECT ${LOADED_FIELDS("r")} FROM "Run" r WHERE r."id" = ?`;
+type BegunRow = { key: string; status: EffectRecord["status"]; attempts: number };
 
 type LoadedRow = RawRun & { startedAt: Date | string | null; stepOverrides: unknown; maxRunSeconds: number | null; lastSeq: number | bigint | null; checkpointSeq: number | null; snapshot: unknown };
 
@@ -299,77 +300,92 @@ export class PrismaRunStore implements RunStore {
   }
 
   async beginEffect(input: { key: string; runId: string; nodeId: string; visit: number; nodeType: string; request: unknown }): Promise<EffectRecord> {
-    // One statement: a new row, or one more attempt on a started/failed one; a completed row is
-    // left alone (no row comes back) and read instead, so its result is replayed.
-    const pg = this.database.provider === "postgresql";
-    const p = (i: number, cast = "") => (pg ? `$${i}${cast}` : "?");
-    const sql = `INSERT INTO "Effect" ("id", "key", "runId", "nodeId", "visit", "nodeType", "request", "status", "attempts", "startedAt")
-       VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7, "::jsonb")}, 'started'${pg ? `::"EffectStatus"` : ""}, 1, ${p(8, "::timestamp")})
-       ON CONFLICT ("key") DO UPDATE SET "status" = 'started'${pg ? `::"EffectStatus"` : ""}, "attempts" = "Effect"."attempts" + 1, "request" = excluded."request", "error" = NULL
-       WHERE "Effect"."status" <> 'completed'${pg ? `::"EffectStatus"` : ""}
-       RETURNING "key", "status", "attempts"`;
-    const args = [orderedId(), input.key, input.runId, input.nodeId, input.visit, input.nodeType, JSON.stringify(input.request ?? null), pg ? new Date().toISOString() : this.time(new Date())];
+    const begin = this.beginStatement({ ...input, counted: true });
     const direct = this.database.sqlite;
-    if (direct) {
-      // The row, or the completed one it left alone, in one transaction on the bare driver.
-      return direct.write(() => {
-        const row = direct.prepare(sql).get(...args) as { key: string; status: EffectRecord["status"]; attempts: number } | undefined;
-        if (row) return { key: row.key, status: row.status, result: null, attempts: row.attempts };
-        const done = direct.prepare(`SELECT "key", "status", "result", "attempts" FROM "Effect" WHERE "key" = ?`).get(input.key) as { key: string; status: EffectRecord["status"]; result: string | null; attempts: number } | undefined;
-        if (!done) throw new Error(`effect ${input.key} was neither written nor found`);
-        return { ...done, result: done.result === null ? null : JSON.parse(done.result) };
-      });
-    }
+    if (direct) return direct.write(() => this.beginOnSqlite(direct, begin, input.key));
     const rows = this.database.pg
-      ? ((await this.database.pg.query(sql, args)).rows as { key: string; status: EffectRecord["status"]; attempts: number }[])
-      : await this.db.$queryRawUnsafe<{ key: string; status: EffectRecord["status"]; result: unknown; attempts: number }[]>(sql, ...args);
+      ? ((await this.database.pg.query(begin.sql, begin.args)).rows as BegunRow[])
+      : await this.db.$queryRawUnsafe<BegunRow[]>(begin.sql, ...begin.args);
     if (rows[0]) return { key: rows[0].key, status: rows[0].status, result: null, attempts: Number(rows[0].attempts) };
     const done = await this.effect(input.key);
     if (!done) throw new Error(`effect ${input.key} was neither written nor found`);
     return done;
   }
 
-  async commit(...steps: StepCommit[]): Promise<void> {
+  /**
+   * One statement: a new ledger row, or one more attempt on a started/failed one; a completed row
+   * is left alone (no row comes back) and read instead, so its result is replayed. Written ahead
+   * (`counted: false`), a new row has 0 attempts and an existing one keeps its count.
+   */
+  private beginStatement(input: NonNullable<StepCommit["begin"]>): { sql: string; args: unknown[] } {
+    const pg = this.database.provider === "postgresql";
+    const p = (i: number, cast = "") => (pg ? `$${i}${cast}` : "?");
+    const status = `'started'${pg ? `::"EffectStatus"` : ""}`;
+    const sql = `INSERT INTO "Effect" ("id", "key", "runId", "nodeId", "visit", "nodeType", "request", "status", "attempts", "startedAt")
+       VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7, "::jsonb")}, ${status}, ${input.counted ? 1 : 0}, ${p(8, "::timestamp")})
+       ON CONFLICT ("key") DO UPDATE SET "status" = ${status}, "attempts" = "Effect"."attempts"${input.counted ? " + 1" : ""}, "request" = excluded."request", "error" = NULL
+       WHERE "Effect"."status" <> 'completed'${pg ? `::"EffectStatus"` : ""}
+       RETURNING "key", "status", "attempts"`;
+    const args = [orderedId(), input.key, input.runId, input.nodeId, input.visit, input.nodeType, JSON.stringify(input.request ?? null), pg ? new Date().toISOString() : this.time(new Date())];
+    return { sql, args };
+  }
+
+  /** The begun row, or the completed one it left alone, inside a write transaction on the bare driver. */
+  private beginOnSqlite(direct: NonNullable<Database["sqlite"]>, begin: { sql: string; args: unknown[] }, key: string): EffectRecord {
+    const row = direct.prepare(begin.sql).get(...begin.args) as BegunRow | undefined;
+    if (row) return { key: row.key, status: row.status, result: null, attempts: row.attempts };
+    const done = direct.prepare(`SELECT "key", "status", "result", "attempts" FROM "Effect" WHERE "key" = ?`).get(key) as { key: string; status: EffectRecord["status"]; result: string | null; attempts: number } | undefined;
+    if (!done) throw new Error(`effect ${key} was neither written nor found`);
+    return { ...done, result: done.result === null ? null : JSON.parse(done.result) };
+  }
+
+  async commit(...steps: StepCommit[]): Promise<EffectRecord | null> {
     const first = steps[0];
-    if (!first) return;
+    if (!first) return null;
     const now = new Date();
     const statements = this.stepStatements(steps, now);
     const usual = steps.every((step) => !hasExtras(step, { effect: true }));
     const direct = usual ? this.database.sqlite : undefined;
     const pgDirect = usual ? this.database.pg : undefined;
+    // The next step's ledger row, when it rides on this commit (last, after this step's own).
+    const beginning = steps.find((step) => step.begin)?.begin;
+    const begin = beginning ? this.beginStatement(beginning) : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         if (direct) {
           // SQLite, the usual step (events, checkpoints, its ledger row): one synchronous
           // transaction on the bare driver; a lost lease throws inside it and rolls it back.
           const effects = steps.flatMap((step) => (step.effect ? [this.effectStatement(step.effect, now)] : []));
-          await direct.write(() => {
+          return await direct.write(() => {
             const [lease, ...writes] = statements;
             if (direct.prepare(lease!.sql).run(...lease!.args).changes !== 1) throw new LeaseLostError(first.runId);
             for (const write of writes) direct.prepare(write.sql).run(...write.args);
             for (const effect of effects) if (direct.prepare(effect.sql).run(...effect.args).changes !== 1) throw new Error(`no ledger row ${String(effect.args.at(-1))} to settle`);
+            return begin ? this.beginOnSqlite(direct, begin, beginning!.key) : null;
           });
-          return;
         }
         if (pgDirect) {
           // Postgres, the usual step: one transaction of prepared statements on the bare driver.
           const effects = steps.flatMap((step) => (step.effect ? [this.effectStatement(step.effect, now)] : []));
-          await pgDirect.transaction(async (query) => {
+          const row = await pgDirect.transaction(async (query) => {
             const [lease, ...writes] = statements;
             if ((await query(lease!.sql, lease!.args)).rowCount !== 1) throw new LeaseLostError(first.runId);
             for (const write of writes) await query(write.sql, write.args);
             for (const effect of effects) if ((await query(effect.sql, effect.args)).rowCount !== 1) throw new Error(`no ledger row ${String(effect.args.at(-1))} to settle`);
+            return begin ? (((await query(begin.sql, begin.args)).rows[0] as BegunRow | undefined) ?? "completed") : null;
           });
-          return;
+          return row === "completed" ? this.effect(beginning!.key) : row && { key: row.key, status: row.status, result: null, attempts: Number(row.attempts) };
         }
-        await this.db.$transaction(async (tx) => {
+        const row = await this.db.$transaction(async (tx) => {
           const [lease, ...writes] = statements;
           const count = await tx.$executeRawUnsafe(lease!.sql, ...lease!.args);
           if (count !== 1) throw new LeaseLostError(first.runId);
           for (const write of writes) await tx.$executeRawUnsafe(write.sql, ...write.args);
           for (const step of steps) await this.commitExtras(tx, step, now);
+          return begin ? ((await tx.$queryRawUnsafe<BegunRow[]>(begin.sql, ...begin.args))[0] ?? "completed") : null;
         }, TX_OPTIONS);
-        return;
+        // A completed row was left alone: read it (its result is replayed), after the commit.
+        return row === "completed" ? this.effect(beginning!.key) : row && { key: row.key, status: row.status, result: null, attempts: Number(row.attempts) };
       } catch (error) {
         // SQLite refuses a transaction whose snapshot went stale (SQLITE_BUSY_SNAPSHOT: the
         // adapter lets another query of this process read inside it before its first write, and
@@ -461,6 +477,7 @@ export class PrismaRunStore implements RunStore {
     if (effect.costTokens) set("costTokens", effect.costTokens);
     if (effect.costUnits) set("costUnits", effect.costUnits);
     if (effect.attemptNotCounted) sets.push(`"attempts" = "attempts" - 1`);
+    if (effect.countAttempt) sets.push(`"attempts" = "attempts" + 1`);
     args.push(effect.key);
     return { sql: `UPDATE "Effect" SET ${sets.join(", ")} WHERE "key" = ${pg ? `$${args.length}` : "?"}`, args };
   }
@@ -478,6 +495,7 @@ export class PrismaRunStore implements RunStore {
           ...(step.effect.costTokens ? { costTokens: step.effect.costTokens } : {}),
           ...(step.effect.costUnits ? { costUnits: step.effect.costUnits } : {}),
           ...(step.effect.attemptNotCounted ? { attempts: { decrement: 1 } } : {}),
+          ...(step.effect.countAttempt ? { attempts: { increment: 1 } } : {}),
         },
       });
     }

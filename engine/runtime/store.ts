@@ -90,8 +90,18 @@ export interface StepCommit {
   /** The first of `events` gets this seq; the checkpoint gets the last one's. */
   firstSeq: number;
   checkpoint: { snapshot: unknown; machineHash: string } | null;
-  /** `attemptNotCounted`: the attempt was held back by a rate limit, so it is taken back. */
-  effect?: { key: string; status: "completed" | "failed"; result?: unknown; error?: unknown; costTokens?: number; costUnits?: number; attemptNotCounted?: true };
+  /**
+   * The step's ledger row settled. `attemptNotCounted`: the attempt was held back by a rate
+   * limit, so it is taken back. `countAttempt`: the row was written ahead (`begin` with
+   * `counted: false`), so this outcome counts the attempt.
+   */
+  effect?: { key: string; status: "completed" | "failed"; result?: unknown; error?: unknown; costTokens?: number; costUnits?: number; attemptNotCounted?: true; countAttempt?: true };
+  /**
+   * The next step's ledger row, begun in the same transaction (as `beginEffect` does; at most one
+   * step of a commit has one). `counted: false` writes it ahead of the attempt: a new row gets 0
+   * attempts and an existing one keeps its count. `commit` returns the row.
+   */
+  begin?: { key: string; runId: string; nodeId: string; visit: number; nodeType: string; request: unknown; counted: boolean };
   run?: {
     status?: RunStatus;
     output?: unknown;
@@ -145,9 +155,10 @@ export interface RunStore {
   beginEffect(input: { key: string; runId: string; nodeId: string; visit: number; nodeType: string; request: unknown }): Promise<EffectRecord>;
   /**
    * Commits steps of one run in one transaction, in order, under one lease check; throws
-   * LeaseLostError (and writes nothing) when the run is no longer this worker's.
+   * LeaseLostError (and writes nothing) when the run is no longer this worker's. Returns the
+   * ledger row a step's `begin` wrote (a completed one as it is, for its result to be replayed).
    */
-  commit(...steps: StepCommit[]): Promise<void>;
+  commit(...steps: StepCommit[]): Promise<EffectRecord | null>;
   /** Gives the lease back without changing anything else (graceful shutdown). */
   release(runId: string, workerId: string): Promise<void>;
   approval(runId: string, nodeId: string, visit: number): Promise<ApprovalRecord | null>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../../engine/duration";
+import type { DelayConfig } from "../../engine/registry";
 import { defineNode, withHelp } from "../define";
 
 export const delayNode = defineNode({
@@ -14,5 +15,5 @@ export const delayNode = defineNode({
     .object({
       duration: withHelp(z.string().refine((d) => parseDuration(d) !== undefined, "must be an ISO 8601 duration such as PT5M or P2D"), "How long to wait, as an ISO 8601 duration: PT30S (30 seconds), PT5M, PT2H, P1D, P1W.", ["PT5M", "P2D"]),
     })
-    .strict(),
+    .strict() satisfies z.ZodType<DelayConfig>,
 });

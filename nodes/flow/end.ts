@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { EndConfig } from "../../engine/registry";
 import { defineNode, templatesIn, withHelp } from "../define";
 
 export const endNode = defineNode({
@@ -14,7 +15,7 @@ export const endNode = defineNode({
       outcome: withHelp(z.enum(["success", "failure"]).default("success"), "Whether the run ends as a success or as a failure (failures show in the runs list and the dashboard)."),
       output: withHelp(z.unknown().optional(), "The run's final output, as JSON; string values may hold {{ expressions }}. Empty: no output.", [{ status: "done", contact: "{{ outputs.save.id }}" }]),
     })
-    .strict(),
+    .strict() satisfies z.ZodType<EndConfig>,
   outputs: [],
   expressions: (c) => templatesIn(c.output, "output"),
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { SubworkflowConfig } from "../../engine/registry";
 import { defineNode, templatesIn, withHelp } from "../define";
 
 export const subworkflowNode = defineNode({
@@ -16,7 +17,7 @@ export const subworkflowNode = defineNode({
       workflow: withHelp(z.string().min(1, "is required").max(100), "The workflow to run, by its slug or id; its current published version runs as a child run, and this step waits for it.", ["customer-onboarding"]),
       input: withHelp(z.record(z.string(), z.unknown()).default({}), "The child run's input, as a JSON object; string values may hold {{ expressions }}.", [{ email: "{{ input.email }}", name: "{{ input.name }}" }]),
     })
-    .strict(),
+    .strict() satisfies z.ZodType<SubworkflowConfig>,
   errorPort: true,
   expressions: (c) => templatesIn(c.input, "input"),
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../../engine/duration";
-import type { ExpressionField } from "../../engine/registry";
+import type { DecisionConfig, ExpressionField } from "../../engine/registry";
 import { defineNode, templatesIn, withHelp } from "../define";
 import { FormField } from "./form";
 
@@ -30,7 +30,7 @@ export const approvalNode = defineNode({
       deadline,
       onDeadline: withHelp(z.enum(["reject", "approve", "escalate"]).default("escalate"), "When the deadline passes: reject, approve, or notify the operator and keep waiting (escalate)."),
     })
-    .strict(),
+    .strict() satisfies z.ZodType<DecisionConfig>,
   outputs: [
     { id: "approved", label: "approved" },
     { id: "rejected", label: "rejected" },
@@ -96,7 +96,7 @@ export const approvalNodeV2 = defineNode({
       const names = config.proposalSchema.map((f) => f.name);
       const repeated = names.find((name, i) => names.indexOf(name) !== i);
       if (repeated) ctx.addIssue({ code: "custom", path: ["proposalSchema"], message: `names the field '${repeated}' twice` });
-    }),
+    }) satisfies z.ZodType<DecisionConfig>,
   outputs: [
     { id: "approved", label: "approved" },
     { id: "rejected", label: "rejected" },

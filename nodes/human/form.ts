@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../../engine/duration";
+import type { DecisionConfig } from "../../engine/registry";
 import { defineNode, templatesIn, withHelp } from "../define";
 
 // A form the operator fills in mid-run. It waits like an approval (behavior "approval": the
@@ -88,7 +89,7 @@ export const formNode = defineNode({
       config.fields.forEach((f, i) => {
         if (f.required && f.default === undefined) ctx.addIssue({ code: "custom", path: ["fields", i, "default"], message: "is needed: onDeadline submitDefaults submits the defaults, and this field is required" });
       });
-    }),
+    }) satisfies z.ZodType<DecisionConfig>,
   outputs: [
     { id: "submitted", label: "submitted" },
     { id: "declined", label: "declined" },
