@@ -23,17 +23,8 @@ export function formatBytes(bytes: number): string {
   return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 }
 
-/** UTF-8 size of the value as JSON. */
-export function jsonBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
-}
-
 export function assertWithinLimit(field: string, bytes: number, limit: number): void {
   if (bytes > limit) {
     throw new TooLargeError(`${field}: is ${formatBytes(bytes)}; the limit is ${formatBytes(limit)}`, field, limit);
   }
-}
-
-export function assertJsonWithin(field: string, value: unknown, limit: number): void {
-  assertWithinLimit(field, jsonBytes(value), limit);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { PermanentError, ThrottledError } from "../errors";
-import { assertJsonWithin, LIMITS } from "../limits";
+import { assertJsonWithin } from "../json-bytes";
+import { LIMITS } from "../limits";
 import type { WorkflowContext } from "../graph/machine";
 import type { ExecutionContext } from "../registry";
 import type { RuntimeDeps } from "./process-run";

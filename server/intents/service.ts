@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
-import { assertJsonWithin, LIMITS } from "../../engine/limits";
+import { assertJsonWithin } from "../../engine/json-bytes";
+import { LIMITS } from "../../engine/limits";
 import { isUniqueViolation, json, type Db } from "../../engine/store";
 import type { MemoryIndex } from "../../infra/memory/memory-index";
 import { indexItems, recall } from "../../infra/memory/memory-store";

@@ -3,7 +3,8 @@ import { ConflictError, NotFoundError, ValidationError } from "../../engine/erro
 import type { NodeRegistry } from "../../engine/registry";
 import { skipNode } from "../../engine/runtime/operator-actions";
 import type { Graph } from "../../engine/graph/schema";
-import { assertJsonWithin, LIMITS } from "../../engine/limits";
+import { assertJsonWithin } from "../../engine/json-bytes";
+import { LIMITS } from "../../engine/limits";
 import { cancelDeadLetter, markDeadLetterSkipped, retryDeadLetter, type DeadLetterActionResult, type RetryOverride } from "../../engine/runtime/prisma-store-actions";
 import type { RunStore } from "../../engine/runtime/store";
 import type { Db } from "../../engine/store";

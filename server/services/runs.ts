@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { budgetHoldOf, RUN_PAUSED_EVENT } from "../../engine/runtime/budget";
 import { ConflictError, NotFoundError, ValidationError } from "../../engine/errors";
-import { assertJsonWithin, LIMITS } from "../../engine/limits";
+import { assertJsonWithin } from "../../engine/json-bytes";
+import { LIMITS } from "../../engine/limits";
 import type { Graph } from "../../engine/graph/schema";
 import { controlRun, decideApproval, forkRun, setRunOrigin } from "../../engine/runtime/prisma-store-actions";
 import { isFinished, type ControlAction } from "../../engine/runtime/run-status";

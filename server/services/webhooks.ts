@@ -1,7 +1,8 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from "../../engine/errors";
 import { webhookTrigger } from "../../nodes/triggers/webhook";
-import { assertJsonWithin, LIMITS } from "../../engine/limits";
+import { assertJsonWithin } from "../../engine/json-bytes";
+import { LIMITS } from "../../engine/limits";
 import { isFinished } from "../../engine/runtime/run-status";
 import { isUniqueViolation, json, orderedId, parsedJson, readRows, workflowRef, type Database, type Db } from "../../engine/store";
 import type { AuthService } from "../auth/service";

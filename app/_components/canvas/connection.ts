@@ -1,4 +1,6 @@
-import { validateGraph, type Problem, type ValidationCache } from "../../../engine/graph";
+import type { Problem } from "../../../engine/graph/problems";
+import { validateGraph } from "../../../engine/graph/validate";
+import type { ValidationCache } from "../../../engine/graph/validation-cache";
 import type { Graph } from "../../../engine/graph/schema";
 import { analyzeStructure } from "../../../engine/graph/structure";
 import type { AnyNodeMeta, NodeRegistry } from "../../../engine/registry";
