@@ -54,10 +54,13 @@ export function freshEntry(root = ROOT) {
  * Bundles the CLI and points the manifest at the build; returns its entry file. A build is
  * named by its inputs, so `keel` calls racing on a fresh clone all end up on one directory.
  */
+let buildsInFlight = 0;
+let scratchCount = 0;
+
 export async function buildCli(root = ROOT) {
   const esbuild = await import("esbuild");
   const dir = cacheDirectory(root);
-  const scratch = join(dir, `tmp-${process.pid}-${Date.now().toString(36)}`);
+  const scratch = join(dir, `tmp-${process.pid}-${Date.now().toString(36)}-${++scratchCount}`);
   mkdirSync(dir, { recursive: true });
   const keepSourceUrl = {
     name: "keel-source-import-meta-url",
@@ -71,6 +74,7 @@ export async function buildCli(root = ROOT) {
     },
   };
   let result;
+  buildsInFlight++;
   try {
     result = await esbuild.build({
       absWorkingDir: root,
@@ -92,8 +96,9 @@ export async function buildCli(root = ROOT) {
     throw error;
   } finally {
     // esbuild keeps a service process for later builds; there are none, and a `keel start`
-    // would carry it (about 60 MB) for as long as Keel runs.
-    await esbuild.stop?.();
+    // would carry it (about 60 MB) for as long as Keel runs. Builds racing in this process
+    // share that service: only the last one to finish stops it.
+    if (--buildsInFlight === 0) await esbuild.stop?.();
   }
   const inputs = {};
   for (const file of [...Object.keys(result.metafile.inputs), ...BUILD_INPUTS].sort()) {
