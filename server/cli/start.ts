@@ -54,7 +54,7 @@ export async function start(options: StartOptions = {}): Promise<number> {
   // of the CLI ends in process.exit, which removes it.
   writePidFile(config.dataDir);
   process.once("exit", () => removePidFile(config.dataDir));
-  const prepared = await prepareInChild(process.env);
+  const prepared = await prepareInChild({ ...process.env });
   if (!prepared) return 1;
   const { seeded, published, unpublished, applied, setupToken, passwordFromConfig } = prepared;
   if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
