@@ -7,7 +7,6 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
-  useStoreApi,
   type Connection,
   type EdgeChange,
   type IsValidConnection,
@@ -19,7 +18,6 @@ import "@xyflow/react/dist/style.css";
 import { memo, useCallback, useEffect, useRef, useState, type DragEvent } from "react";
 import { useStore } from "zustand";
 import type { Problem } from "../../../engine/graph/problems";
-import type { Graph } from "../../../engine/graph/schema";
 import type { ValidationCache } from "../../../engine/graph/validation-cache";
 import type { NodeRegistry } from "../../../engine/registry";
 import type { NodeRunStates } from "../../../engine/runtime/node-states";
@@ -54,15 +52,6 @@ export interface EditorCanvasProps {
   validationCache?: ValidationCache;
 }
 
-/**
- * The flow the editor opens with, for its ReactFlowProvider: a provider started empty draws an
- * empty canvas first and inserts every node in a second render; started with these, the canvas
- * takes the same objects (toFlowNodes keeps unchanged ones) and draws the graph in its first.
- */
-export function initialEditorFlow(graph: Graph, registry: NodeRegistry): { nodes: KeelFlowNode[]; edges: KeelFlowEdge[] } {
-  return { nodes: toFlowNodes(graph, registry, { draggable: true, connectable: true }), edges: toFlowEdges(graph, { connectable: true }) };
-}
-
 export const EditorCanvas = memo(function EditorCanvas({ store, registry, problems, notices, runStates, takenEdges, waiting, delivery, validationCache }: EditorCanvasProps) {
   const graph = useStore(store, (s) => s.graph);
   const selectedNodes = useStore(store, (s) => s.selectedNodes);
@@ -77,9 +66,8 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
     (previous: KeelFlowNode[]) => toFlowNodes(graph, registry, { problems, notices, runStates, waiting, delivery, selected: selectedNodes, draggable: true, connectable: true }, previous),
     [graph, registry, problems, notices, runStates, waiting, delivery, selectedNodes],
   );
-  const flowStore = useStoreApi<KeelFlowNode, KeelFlowEdge>();
-  const [nodes, setNodes] = useState<KeelFlowNode[]>(() => build(flowStore.getState().nodes));
-  const [edges, setEdges] = useState<KeelFlowEdge[]>(() => toFlowEdges(graph, { problems, takenEdges, selectedEdges, connectable: true }, flowStore.getState().edges));
+  const [nodes, setNodes] = useState<KeelFlowNode[]>(() => build([]));
+  const [edges, setEdges] = useState<KeelFlowEdge[]>(() => toFlowEdges(graph, { problems, takenEdges, selectedEdges, connectable: true }));
   useEffect(() => setNodes((previous) => build(previous)), [build]);
   useEffect(() => setEdges((previous) => toFlowEdges(graph, { problems, takenEdges, selectedEdges, connectable: true }, previous)), [graph, problems, takenEdges, selectedEdges]);
 

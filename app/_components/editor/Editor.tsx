@@ -13,7 +13,7 @@ import { registry } from "../../../nodes/catalog";
 import type { WorkflowDetail } from "../../../server/services/workflows";
 import { useTRPC } from "../../_trpc/client";
 import { useAfterFirstPaint } from "../use-after-first-paint";
-import { EditorCanvas, initialEditorFlow } from "../canvas/EditorCanvas";
+import { EditorCanvas } from "../canvas/EditorCanvas";
 import { connectionRefusal } from "../canvas/connection";
 import { outputPorts } from "../canvas/flow-model";
 import { layoutGraph } from "../canvas/layout";
@@ -47,9 +47,8 @@ const STATUS_TEXT: Record<SaveStatus, string> = { saved: "All changes saved", un
 export function Editor({ workflow }: { workflow: WorkflowDetail }) {
   const [start] = useState(() => initialDraft(workflow));
   const [store] = useState(() => createEditorStore(registry, start.graph));
-  const [flow] = useState(() => initialEditorFlow(store.getState().graph, registry));
   return (
-    <ReactFlowProvider initialNodes={flow.nodes} initialEdges={flow.edges}>
+    <ReactFlowProvider>
       <EditorBody store={store} workflow={workflow} start={start} />
     </ReactFlowProvider>
   );
