@@ -27,7 +27,6 @@ import { connectionRefusal } from "./connection";
 import { toFlowEdges, toFlowNodes, type DeliveryWarning, type KeelFlowEdge, type KeelFlowNode } from "./flow-model";
 import { defaultEdgeOptions, edgeTypes, fitViewOptions, nodeTypes, SNAP_GRID } from "./flow-types";
 import { MINIMAP_STYLE, minimapColor } from "./minimap";
-import { useAfterFirstPaint } from "../use-after-first-paint";
 import { RefusalAtPointer } from "./RefusalAtPointer";
 
 // The editable canvas. The store holds the graph; React Flow holds only what moves while a
@@ -60,7 +59,6 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
   // Fit the view to what the draft had when opened. On a blank canvas React Flow would fit
   // the first node dropped, moving the view under the operator's hand.
   const [fitOnOpen] = useState(() => graph.nodes.length > 0);
-  const painted = useAfterFirstPaint();
 
   const build = useCallback(
     (previous: KeelFlowNode[]) => toFlowNodes(graph, registry, { problems, notices, runStates, waiting, delivery, selected: selectedNodes, draggable: true, connectable: true }, previous),
@@ -188,8 +186,7 @@ export const EditorCanvas = memo(function EditorCanvas({ store, registry, proble
       >
         <Background gap={16} />
         <Controls />
-        {/* One more element per node: drawn a frame after the nodes themselves. */}
-        {painted ? <MiniMap pannable zoomable nodeColor={minimapColor} style={MINIMAP_STYLE} /> : null}
+        <MiniMap pannable zoomable nodeColor={minimapColor} style={MINIMAP_STYLE} />
         <RefusalAtPointer reason={refusal} />
       </ReactFlow>
       {refusal ? (

@@ -42,9 +42,6 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
   const allProblems = problems.map((p) => p.message).join("\n");
   // How much an approval decides by itself (progressive autonomy), read from its config.
   const autonomy = approvalCanvasBadge(node);
-  const statusBadge = status && status.state !== "pending";
-  const visits = status !== undefined && status.visits > 1;
-  // Elements only where there is something to show: 500 nodes make every element count on open.
   return (
     <div className={classes} data-testid="canvas-node" data-node-id={id} data-node-type={node.type} data-status={status?.state ?? "pending"} data-run-state={status?.state} data-highlight={highlight}>
       {meta?.inputs.length ? <Handle type="target" position={Position.Left} id={meta.inputs[0]!.id} className="kn-handle-in" /> : null}
@@ -54,30 +51,27 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
           <div className="kn-label">{title}</div>
           <div className="kn-type">
             {pause ? <span className="kn-pause-tag">pause · </span> : null}
-            {`${meta?.title ?? "unknown type"} `}
-            <span className="kn-id">{id}</span>
+            {meta?.title ?? "unknown type"} <span className="kn-id">{id}</span>
           </div>
         </div>
-        {statusBadge || visits || problems.length ? (
-          <div className="kn-badges">
-            {status && statusBadge ? (
-              <span className={`kn-status kn-status-badge-${status.state}`} data-testid="node-status" title={`${status.visits} visit(s), ${status.attempts} attempt(s)`}>
-                {STATUS_LABELS[status.state]}
-                {status.attempts > 1 ? ` ×${status.attempts}` : ""}
-              </span>
-            ) : null}
-            {status && visits ? (
-              <span className="kn-status" data-testid="node-visits" title={`Entered ${status.visits} times (a loop)`}>
-                visit {status.visits}
-              </span>
-            ) : null}
-            {problems.length ? (
-              <span className="kn-problem" data-testid="node-problem" role="img" aria-label={`${problems.length} problem(s): ${allProblems}`} title={allProblems}>
-                {problems.length}
-              </span>
-            ) : null}
-          </div>
-        ) : null}
+        <div className="kn-badges">
+          {status && status.state !== "pending" ? (
+            <span className={`kn-status kn-status-badge-${status.state}`} data-testid="node-status" title={`${status.visits} visit(s), ${status.attempts} attempt(s)`}>
+              {STATUS_LABELS[status.state]}
+              {status.attempts > 1 ? ` ×${status.attempts}` : ""}
+            </span>
+          ) : null}
+          {status && status.visits > 1 ? (
+            <span className="kn-status" data-testid="node-visits" title={`Entered ${status.visits} times (a loop)`}>
+              visit {status.visits}
+            </span>
+          ) : null}
+          {problems.length ? (
+            <span className="kn-problem" data-testid="node-problem" role="img" aria-label={`${problems.length} problem(s): ${allProblems}`} title={allProblems}>
+              {problems.length}
+            </span>
+          ) : null}
+        </div>
       </div>
       {autonomy ? (
         <div className="kn-notice" data-testid="node-badge">
@@ -110,7 +104,7 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
       <div className="kn-ports">
         {outputs.map((port) => (
           <div key={port.id} className={port.id === ERROR_PORT.id ? "kn-port kn-port-error" : "kn-port"}>
-            {port.label}
+            <span className="kn-port-label">{port.label}</span>
             <Handle type="source" position={Position.Right} id={port.id} className="kn-handle-out" />
           </div>
         ))}

@@ -3,45 +3,39 @@
 import * as Tabs from "@radix-ui/react-tabs";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
-import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { validateGraph } from "../../../engine/graph/validate";
 import { createValidationCache } from "../../../engine/graph/validation-cache";
 import type { Problem } from "../../../engine/graph/problems";
 import type { RunOverlay } from "../canvas/run-overlay";
+import { RunButton } from "../RunButton";
 import { registry } from "../../../nodes/catalog";
 import type { WorkflowDetail } from "../../../server/services/workflows";
 import { useTRPC } from "../../_trpc/client";
-import { useAfterFirstPaint } from "../use-after-first-paint";
 import { EditorCanvas } from "../canvas/EditorCanvas";
 import { connectionRefusal } from "../canvas/connection";
 import { outputPorts } from "../canvas/flow-model";
 import { layoutGraph } from "../canvas/layout";
+import { PublishPanel } from "../PublishPanel";
 import { parseClipboard } from "./clipboard";
 import type { SampleData } from "./ExpressionField";
-import { NodePanel, PublishPanel, RunButton, ShortcutsDialog, StatechartDialog, WorkflowLimits, preloadEditorParts } from "./lazy-parts";
+import { NodePanel } from "./NodePanel";
 import { Palette } from "./Palette";
 import { ProblemsPanel } from "./ProblemsPanel";
 import { isTyping } from "./shortcuts";
+import { ShortcutsDialog } from "./ShortcutsDialog";
 import { EXTRA_SIDE_TABS, type EditorTabContext } from "./side-tabs";
+import { StatechartDialog } from "./StatechartDialog";
 import { createEditorStore, type EditorStore } from "./store";
 import { initialDraft, useDraftSync, type SaveStatus } from "./use-draft-sync";
 import { useWaitingAtNodes } from "./use-waiting-at-nodes";
 import { DeliveryNotice } from "./DeliveryNotice";
 import type { DeliveryWarning } from "../canvas/flow-model";
 import { WebhookInfo } from "./WebhookInfo";
+import { WorkflowLimits } from "./WorkflowLimits";
 
 const EMPTY_SAMPLE: SampleData = { input: {}, outputs: {} };
-const NO_PROBLEMS: Problem[] = [];
-
-
-function PanelLoading() {
-  return (
-    <p className="muted side-empty" role="status">
-      Loading…
-    </p>
-  );
-}
 const STATUS_TEXT: Record<SaveStatus, string> = { saved: "All changes saved", unsaved: "Unsaved changes…", saving: "Saving…", failed: "Save failed — retrying", conflict: "Not saved: changed elsewhere" };
 
 export function Editor({ workflow }: { workflow: WorkflowDetail }) {
@@ -66,17 +60,12 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
   const editing = useStore(store, (s) => s.editing);
 
   // Live validation: the engine's validator, in the page, on every change. The store keeps
-  // unchanged node objects, so the cache re-checks only the nodes an edit touched. The first
-  // run checks every node from cold (tens of milliseconds at 500 nodes), so it waits until the
-  // canvas has been painted once: until then `problems` is null ("checking"), not empty.
+  // unchanged node objects, so the cache re-checks only the nodes an edit touched.
   const [validationCache] = useState(() => createValidationCache(registry));
-  const painted = useAfterFirstPaint();
-  const problems = useMemo<Problem[] | null>(() => {
-    if (!painted) return null;
+  const problems = useMemo<Problem[]>(() => {
     const result = validateGraph(graph, registry, validationCache);
     return result.ok ? [] : result.problems;
-  }, [graph, validationCache, painted]);
-  const knownProblems = problems ?? NO_PROBLEMS;
+  }, [graph, validationCache]);
 
   const llm = useQuery(trpc.settings.llm.queryOptions());
   const notices = useMemo(() => {
@@ -155,12 +144,6 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
     await sync.saveNow();
     setTab("publish");
   }, [sync]);
-
-  // The side panel's forms and the dialogs load once the canvas has been painted, before anyone
-  // clicks: selecting a node (which a drag does) must not wait for, or evaluate, their code.
-  useEffect(() => {
-    if (painted) preloadEditorParts();
-  }, [painted]);
 
   // Keyboard connect: C on a node, then choose another (click, or Tab + Enter).
   useEffect(() => {
@@ -281,8 +264,8 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
     };
   }, [store, flow]);
 
-  const errors = knownProblems.length;
-  const tabContext: EditorTabContext = { store, registry, workflow, problems: knownProblems, saveNow: sync.saveNow, setRunOverlay, setSample };
+  const errors = problems.length;
+  const tabContext: EditorTabContext = { store, registry, workflow, problems, saveNow: sync.saveNow, setRunOverlay, setSample };
 
   return (
     <div className="editor" data-testid="editor">
@@ -314,18 +297,8 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
         <button type="button" className="button-quiet" onClick={() => setShortcutsOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
           ?
         </button>
-        {workflow.currentVersion === null ? null : (
-          <Suspense
-            fallback={
-              <button type="button" className="button-quiet" disabled>
-                Run…
-              </button>
-            }
-          >
-            <RunButton workflow={workflow.id} />
-          </Suspense>
-        )}
-        <button type="button" className="button-primary" onClick={() => void publish()} disabled={problems === null || errors > 0 || sync.status === "conflict"} title={errors ? `Fix ${errors} problem(s) first` : "Publish (Ctrl+Enter)"}>
+        {workflow.currentVersion === null ? null : <RunButton workflow={workflow.id} />}
+        <button type="button" className="button-primary" onClick={() => void publish()} disabled={errors > 0 || sync.status === "conflict"} title={errors ? `Fix ${errors} problem(s) first` : "Publish (Ctrl+Enter)"}>
           Publish…
         </button>
       </div>
@@ -353,7 +326,7 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
       <div className="editor-main">
         <Palette registry={registry} onInsert={insert} />
         <div className="editor-center">
-          <EditorCanvas store={store} registry={registry} problems={knownProblems} notices={notices} runStates={runOverlay?.states} takenEdges={runOverlay?.takenEdges} waiting={waiting} delivery={delivery} validationCache={validationCache} />
+          <EditorCanvas store={store} registry={registry} problems={problems} notices={notices} runStates={runOverlay?.states} takenEdges={runOverlay?.takenEdges} waiting={waiting} delivery={delivery} validationCache={validationCache} />
           <p className="editor-notice" role="status" aria-live="polite" data-testid="editor-notice">
             {notice ?? (connectFrom ? `Connecting from ${connectFrom}…` : "")}
           </p>
@@ -372,47 +345,36 @@ function EditorBody({ store, workflow, start }: { store: EditorStore; workflow: 
           </Tabs.List>
           <Tabs.Content value="node" className="tab-content">
             {selected ? (
-              <Suspense fallback={<PanelLoading />}>
-                <NodePanel
+              <NodePanel
                 key={selected.id}
                 store={store}
                 registry={registry}
                 node={selected}
-                problems={knownProblems}
+                problems={problems}
                 credentials={credentials.data ?? []}
                 sample={sample}
                 extra={selected.type === "trigger.webhook" ? <WebhookInfo workflowId={workflow.id} slug={workflow.slug} /> : null}
                 notice={delivery?.[selected.id] ? <DeliveryNotice warning={delivery[selected.id]!} /> : null}
-                />
-              </Suspense>
+              />
             ) : (
               <p className="muted side-empty">{selectedNodes.size > 1 ? `${selectedNodes.size} nodes selected.` : "Select a node to configure it."}</p>
             )}
           </Tabs.Content>
           <Tabs.Content value="workflow" className="tab-content">
-            <Suspense fallback={<PanelLoading />}>
-              <WorkflowLimits workflowId={workflow.id} current={workflow.limits} />
-            </Suspense>
+            <WorkflowLimits workflowId={workflow.id} current={workflow.limits} />
           </Tabs.Content>
           <Tabs.Content value="publish" className="tab-content">
-            <Suspense fallback={<PanelLoading />}>
-              <PublishPanel workflowId={workflow.id} workflowName={workflow.name} />
-            </Suspense>
+            <PublishPanel workflowId={workflow.id} workflowName={workflow.name} />
           </Tabs.Content>
           {EXTRA_SIDE_TABS.map((t) => (
             <Tabs.Content key={t.id} value={t.id} className="tab-content">
-              <Suspense fallback={<PanelLoading />}>{t.render(tabContext)}</Suspense>
+              {t.render(tabContext)}
             </Tabs.Content>
           ))}
         </Tabs.Root>
       </div>
-      {/* Mounted while open, so their code loads when first asked for. */}
-      {shortcutsOpen || statechartOpen ? (
-        <Suspense fallback={null}>
-          {shortcutsOpen ? <ShortcutsDialog open onOpenChange={setShortcutsOpen} /> : null}
-          {statechartOpen ? <StatechartDialog workflowId={workflow.id} slug={workflow.slug} open onOpenChange={setStatechartOpen} /> : null}
-        </Suspense>
-      ) : null}
+      <ShortcutsDialog open={shortcutsOpen} onOpenChange={setShortcutsOpen} />
+      <StatechartDialog workflowId={workflow.id} slug={workflow.slug} open={statechartOpen} onOpenChange={setStatechartOpen} />
     </div>
   );
 }

@@ -5,17 +5,7 @@ import type { Problem } from "../../../engine/graph/problems";
 import { problemText } from "../canvas/problem-text";
 
 // Every problem of the draft, live; a click (or Enter) focuses the node or edge it concerns.
-// `null` while the draft just opened has not been checked yet.
-export const ProblemsPanel = memo(function ProblemsPanel({ problems, onFocus }: { problems: readonly Problem[] | null; onFocus: (p: Problem) => void }) {
-  if (problems === null) {
-    return (
-      <section className="problems-panel" aria-labelledby="problems-heading" data-testid="problems-panel" aria-busy="true">
-        <h2 id="problems-heading">
-          Checking the draft…
-        </h2>
-      </section>
-    );
-  }
+export const ProblemsPanel = memo(function ProblemsPanel({ problems, onFocus }: { problems: readonly Problem[]; onFocus: (p: Problem) => void }) {
   return (
     <section className="problems-panel" aria-labelledby="problems-heading" data-testid="problems-panel">
       <h2 id="problems-heading">

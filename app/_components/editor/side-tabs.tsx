@@ -1,12 +1,14 @@
 "use client";
 
 import type { ReactNode } from "react";
+import { BacktestPanel } from "../backtest/BacktestPanel";
+import { TestRunTab } from "../test-run/TestRunTab";
+import { VersionsPanel } from "../versions/VersionsPanel";
 import type { Problem } from "../../../engine/graph/problems";
 import type { NodeRegistry } from "../../../engine/registry";
 import type { RunOverlay } from "../canvas/run-overlay";
 import type { WorkflowDetail } from "../../../server/services/workflows";
 import type { SampleData } from "./ExpressionField";
-import { BacktestPanel, TestRunTab, VersionsPanel } from "./lazy-parts";
 import type { EditorStore } from "./store";
 
 // What a side-panel tab gets: the editor's store and what it shows. A tab that runs the draft
