@@ -79,6 +79,8 @@ const STATE_AFTER: Record<string, string> = {
   "node.retry_scheduled": "retrying",
   "approval.requested": "waiting",
   "approval.approved": "succeeded",
+  // The run's end names the end node it stopped at, which finishes with it.
+  "run.succeeded": "succeeded",
 };
 
 test("a replay scrubs step by step through a run that retried and passed an approval, and forks from a middle step", async ({ page }) => {
