@@ -74,6 +74,10 @@ function leaseChanged(changes: number) {
 
 function rawSqlite(file: string, runId: string, snapshot: string): RawLoop {
   const db = new Database(file, { timeout: 10_000 });
+  // Durable like the engine's commits: better-sqlite3 builds SQLite with WAL commits at
+  // synchronous=NORMAL, which do not reach the disk; the engine answers a commit only after an
+  // fdatasync of the WAL (engine/store/commit-group.ts), so the raw loop syncs each commit too.
+  db.pragma("synchronous = FULL");
   const lease = db.prepare(`UPDATE "Run" SET "leaseExpiresAt" = ?, "updatedAt" = ? WHERE "id" = ? AND "leaseOwner" = ? AND "status" = 'running'`);
   const event = db.prepare(`INSERT INTO "RunEvent" ("id", "runId", "seq", "type", "nodeId", "payload", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const checkpoint = db.prepare(`INSERT INTO "Checkpoint" ("id", "runId", "seq", "snapshot", "machineHash", "createdAt") VALUES (?, ?, ?, ?, ?, ?)`);
