@@ -116,7 +116,7 @@ export function openaiEmbedder(spec: Extract<EmbedderSpec, { kind: "openai" }>, 
 }
 
 /** Cosine similarity of two vectors (1 = same direction). */
-export function cosine(a: readonly number[], b: readonly number[]): number {
+export function cosine(a: number[], b: number[]): number {
   let dot = 0;
   let na = 0;
   let nb = 0;

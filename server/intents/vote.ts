@@ -37,5 +37,14 @@ export function voteOnNeighbours(neighbours: readonly Neighbour[], k = 7, power 
   return { label: best, confidence: total > 0 ? (weights.get(best) ?? 0) / total : 0, neighbours: nearest };
 }
 
-/** The memory layer's cosine, under the name the router's callers use. */
-export { cosine as cosineSimilarity } from "../../infra/memory/embedders";
+export function cosineSimilarity(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
