@@ -170,7 +170,7 @@ describe("the step planner", () => {
       expect(open).toMatchObject({
         events: [{ type: "approval.requested", nodeId: "ask", payload: { visit: 1, deadline: at(10 * 3_600_000).toISOString() } }],
         approval: { id: "ap1", nodeId: "ask", visit: 1, risk: "medium", deadlineAt: at(10 * 3_600_000), packet: { title: "Greet Ada?", instructions: "", proposal: { text: "Hi Ada" }, input: { name: "Ada" }, risk: "medium" } },
-        notification: { kind: "approval", title: "Approval needed: Greet Ada?", link: "/approvals/ap1" },
+        notifications: [{ kind: "approval", title: "Approval needed: Greet Ada?", link: "/approvals/ap1" }],
         timer: { key: "run1:ask:1:remind", kind: "notification", fireAt: at(8 * 3_600_000) },
       });
       expect(release).toMatchObject({ run: { status: "waiting", wakeAt: at(10 * 3_600_000) }, release: true });
@@ -199,7 +199,7 @@ describe("the step planner", () => {
       const { plan } = await until(world);
       const after = await planStep(world, plan.state, { type: "approval", approval: decided("pending", { deadlineAt: T0 }), now: T0, newId: "unused" });
       const [escalated, release] = commitsOf(after).map((c) => c.step);
-      expect(escalated).toMatchObject({ events: [{ type: "approval.escalated", nodeId: "ask" }], notification: { kind: "approval_overdue", title: "Overdue approval: Go?", link: "/approvals/ap1" } });
+      expect(escalated).toMatchObject({ events: [{ type: "approval.escalated", nodeId: "ask" }], notifications: [{ kind: "approval_overdue", title: "Overdue approval: Go?", link: "/approvals/ap1" }] });
       expect(release).toMatchObject({ run: { status: "waiting", wakeAt: null } });
     });
 
@@ -218,7 +218,7 @@ describe("the step planner", () => {
       const after = await planStep(world, plan.state, { type: "approval", approval: null, now: T0, newId: "f1" });
       expect(commitsOf(after)[0]!.step).toMatchObject({
         approval: { packet: { kind: "form", title: "About Ada", proposal: { answer: "Dear Ada", ok: false }, fields: [{ name: "answer", default: "Dear Ada" }, { name: "ok" }] } },
-        notification: { kind: "form", title: "Form to fill in: About Ada", link: "/forms/f1" },
+        notifications: [{ kind: "form", title: "Form to fill in: About Ada", link: "/forms/f1" }],
       });
       const { commits } = await next(world, plan, { type: "approval", approval: decided("approved", { editedData: { answer: "x", ok: true } }), now: T0, newId: "unused" });
       expect(commits[0]!.events[0]).toMatchObject({ type: "approval.approved", payload: { port: "submitted", edited: true } });
@@ -426,7 +426,7 @@ describe("the step planner", () => {
       const world = worldOf(graph());
       const { plan } = await until(world);
       const after = await planStep(world, plan.state, { type: "held", hold: { reason: "budget_exceeded", budget: "All of Keel", detail: "spent", until: at(3_600_000) } });
-      expect(commitsOf(after)[0]!.step).toMatchObject({ events: [{ type: "run.paused", nodeId: "call" }], run: { status: "sleeping", wakeAt: at(3_600_000) }, notification: { kind: "budget_exceeded", link: "/runs/run1" } });
+      expect(commitsOf(after)[0]!.step).toMatchObject({ events: [{ type: "run.paused", nodeId: "call" }], run: { status: "sleeping", wakeAt: at(3_600_000) }, notifications: [{ kind: "budget_exceeded", link: "/runs/run1" }] });
     });
 
     it("a dead step retried with edited config runs under a new key with that config", async () => {

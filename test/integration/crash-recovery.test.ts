@@ -88,6 +88,36 @@ describe.each(databaseKinds())("crash recovery with real worker processes on $na
     expect(log.filter((x) => x.type === "node.completed").map((x) => x.nodeId)).toEqual(["start", "charge", "receipt"]);
   }, 90_000);
 
+  it("a notification written by a step exists only with the step's commit: killed after the effect, none; finished by another worker, exactly one", async () => {
+    const graph: Graph = {
+      schemaVersion: 1,
+      nodes: [n("start", "trigger.manual"), n("tell", "notify.operator", { title: "Order {{ input.order }} shipped" }), n("done", "flow.end")],
+      edges: [e("e1", "start", "tell"), e("e2", "tell", "done")],
+    };
+    const wf = await services.workflows.create({ name: "Crash notify", graph });
+    await services.publishing.publish({ id: wf.id });
+    const run = await services.runs.start({ workflow: wf.id, input: { order: 7 } });
+
+    const doomed = runKeel(["worker", "--id", "doomed-notify"], { ...workerEnv, KEEL_CRASH_AT: "after-effect" });
+    await doomed.exited;
+    expect(doomed.child.signalCode).toBe("SIGKILL");
+    // The executor ran and returned its notification's id; the commit that would write it never came.
+    expect(await env.database.db.notification.count({ where: { runId: run.id } })).toBe(0);
+
+    const survivor = runKeel(["worker", "--id", "survivor-notify"], workerEnv);
+    try {
+      expect(await waitForStatus(run.id, ["succeeded", "dead", "failed"])).toBe("succeeded");
+    } finally {
+      survivor.child.kill("SIGINT");
+      expect(await survivor.exited).toBe(0);
+    }
+    const rows = await env.database.db.notification.findMany({ where: { runId: run.id } });
+    expect(rows.map((r) => [r.kind, r.title])).toEqual([[`step:${run.id}:tell:1`, "Order 7 shipped"]]);
+    // The step's output names the row that was written.
+    const effect = await env.database.db.effect.findUniqueOrThrow({ where: { key: `${run.id}:tell:1` } });
+    expect(effect.result).toMatchObject({ port: "out", output: { notificationId: rows[0]!.id } });
+  }, 90_000);
+
   it("a delay and an approval deadline still fire after the worker is killed and another starts", async () => {
     const graph: Graph = {
       schemaVersion: 1,

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Notification_runId_kind_idx" ON "Notification"("runId", "kind");
