@@ -129,7 +129,7 @@ export interface ExecutionContext<Config = unknown> extends Partial<StepCapabili
    * (and its encoded forms) from the step's output and error before anything is stored.
    */
   credential?: CredentialResolver;
-  /** Rows that commit with this step's outcome (see StepWrites); absent outside the engine's runs (backtests). */
+  /** Rows that commit with this step's outcome (see StepWrites); absent for steps without effects, which write nothing. */
   writes?: StepWrites;
 }
 
