@@ -42,6 +42,7 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
   const allProblems = problems.map((p) => p.message).join("\n");
   // How much an approval decides by itself (progressive autonomy), read from its config.
   const autonomy = approvalCanvasBadge(node);
+  const badged = (status && (status.state !== "pending" || status.visits > 1)) || problems.length > 0;
   return (
     <div className={classes} data-testid="canvas-node" data-node-id={id} data-node-type={node.type} data-status={status?.state ?? "pending"} data-run-state={status?.state} data-highlight={highlight}>
       {meta?.inputs.length ? <Handle type="target" position={Position.Left} id={meta.inputs[0]!.id} className="kn-handle-in" /> : null}
@@ -54,24 +55,27 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
             {meta?.title ?? "unknown type"} <span className="kn-id">{id}</span>
           </div>
         </div>
-        <div className="kn-badges">
-          {status && status.state !== "pending" ? (
-            <span className={`kn-status kn-status-badge-${status.state}`} data-testid="node-status" title={`${status.visits} visit(s), ${status.attempts} attempt(s)`}>
-              {STATUS_LABELS[status.state]}
-              {status.attempts > 1 ? ` ×${status.attempts}` : ""}
-            </span>
-          ) : null}
-          {status && status.visits > 1 ? (
-            <span className="kn-status" data-testid="node-visits" title={`Entered ${status.visits} times (a loop)`}>
-              visit {status.visits}
-            </span>
-          ) : null}
-          {problems.length ? (
-            <span className="kn-problem" data-testid="node-problem" role="img" aria-label={`${problems.length} problem(s): ${allProblems}`} title={allProblems}>
-              {problems.length}
-            </span>
-          ) : null}
-        </div>
+        {/* No empty wrapper: at 500 nodes every element counts in the time to open (bench/editor-canvas.ts). */}
+        {badged ? (
+          <div className="kn-badges">
+            {status && status.state !== "pending" ? (
+              <span className={`kn-status kn-status-badge-${status.state}`} data-testid="node-status" title={`${status.visits} visit(s), ${status.attempts} attempt(s)`}>
+                {STATUS_LABELS[status.state]}
+                {status.attempts > 1 ? ` ×${status.attempts}` : ""}
+              </span>
+            ) : null}
+            {status && status.visits > 1 ? (
+              <span className="kn-status" data-testid="node-visits" title={`Entered ${status.visits} times (a loop)`}>
+                visit {status.visits}
+              </span>
+            ) : null}
+            {problems.length ? (
+              <span className="kn-problem" data-testid="node-problem" role="img" aria-label={`${problems.length} problem(s): ${allProblems}`} title={allProblems}>
+                {problems.length}
+              </span>
+            ) : null}
+          </div>
+        ) : null}
       </div>
       {autonomy ? (
         <div className="kn-notice" data-testid="node-badge">
@@ -104,7 +108,7 @@ function KeelNodeView({ id, data, selected }: NodeProps<KeelFlowNode>) {
       <div className="kn-ports">
         {outputs.map((port) => (
           <div key={port.id} className={port.id === ERROR_PORT.id ? "kn-port kn-port-error" : "kn-port"}>
-            <span className="kn-port-label">{port.label}</span>
+            {port.label}
             <Handle type="source" position={Position.Right} id={port.id} className="kn-handle-out" />
           </div>
         ))}
