@@ -112,12 +112,27 @@ export interface MailCapability {
 
 export type OperatorEmailStatus = EmailStatus | "no_recipient";
 
+/**
+ * Rows a step writes with its own outcome, in the transaction that records the step completed:
+ * none of them exists unless that commit does, so a step repeated after a crash writes them
+ * again exactly once, and a step that fails leaves none. Built by the engine for each attempt.
+ */
+export interface StepWrites {
+  /** An in-app notification to the operator; its id is chosen now. */
+  notification(row: { kind: string; title: string; body: string; link: string | null }): string;
+}
+
 /** ctx.notifications: the operator's in-app notifications, optionally emailed (Settings → Notifications). */
 export interface NotificationCapability {
-  /** Once per `key`: a repeat finds the notification (and the email) the first left. */
+  /**
+   * Once per `key`: a repeat finds the notification (and the email) the first left. Given the
+   * step's `writes`, a notification that is not emailed rides on the step's commit; one that is
+   * emailed is written (durably) first, since the email leaves the machine before that commit.
+   */
   notify(
     notification: { key: string; runId: string; nodeId: string; title: string; body: string; link: string | null; email: boolean },
     resolve: CredentialResolver | undefined,
+    writes?: StepWrites,
   ): Promise<{ notificationId: string; email?: OperatorEmailStatus }>;
 }
 

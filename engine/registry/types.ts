@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { StepCapabilities } from "./capabilities";
+import type { StepCapabilities, StepWrites } from "./capabilities";
 
 // What the engine needs to know about a node type. The descriptors themselves live in nodes/
 // and reach the engine as a parameter (a NodeRegistry); the engine never imports nodes/.
@@ -129,6 +129,8 @@ export interface ExecutionContext<Config = unknown> extends Partial<StepCapabili
    * (and its encoded forms) from the step's output and error before anything is stored.
    */
   credential?: CredentialResolver;
+  /** Rows that commit with this step's outcome (see StepWrites); absent outside the engine's runs (backtests). */
+  writes?: StepWrites;
 }
 
 export interface StepResult {

@@ -3,7 +3,8 @@ import { PermanentError, ThrottledError } from "../errors";
 import { assertJsonWithin } from "../json-bytes";
 import { LIMITS } from "../limits";
 import type { WorkflowContext } from "../graph/machine";
-import type { ExecutionContext } from "../registry";
+import type { ExecutionContext, StepWrites } from "../registry";
+import { orderedId } from "../store";
 import type { RuntimeDeps } from "./process-run";
 import { recordingResolver, Redactor } from "./redact";
 import { describeError } from "./retry";
@@ -26,6 +27,8 @@ export class EffectRunner {
   private held: StepCommit[] = [];
   /** The ledger row the last commit wrote for the step the next round starts with. */
   private reserved: { key: string; record: EffectRecord } | null = null;
+  /** Rows the last step that completed wrote through ctx.writes: they go in with its commit. */
+  private staged: Staged | null = null;
 
   constructor(
     private readonly deps: RuntimeDeps,
@@ -73,7 +76,18 @@ export class EffectRunner {
   }
 
   private async commit(effect: Extract<Effect, { type: "commit" }>): Promise<void> {
-    this.held.push({ ...effect.step, checkpoint: effect.step.checkpoint ?? null, runId: this.world.run.run.id, workerId: this.world.workerId, firstSeq: this.seq });
+    const settled = effect.step.effect;
+    const staged = settled?.status === "completed" && this.staged?.key === settled.key ? this.staged : null;
+    if (staged) this.staged = null;
+    const notifications = [...(effect.step.notifications ?? []), ...(staged?.notifications ?? [])];
+    this.held.push({
+      ...effect.step,
+      ...(notifications.length ? { notifications } : {}),
+      checkpoint: effect.step.checkpoint ?? null,
+      runId: this.world.run.run.id,
+      workerId: this.world.workerId,
+      firstSeq: this.seq,
+    });
     this.seq += effect.step.events.length;
     if (effect.settles) this.settles.push(effect.settles);
     if (effect.hold && this.held.length < MAX_HELD_STEPS) return;
@@ -136,12 +150,18 @@ export class EffectRunner {
     const limit = step.pure ? undefined : attemptSignal(this.signal, step.policy.timeoutMs);
     // Secrets this attempt opens: redacted from its output and its error before either is stored.
     const redactor = new Redactor();
+    // What this attempt writes with its outcome; dropped with it when it fails. A pure step has
+    // no ledger row to settle, so nothing to ride on: its executor writes nothing.
+    this.staged = null;
+    const staged: Staged = { key: step.key, notifications: [] };
     try {
       if (!executor) throw new PermanentError(`no executor is installed for ${step.meta.type}@${step.meta.version}`);
       if (!step.config.ok) throw step.config.error;
-      const raw = await executor(executionContext(deps, runId, step, step.config.value, snapshot.context as WorkflowContext, limit?.signal ?? this.signal, redactor));
+      const ctx = executionContext(deps, runId, step, step.config.value, snapshot.context as WorkflowContext, limit?.signal ?? this.signal, redactor, step.pure ? undefined : stepWrites(staged));
+      const raw = await executor(ctx);
       const result = { ...raw, output: redactor.apply(raw.output) };
       assertJsonWithin(`output of '${step.nodeId}'`, result.output, LIMITS.stepPayloadBytes);
+      this.staged = staged;
       await deps.hooks?.afterEffect?.(step.key);
       return { type: "executed", result, attempt, reserved };
     } catch (error) {
@@ -177,9 +197,35 @@ export class EffectRunner {
   }
 }
 
-/** What an executor gets for one attempt of one step: built here only. */
-function executionContext(deps: RuntimeDeps, runId: string, step: ExecutorStep, config: unknown, context: WorkflowContext, signal: AbortSignal, redactor: Redactor): ExecutionContext {
+/** Rows one attempt wrote through ctx.writes, for the commit that settles its ledger row. */
+interface Staged {
+  key: string;
+  notifications: NonNullable<StepCommit["notifications"]>;
+}
+
+function stepWrites(staged: Staged): StepWrites {
   return {
+    notification(row) {
+      const id = orderedId();
+      staged.notifications.push({ id, ...row });
+      return id;
+    },
+  };
+}
+
+/** What an executor gets for one attempt of one step: built here only. */
+function executionContext(
+  deps: RuntimeDeps,
+  runId: string,
+  step: ExecutorStep,
+  config: unknown,
+  context: WorkflowContext,
+  signal: AbortSignal,
+  redactor: Redactor,
+  writes: StepWrites | undefined,
+): ExecutionContext {
+  return {
+    ...(writes ? { writes } : {}),
     ...deps.capabilities,
     runId,
     nodeId: step.nodeId,

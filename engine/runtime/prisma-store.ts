@@ -41,7 +41,7 @@ const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 };
 
 /** Whether a step writes more than its events, checkpoint and run update (and, if allowed, its ledger row). */
 const hasExtras = (step: StepCommit, allow: { effect?: boolean } = {}) =>
-  Boolean((step.effect && !allow.effect) || step.approval || step.timer || step.wakeRun || step.approvalUpdate || step.deadLetter || step.notification);
+  Boolean((step.effect && !allow.effect) || step.approval || step.timer || step.wakeRun || step.approvalUpdate || step.deadLetter);
 
 /** How often a commit refused by SQLite's locking is tried in all. */
 const COMMIT_ATTEMPTS = 8;
@@ -458,6 +458,10 @@ export class PrismaRunStore implements RunStore {
         : [],
     );
     if (checkpoints.length) statements.push(rows("Checkpoint", { id: "text", runId: "text", seq: "int", snapshot: "json", machineHash: "text", createdAt: "timestamp" }, checkpoints));
+    const notifications = steps.flatMap((step) =>
+      (step.notifications ?? []).map((n) => ({ id: n.id ?? orderedId(), kind: n.kind, title: n.title, body: n.body, link: n.link, runId: step.runId, createdAt: at })),
+    );
+    if (notifications.length) statements.push(rows("Notification", { id: "text", kind: "text", title: "text", body: "text", link: "text", runId: "text", createdAt: "timestamp" }, notifications));
     return statements;
   }
 
@@ -482,7 +486,7 @@ export class PrismaRunStore implements RunStore {
     return { sql: `UPDATE "Effect" SET ${sets.join(", ")} WHERE "key" = ${pg ? `$${args.length}` : "?"}`, args };
   }
 
-  /** The rarer parts of a step: its ledger row, approvals, timers, dead letters, notifications. */
+  /** The rarer parts of a step: its ledger row, approvals, timers, dead letters. */
   private async commitExtras(tx: Parameters<Parameters<Db["$transaction"]>[0]>[0], step: StepCommit, now: Date): Promise<void> {
     if (step.effect) {
       await tx.effect.update({
@@ -522,9 +526,6 @@ export class PrismaRunStore implements RunStore {
     }
     if (step.deadLetter) {
       await tx.deadLetter.create({ data: { runId: step.runId, nodeId: step.deadLetter.nodeId, packet: json(step.deadLetter.packet) } });
-    }
-    if (step.notification) {
-      await tx.notification.create({ data: { ...step.notification, runId: step.runId } });
     }
   }
 

@@ -361,13 +361,15 @@ async function decision(world: PlanWorld, state: PlanState, event: Extract<PlanE
     const id = event.newId;
     const step: PlannedCommit = {
       events: [{ type: "approval.requested", nodeId, payload: { visit, deadline: packet.deadline } }],
-        approval: { id, nodeId, visit, packet, risk: packet.risk, deadlineAt },
-      notification: {
-        kind: form ? "form" : "approval",
-        title: `${form ? "Form to fill in" : "Approval needed"}: ${String(packet.title)}`,
-        body: String(packet.instructions),
-        link: waitingLink(id, form),
-      },
+      approval: { id, nodeId, visit, packet, risk: packet.risk, deadlineAt },
+      notifications: [
+        {
+          kind: form ? "form" : "approval",
+          title: `${form ? "Form to fill in" : "Approval needed"}: ${String(packet.title)}`,
+          body: String(packet.instructions),
+          link: waitingLink(id, form),
+        },
+      ],
       // The operator is reminded once at 80% of the time to the deadline (the server's notifier fires it).
       ...(deadlineAt ? { timer: { key: timerKey({ kind: "remind", runId, nodeId, visit }), kind: "notification" as const, nodeId, fireAt: new Date(now.getTime() + Math.round((deadlineAt.getTime() - now.getTime()) * 0.8)) } } : {}),
     };
@@ -388,12 +390,14 @@ async function decision(world: PlanWorld, state: PlanState, event: Extract<PlanE
     if (action === "escalate") {
       const step: PlannedCommit = {
         events: [{ type: "approval.escalated", nodeId }],
-            notification: {
-          kind: form ? "form_overdue" : "approval_overdue",
-          title: `${form ? "Overdue form" : "Overdue approval"}: ${config.title}`,
-          body: "Its deadline passed; it still waits for you.",
-          link: waitingLink(approval.id, form),
-        },
+        notifications: [
+          {
+            kind: form ? "form_overdue" : "approval_overdue",
+            title: `${form ? "Overdue form" : "Overdue approval"}: ${config.title}`,
+            body: "Its deadline passed; it still waits for you.",
+            link: waitingLink(approval.id, form),
+          },
+        ],
       };
       return waits(world, state, { person: true }, [commit(step)]);
     }
@@ -559,7 +563,7 @@ function held(world: PlanWorld, state: PlanState, hold: BudgetHold): Plan {
     events: [{ type: RUN_PAUSED_EVENT, nodeId, payload: { reason: hold.reason, budget: hold.budget, detail: hold.detail, until: hold.until.toISOString() } }],
     run: { status: "sleeping", wakeAt: hold.until },
     release: true,
-    notification: { kind: "budget_exceeded", title: `Run held by budget: ${hold.budget}, before '${nodeId}'`, body: hold.detail, link: `/runs/${world.run.run.id}` },
+    notifications: [{ kind: "budget_exceeded", title: `Run held by budget: ${hold.budget}, before '${nodeId}'`, body: hold.detail, link: `/runs/${world.run.run.id}` }],
   };
   return { state: { ...state, round: null, focus: null }, effects: [commit(step), { type: "stop", outcome: "sleeping" }] };
 }

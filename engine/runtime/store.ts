@@ -121,7 +121,8 @@ export interface StepCommit {
   deadLetter?: { nodeId: string; packet: unknown };
   /** A pending approval settled by its deadline. */
   approvalUpdate?: { id: string; status: "approved" | "rejected" | "expired"; decidedBy: string };
-  notification?: { kind: string; title: string; body: string; link: string | null };
+  /** In-app notifications to the operator, written with the step (`id` when chosen before the commit). */
+  notifications?: { id?: string; kind: string; title: string; body: string; link: string | null }[];
 }
 
 export interface ApprovalRecord {

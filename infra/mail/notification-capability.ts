@@ -10,8 +10,10 @@ import { absoluteLink, emailOperator } from "./operator-email";
  */
 export function notificationCapability(db: Db, publicUrl: string | undefined): NotificationCapability {
   return {
-    async notify(n, resolve) {
+    async notify(n, resolve, writes) {
       const kind = `step:${n.key}`;
+      // Not emailed: the row commits with the step (no write of its own, nothing to find on a repeat).
+      if (!n.email && writes) return { notificationId: writes.notification({ kind, title: n.title, body: n.body, link: n.link }) };
       const existing = await db.notification.findFirst({ where: { kind, runId: n.runId } });
       const row = existing ?? (await db.notification.create({ data: { kind, title: n.title, body: n.body, link: n.link, runId: n.runId } }));
       if (!n.email) return { notificationId: row.id };

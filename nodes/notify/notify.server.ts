@@ -12,6 +12,7 @@ export async function notifyExecutor(ctx: ExecutionContext<Config>): Promise<Ste
     { key: ctx.idempotencyKey, runId: ctx.runId, nodeId: ctx.nodeId, title: String(c.title), body: String(c.body ?? ""), link: c.link ? String(c.link) : null, email: ctx.config.email },
     // The SMTP credential is opened through the engine, which redacts it from what the step stores.
     ctx.credential,
+    ctx.writes,
   );
   return { port: "out", output };
 }
