@@ -104,7 +104,7 @@ export async function start(options: StartOptions = {}): Promise<number> {
     };
     // Payload retention runs in one child, now and every 24 h: the worker, or without one the web server.
     if (options.worker === false) log("no worker (--no-worker): runs advance only where `keel worker` runs");
-    else supervisor.spawn("worker", process.execPath, [KEEL_BIN, "worker", "--retention"], { cwd: PROJECT_ROOT, env });
+    else supervisor.spawn("worker", process.execPath, [KEEL_BIN, "worker", "--retention", "--prepared"], { cwd: PROJECT_ROOT, env });
     // Keel's own server in front of Next's handler: it tells route handlers the socket's address.
     const nonce = randomBytes(16).toString("hex");
     const web = supervisor.spawn("web", process.execPath, [KEEL_BIN, "serve-web", "--nonce", nonce, ...(options.worker === false ? ["--retention"] : [])], {
