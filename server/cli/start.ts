@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { ConfigurationError } from "../../engine/errors";
 import { loadConfig } from "../config";
 import { createLogger } from "../log";
-import { startLocalChroma } from "../process/chroma";
+import { localChromaOnDemand } from "../process/chroma";
 import { removePidFile, writePidFile } from "../process/pid-file";
 import { PROJECT_ROOT } from "../process/paths";
 import { Supervisor } from "../process/supervisor";
@@ -64,10 +64,13 @@ export async function start(options: StartOptions = {}): Promise<number> {
   if (passwordFromConfig) log("the operator password was set from KEEL_PASSWORD; existing sessions were signed out");
 
   const supervisor = new Supervisor(log, logger);
+  // Set once the local Chroma's address is open: closed first on the way out, so nothing starts Chroma anew.
+  let closeChroma = () => undefined as void;
   let stopping: Promise<void> | undefined;
   const stop = (reason: string) => {
     stopping ??= (async () => {
       log(`${reason}; stopping`);
+      closeChroma();
       await supervisor.stopAll();
     })();
     return stopping;
@@ -87,8 +90,10 @@ export async function start(options: StartOptions = {}): Promise<number> {
 
     let chromaUrl = config.chromaUrl;
     if (!chromaUrl) {
-      chromaUrl = await startLocalChroma(supervisor, config.dataDir, config.chromaPort);
-      log(`local Chroma at ${chromaUrl} (data in ${config.dataDir}/chroma)`);
+      const chroma = await localChromaOnDemand(supervisor, config.dataDir, config.chromaPort, log);
+      closeChroma = chroma.close;
+      chromaUrl = chroma.url;
+      log(`local Chroma at ${chromaUrl} (data in ${config.dataDir}/chroma; starts on first use)`);
     }
 
     const env = {
@@ -133,6 +138,7 @@ export async function start(options: StartOptions = {}): Promise<number> {
   } catch (error) {
     if (error instanceof ExitedBeforeReadyError) {
       // The web server said why in one line (the port in use); stop the rest without more.
+      closeChroma();
       stopping ??= supervisor.stopAll();
       await stopping;
       return 1;
