@@ -7,8 +7,10 @@ import { cliEntry } from "./cli-bundle.js";
 
 const entry = await cliEntry();
 if (entry) {
-  // Stack traces name the TypeScript files, as they did under tsx.
-  process.setSourceMapsEnabled(true);
+  // Stack traces name the TypeScript files, as they did under tsx. Not in `keel start`'s web
+  // server: Next's server chunks ship source maps as well, and Node would parse and hold every
+  // one it loads (about 80 MB for as long as the server runs), which `next start` never does.
+  if (process.argv[2] !== "serve-web") process.setSourceMapsEnabled(true);
   await import(pathToFileURL(entry).href);
 } else {
   const { register } = await import("tsx/esm/api");

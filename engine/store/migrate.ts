@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
-import pg from "pg";
+import type pg from "pg";
 import { ConfigurationError } from "../errors";
 import type { DatabaseTarget } from "./database-url";
 
@@ -132,7 +132,9 @@ function migrateSqlite(file: string, migrations: Migration[]): MigrateResult {
 }
 
 async function migratePostgres(url: string, migrations: Migration[]): Promise<MigrateResult> {
-  const client = new pg.Client({ connectionString: url });
+  // Loaded here, not with the module: a SQLite Keel never needs the Postgres driver.
+  const { default: Pg } = await import("pg");
+  const client: pg.Client = new Pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query("BEGIN");

@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { ConfigurationError, PermanentError, RetryableError } from "../../engine/errors";
 import { JsonSchemaUnsupportedError, type ChatAnswer, type ChatCall } from "../../engine/registry";
 import { retryAfterMs } from "../http/retry-after";
@@ -28,6 +28,12 @@ export interface LlmClient {
 
 export const CONFIGURE_ENDPOINT = "set an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio; it usually ends in /v1) in Settings → LLM (or OPENAI_BASE_URL and OPENAI_API_KEY), then retry the step from Dead letters";
 
+// The SDK is loaded with the first request: a process that never calls an LLM never pays for it.
+let sdkModule: typeof import("openai") | undefined;
+async function loadSdk(): Promise<typeof import("openai")> {
+  return (sdkModule ??= await import("openai"));
+}
+
 export function noEndpointError(): ConfigurationError {
   return new ConfigurationError(`no LLM endpoint is configured: ${CONFIGURE_ENDPOINT}`, "OPENAI_BASE_URL");
 }
@@ -42,14 +48,17 @@ function host(baseUrl: string): string {
 
 /** Translates what the SDK throws into Keel's typed errors, once. */
 export function translateLlmError(error: unknown, endpoint: { baseUrl: string }, call: Pick<ChatCall, "model" | "responseFormat">): unknown {
+  // Only the SDK throws its errors: until it is loaded, no error is one of them.
+  const SDK = sdkModule?.default;
+  if (!SDK) return error;
   const where = host(endpoint.baseUrl);
-  if (error instanceof OpenAI.APIUserAbortError) return error;
-  if (error instanceof OpenAI.APIConnectionTimeoutError) return new RetryableError(`the LLM endpoint at ${where} did not answer in time`, undefined, { cause: error });
-  if (error instanceof OpenAI.APIConnectionError) {
+  if (error instanceof SDK.APIUserAbortError) return error;
+  if (error instanceof SDK.APIConnectionTimeoutError) return new RetryableError(`the LLM endpoint at ${where} did not answer in time`, undefined, { cause: error });
+  if (error instanceof SDK.APIConnectionError) {
     const code = (error.cause as { code?: string; cause?: { code?: string } } | undefined)?.cause?.code ?? (error.cause as { code?: string } | undefined)?.code;
     return new RetryableError(`could not reach the LLM endpoint at ${where}${code === "ECONNREFUSED" ? ": connection refused" : ""}`, undefined, { cause: error });
   }
-  if (!(error instanceof OpenAI.APIError)) return error;
+  if (!(error instanceof SDK.APIError)) return error;
   const status = error.status ?? 0;
   if (status === 401) {
     return new ConfigurationError(`the LLM endpoint at ${where} refused the API key (401): set a key it accepts in Settings → LLM (or OPENAI_API_KEY), then retry the step from Dead letters`, "OPENAI_API_KEY");
@@ -75,13 +84,18 @@ export function translateLlmError(error: unknown, endpoint: { baseUrl: string },
 }
 
 export function createLlmClient(endpoint: LlmEndpoint, options: { timeoutMs?: number } = {}): LlmClient {
-  const sdk = new OpenAI({
-    baseURL: endpoint.baseUrl,
-    // Local servers (Ollama, vLLM) take no key, but the SDK insists on one.
-    apiKey: endpoint.apiKey ?? "none",
-    maxRetries: 0,
-    timeout: options.timeoutMs ?? 120_000,
-  });
+  let sdk: Promise<OpenAI> | undefined;
+  const client = () =>
+    (sdk ??= loadSdk().then(
+      ({ default: SDK }) =>
+        new SDK({
+          baseURL: endpoint.baseUrl,
+          // Local servers (Ollama, vLLM) take no key, but the SDK insists on one.
+          apiKey: endpoint.apiKey ?? "none",
+          maxRetries: 0,
+          timeout: options.timeoutMs ?? 120_000,
+        }),
+    ));
   return {
     baseUrl: endpoint.baseUrl,
     async chat(call, { signal, idempotencyKey }) {
@@ -91,7 +105,7 @@ export function createLlmClient(endpoint: LlmEndpoint, options: { timeoutMs?: nu
           : call.responseFormat;
       let completion: OpenAI.ChatCompletion;
       try {
-        completion = await sdk.chat.completions.create(
+        completion = await (await client()).chat.completions.create(
           {
             model: call.model,
             messages: call.messages,

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import nodemailer from "nodemailer";
 import { PermanentError, RetryableError } from "../../engine/errors";
 
 // The mail transport: SMTP through an operator's credential, with a Message-ID derived from the
@@ -24,6 +23,8 @@ export const OUTBOX_FROM = "keel-outbox@localhost";
 
 /** Sends one message; a 5xx reply is permanent, anything else (4xx, connection trouble) retryable. */
 export async function sendThroughSmtp(smtp: SmtpSecret, message: { messageId: string; to: string; subject: string; text: string; html?: string | null }): Promise<void> {
+  // Loaded on the first message: a worker that sends no email never pays for the SMTP client.
+  const { default: nodemailer } = await import("nodemailer");
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,

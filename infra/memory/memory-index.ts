@@ -1,4 +1,4 @@
-import { ChromaClient, ChromaNotFoundError, type Collection, type Where } from "chromadb";
+import type { ChromaClient, Collection, Where } from "chromadb";
 import { isKeelError, PermanentError, RetryableError } from "../../engine/errors";
 import type { Embedder } from "./embedders";
 
@@ -40,8 +40,18 @@ function whereOf(filter: IndexFilter): Where | undefined {
   return clauses.length === 0 ? undefined : clauses.length === 1 ? clauses[0] : { $and: clauses };
 }
 
+// Chroma's client is loaded with the index's first request: a process whose runs never use
+// memory never pays for it.
+let chromadb: typeof import("chromadb") | undefined;
+async function loadChromadb(): Promise<typeof import("chromadb")> {
+  return (chromadb ??= await import("chromadb"));
+}
+
+/** Only the client throws its errors: until it is loaded, no error is one of them. */
+const isNotFound = (error: unknown) => chromadb !== undefined && error instanceof chromadb.ChromaNotFoundError;
+
 export class MemoryIndex {
-  private readonly client: ChromaClient;
+  private connected: Promise<ChromaClient> | undefined;
   private handle: Promise<Collection> | undefined;
   readonly collectionName: string;
 
@@ -49,10 +59,16 @@ export class MemoryIndex {
     readonly chromaUrl: string,
     readonly embedder: Embedder,
   ) {
-    const url = new URL(chromaUrl);
-    const ssl = url.protocol === "https:";
-    this.client = new ChromaClient({ host: url.hostname, port: Number(url.port || (ssl ? 443 : 80)), ssl });
     this.collectionName = collectionNameFor(embedder.id);
+  }
+
+  private client(): Promise<ChromaClient> {
+    this.connected ??= loadChromadb().then(({ ChromaClient }) => {
+      const url = new URL(this.chromaUrl);
+      const ssl = url.protocol === "https:";
+      return new ChromaClient({ host: url.hostname, port: Number(url.port || (ssl ? 443 : 80)), ssl });
+    });
+    return this.connected;
   }
 
   /** Embeds and upserts the entries (idempotent: an id indexed twice is one vector). */
@@ -104,7 +120,7 @@ export class MemoryIndex {
   async deleteEverywhere(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     try {
-      const collections = await this.client.listCollections({ limit: 1_000 });
+      const collections = await (await this.client()).listCollections({ limit: 1_000 });
       for (const collection of collections) {
         if (collection.name.startsWith(COLLECTION_PREFIX)) await collection.delete({ ids });
       }
@@ -121,15 +137,17 @@ export class MemoryIndex {
   async drop(): Promise<void> {
     this.handle = undefined;
     try {
-      await this.client.deleteCollection({ name: this.collectionName });
+      await (await this.client()).deleteCollection({ name: this.collectionName });
     } catch (error) {
-      if (!(error instanceof ChromaNotFoundError) && !/not found|does not exist/i.test(String((error as Error)?.message))) throw this.translate(error);
+      if (!isNotFound(error) && !/not found|does not exist/i.test(String((error as Error)?.message))) throw this.translate(error);
     }
   }
 
   private collection(): Promise<Collection> {
-    this.handle ??= this.client
-      .getOrCreateCollection({ name: this.collectionName, embeddingFunction: null, configuration: { hnsw: { space: "cosine" } }, metadata: { embedder: this.embedder.id } })
+    this.handle ??= this.client()
+      .then((client) =>
+        client.getOrCreateCollection({ name: this.collectionName, embeddingFunction: null, configuration: { hnsw: { space: "cosine" } }, metadata: { embedder: this.embedder.id } }),
+      )
       .catch((error: unknown) => {
         this.handle = undefined;
         throw error;
@@ -143,7 +161,7 @@ export class MemoryIndex {
       try {
         return await use(await this.collection());
       } catch (error) {
-        if (!(error instanceof ChromaNotFoundError)) throw error;
+        if (!isNotFound(error)) throw error;
         this.handle = undefined;
         return await use(await this.collection());
       }

@@ -22,7 +22,6 @@ import { startTicker } from "../services/ticker";
 import { errorLine, watchDependency, type Logger } from "../../engine/log";
 import type { RuntimeDeps } from "../../engine/runtime/process-run";
 import { createLogger, failureOnce } from "../log";
-import { prepareDatabase } from "./prepare";
 
 // `keel worker`: claims runs and advances them until SIGINT/SIGTERM, then finishes the step in
 // hand, gives its runs back and exits. Run as many as you like against one Postgres database.
@@ -40,11 +39,18 @@ function crashHooks(point: string | undefined) {
 }
 
 export async function workerCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { concurrency: { type: "string" }, id: { type: "string" }, retention: { type: "boolean" } }, allowPositionals: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { concurrency: { type: "string" }, id: { type: "string" }, retention: { type: "boolean" }, prepared: { type: "boolean" } },
+    allowPositionals: true,
+  });
   const concurrency = Number(values.concurrency ?? 4);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new ValidationError("--concurrency: must be a whole number from 1 to 64");
   const config = loadConfig();
-  await prepareDatabase(config);
+  // --prepared (internal): `keel start` prepared the database in a child of its own before
+  // starting this worker; preparing again would only load the migrations, the templates and the
+  // password hasher into a process that runs for as long as Keel does.
+  if (!values.prepared) await (await import("./prepare")).prepareDatabase(config);
   const database = await openDatabase(config.database);
   const id = values.id ?? `${hostname()}:${process.pid}`;
   const hooks = crashHooks(config.worker.crashAt);

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { simpleParser } from "mailparser";
 import { ValidationError } from "../../engine/errors";
 import type { Db } from "../../engine/store";
 import type { AuthService } from "../auth/service";
@@ -45,6 +44,8 @@ export function intentIntake(db: Db, deps: { auth: AuthService; cipher: Cipher; 
       const raw = Buffer.from(body).toString("utf8");
       const authenticatedBy = await authenticate(INTENT_SIGNER, headers, raw);
       if (raw.trim() === "") throw new ValidationError("body: is empty; post the raw RFC 5322 message", [{ path: "body", message: "is empty" }]);
+      // Loaded on the first message: the parser and its encodings are large, and most Keels receive no email.
+      const { simpleParser } = await import("mailparser");
       const mail = await simpleParser(Buffer.from(body), { skipImageLinks: true, skipTextToHtml: true });
       const from = mail.from?.value[0];
       if (!from?.address) throw new ValidationError("From: the message has no sender address", [{ path: "from", message: "is missing" }]);

@@ -1,4 +1,3 @@
-import OpenAI from "openai";
 
 // "Test connection" on the Settings page: lists the endpoint's models through the SDK and turns
 // what goes wrong into one sentence naming the field to fix. The key is never put in a message.
@@ -21,6 +20,8 @@ function causeCode(error: unknown): string | undefined {
 
 export async function testLlmConnection(endpoint: { baseUrl: string; apiKey: string | undefined }): Promise<ConnectionResult> {
   const host = new URL(endpoint.baseUrl).host;
+  // Loaded here, not with the module: the settings service lives in processes that never test a connection.
+  const { default: OpenAI } = await import("openai");
   const sdk = new OpenAI({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey ?? "none", maxRetries: 0, timeout: TEST_TIMEOUT_MS });
   try {
     const page = await sdk.models.list();

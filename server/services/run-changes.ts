@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import { z } from "zod";
 import type { Database, DatabaseTarget } from "../../engine/store";
 
@@ -45,7 +45,9 @@ function listenPostgres(url: string, emit: (change: RunChange) => void): Source 
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   const connect = async () => {
-    const next = new pg.Client({ connectionString: url });
+    // Loaded here, not with the module: a SQLite Keel never needs the Postgres driver.
+    const { default: Pg } = await import("pg");
+    const next: pg.Client = new Pg.Client({ connectionString: url });
     client = next;
     const reconnect = () => {
       if (stopped || client !== next) return;
