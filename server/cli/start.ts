@@ -48,8 +48,9 @@ async function prepareInChild(env: NodeJS.ProcessEnv): Promise<Prepared | undefi
 }
 
 /**
- * `keel start`: migrate and seed the database, build the web app when needed, start Chroma
- * (unless CHROMA_URL is set) and the web server, and stop all of them on Ctrl-C.
+ * `keel start`: migrate and seed the database, build the web app when needed, open the local
+ * Chroma's address (unless CHROMA_URL is set; Chroma starts on first use), start the worker and
+ * the web server, and stop all of them on Ctrl-C.
  */
 export async function start(options: StartOptions = {}): Promise<number> {
   const config = loadConfig();
