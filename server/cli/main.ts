@@ -22,7 +22,8 @@ const USAGE = `usage: keel <command>
 
 commands:
   start [--no-worker]
-             migrate and seed the database, start Chroma, the web server and a worker
+             migrate and seed the database, start the web server and a worker (and
+             Chroma, when memory is first used)
              (npm start); --no-worker: no worker, for a deployment that runs N apart
   web        the same as start --no-worker
   migrate    apply pending database migrations and seed templates, then exit

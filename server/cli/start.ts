@@ -27,7 +27,10 @@ const KEEL_BIN = join(PROJECT_ROOT, "bin", "keel.js");
  * (runs per second unchanged within the noise): its live heap is about 75 MB, but by default
  * V8 let the young generation take 34 MB and the old one grow to three times the live heap
  * under load; and optimising Prisma's query compiler (Wasm) beyond the baseline compiler cost
- * about 50 MB for no measurable speed. 310 MB after the load became 190 MB.
+ * 10–60 MB for no measurable speed. 310 MB after the load became 165–190 MB. The price: the
+ * offline embedder, when this process uses it (a synchronous webhook's memory step, routing
+ * an intent), embeds about 1.5 times slower; the worker, where memory steps normally run, keeps
+ * full speed.
  */
 const WEB_NODE_FLAGS = ["--max-semi-space-size=4", "--heap-growing-percent=30", "--liftoff-only"];
 
@@ -48,8 +51,9 @@ async function prepareInChild(env: NodeJS.ProcessEnv): Promise<Prepared | undefi
 }
 
 /**
- * `keel start`: migrate and seed the database, build the web app when needed, start Chroma
- * (unless CHROMA_URL is set) and the web server, and stop all of them on Ctrl-C.
+ * `keel start`: migrate and seed the database, build the web app when needed, open the local
+ * Chroma's address (unless CHROMA_URL is set; Chroma starts on first use), start the worker and
+ * the web server, and stop all of them on Ctrl-C.
  */
 export async function start(options: StartOptions = {}): Promise<number> {
   const config = loadConfig();

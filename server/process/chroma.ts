@@ -47,7 +47,7 @@ export async function startLocalChroma(supervisor: Supervisor, dataDir: string, 
 /**
  * `keel start`'s local Chroma, started on first use. Its address answers at once: a relay in
  * this process accepts connections there, and the first one starts Chroma (70–90 MB resident,
- * a few seconds to start) and is passed through once it answers. A Keel whose workflows never
+ * about half a second to start) and is passed through once it answers. A Keel whose workflows never
  * use memory never runs it. Should Chroma exit, the next connection starts it again. `close`
  * stops relaying (call it before stopping the supervisor, which stops Chroma).
  */
