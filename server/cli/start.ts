@@ -110,6 +110,10 @@ export async function start(options: StartOptions = {}): Promise<number> {
     }
 
     const env = {
+      // glibc gives threads that allocate their own malloc arenas (up to 8 per core) and seldom
+      // returns what is freed in them; with two, each child held 40–70 MB less after the load.
+      // Before the spread, so an operator's own setting wins.
+      MALLOC_ARENA_MAX: "2",
       ...process.env,
       NODE_ENV: "production" as const,
       NEXT_TELEMETRY_DISABLED: "1",
@@ -117,9 +121,6 @@ export async function start(options: StartOptions = {}): Promise<number> {
       // Absolute, so the child agrees with us whatever its working directory.
       DATABASE_URL: config.database.provider === "sqlite" ? `file:${config.database.file}` : config.database.url,
       CHROMA_URL: chromaUrl,
-      // glibc gives threads that allocate their own malloc arenas (up to 8 per core) and seldom
-      // returns what is freed in them; with two, each child held 40–70 MB less after the load.
-      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2",
       // Only when set: then the web server refuses requests for any other Host.
       ...(config.publicUrlConfigured ? { KEEL_PUBLIC_URL: config.publicUrl } : {}),
     };
