@@ -74,7 +74,12 @@ describe("keel start", () => {
         if (round === 1) expect(keel.output()).toMatch(/published template workflows: customer-onboarding, support-triage, content-publishing/);
         const page = await fetch(`http://127.0.0.1:${port}/`, { headers: operator.headers(), redirect: "manual" });
         expect(page.status).toBe(200);
+        // Chroma starts on first use: nothing has used memory yet, so only its address is open.
+        expect(processesMentioning(join(dir, "chroma"))).toEqual([]);
+        expect(keel.output()).not.toMatch(/local Chroma started on first use/);
         expect(await fetch(`http://127.0.0.1:${chromaPort}/api/v2/heartbeat`).then((r) => r.status)).toBe(200);
+        await keel.waitFor(/local Chroma started on first use/);
+        expect(processesMentioning(join(dir, "chroma"))).toHaveLength(1);
         expect(existsSync(join(dir, "keel.db"))).toBe(true);
         expect(existsSync(join(dir, "keel.key"))).toBe(true);
         expect(existsSync(join(dir, "chroma"))).toBe(true);
