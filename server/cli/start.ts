@@ -26,12 +26,14 @@ const KEEL_BIN = join(PROJECT_ROOT, "bin", "keel.js");
  * V8 flags for the web server, chosen by its resident memory after the webhook bench's load
  * (runs per second unchanged within the noise): its live heap is about 75 MB, but by default
  * V8 let the young generation take 34 MB and the old one grow to three times the live heap
- * under load. With these, ~310 MB after the load became ~170–195 MB. `--liftoff-only` would save
- * 10–60 MB more (Prisma's Wasm query compiler kept at the baseline tier) but makes the offline
- * embedder about 1.5 times slower where this process uses it (a synchronous webhook's memory
- * step, routing an intent); the totals stay under their targets without it.
+ * under load; and optimising Prisma's query compiler (Wasm) beyond the baseline compiler cost
+ * 10–60 MB for no measurable speed. 310 MB after the load became 165–190 MB. The price: the
+ * offline embedder, when this process uses it (a synchronous webhook's memory step, routing
+ * an intent), embeds about 1.5 times slower; the worker, where memory steps normally run, keeps
+ * full speed. Without `--liftoff-only`, `keel start` measured 697–720 MB after the bench's
+ * memory runs, too close to its 750 MB budget; with it, 669–681 MB.
  */
-const WEB_NODE_FLAGS = ["--max-semi-space-size=4", "--heap-growing-percent=30"];
+const WEB_NODE_FLAGS = ["--max-semi-space-size=4", "--heap-growing-percent=30", "--liftoff-only"];
 
 /**
  * Migrations, templates and the password, in a short child (`keel prepare`): this process only
